@@ -1,0 +1,5 @@
+import sys
+
+from heldout.cli import main
+
+sys.exit(main())

@@ -1,0 +1,49 @@
+"""heldout's checks: one function per methodological property, chosen per scenario by its manifest.
+
+``run_checks(ctx)`` needs no pytest; the pytest plugin and the CLI both call it.
+"""
+
+from __future__ import annotations
+
+from heldout.checks import evaluation_rows, holdout, leakage, metrics, splits, thresholds  # noqa: F401
+from heldout.checks.base import (
+    CHECKS,
+    CheckContext,
+    CheckResult,
+    Finding,
+    HoldoutScores,
+    Outcome,
+    Verdict,
+)
+
+__all__ = [
+    "CHECKS",
+    "CheckContext",
+    "CheckResult",
+    "Finding",
+    "HoldoutScores",
+    "Outcome",
+    "Verdict",
+    "run_checks",
+]
+
+_POINTS_FOR = {Verdict.PASS: 1.0, Verdict.WARN: 0.5, Verdict.FAIL: 0.0}
+
+
+def run_checks(ctx: CheckContext) -> list[CheckResult]:
+    """Run the manifest's checks in manifest order; each check's result carries its points."""
+    results = []
+    for spec in ctx.manifest.checks:
+        registered = CHECKS[spec.id]
+        outcome = registered.function(ctx, spec.params)
+        results.append(CheckResult(
+            id=spec.id,
+            title=registered.title,
+            verdict=outcome.verdict,
+            points=spec.points * _POINTS_FOR[outcome.verdict],
+            max_points=spec.points,
+            competency=spec.competency,
+            message=outcome.message,
+            findings=outcome.findings,
+        ))
+    return results

@@ -1,0 +1,131 @@
+"""What every check shares: verdicts, results, the context a check reads, and the registry.
+
+A check is a plain function ``check(ctx, params) -> Outcome`` registered under an id; manifests pick
+checks by id and give them points, a competency, hints and parameters. Checks never raise on a
+candidate's code: what they cannot judge is a ``warn`` that says why, never a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from heldout.manifest import Manifest
+from heldout.trace.model import Trace
+
+__all__ = ["CHECKS", "CheckContext", "CheckResult", "Finding", "Outcome", "Verdict", "register"]
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One piece of evidence, located in the candidate's notebook."""
+
+    cell: int | None
+    line: int | None
+    text: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cell": self.cell, "line": self.line, "text": self.text, **dict(self.data)}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    message: str
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    verdict: Verdict
+    points: float
+    max_points: int
+    competency: str
+    message: str
+    findings: tuple[Finding, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "verdict": str(self.verdict),
+            "points": self.points,
+            "max_points": self.max_points,
+            "competency": self.competency,
+            "message": self.message,
+            "findings": [finding.to_json() for finding in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class HoldoutScores:
+    """The model's scores on the hidden holdout rows and their labels (grader side only)."""
+
+    scores: np.ndarray | None
+    labels: np.ndarray
+    problem: str | None = None
+
+
+@dataclass
+class CheckContext:
+    manifest: Manifest
+    trace: Trace
+    report: Mapping[str, Any] | None
+    train_labels: np.ndarray  # label of every row of the training file, by position
+    holdout: HoldoutScores
+    baselines: Mapping[str, float]
+
+    @cached_property
+    def analysis(self) -> Any:
+        from heldout.checks.evaluations import EvaluationAnalysis
+
+        return EvaluationAnalysis(self)
+
+    @property
+    def prevalence(self) -> float:
+        return float(np.mean(self.train_labels == self.manifest.dataset.positive_label))
+
+
+CheckFunction = Callable[[CheckContext, Mapping[str, Any]], Outcome]
+
+
+@dataclass(frozen=True)
+class RegisteredCheck:
+    id: str
+    title: str
+    function: CheckFunction
+
+
+CHECKS: dict[str, RegisteredCheck] = {}
+
+
+def register(check_id: str, title: str) -> Callable[[CheckFunction], CheckFunction]:
+    def decorate(function: CheckFunction) -> CheckFunction:
+        if check_id in CHECKS:
+            raise ValueError(f"check '{check_id}' is registered twice")
+        CHECKS[check_id] = RegisteredCheck(check_id, title, function)
+        return function
+
+    return decorate
+
+
+def hint_pointer(ctx: CheckContext, check_id: str) -> str:
+    return f"Hint: heldout hint {ctx.manifest.id} {check_id}"
+
+
+def rows_text(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")

@@ -1,0 +1,71 @@
+"""Evaluation on untouched rows at the natural class ratio."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from heldout.checks.base import (
+    CheckContext,
+    Finding,
+    Outcome,
+    Verdict,
+    hint_pointer,
+    register,
+    rows_text,
+)
+from heldout.trace.record import SYNTHETIC
+
+__all__ = ["check_evaluation_on_untouched_rows"]
+
+
+@register("evaluation_on_untouched_rows", "Evaluation on untouched rows at the natural class ratio")
+def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    analysis = ctx.analysis
+    already_blamed = {leak.fit.id for leak in analysis.leaks}
+    ratio_limit = float(params.get("max_ratio_change", 2.0))
+    min_rows = int(params.get("min_rows", 200))
+    for metric in analysis.evaluations:
+        rows = ctx.trace.rows(metric.get("rows"))
+        if rows is None:
+            continue
+        samplers = [s for s in analysis.resampled_inputs(metric) if s.id not in already_blamed]
+        synthetic = int((rows == SYNTHETIC).sum())
+        if samplers:
+            sampler = samplers[0]
+            return _fail(ctx, metric, (
+                f"{metric.name} ({metric.site}) scored {rows_text(len(rows))} that {sampler.name} "
+                f"({sampler.site}) resampled"
+                + (f", {synthetic:,} of them synthetic" if synthetic else "")
+            ))
+        if synthetic and not any(leak.evaluation.id == metric.id for leak in analysis.leaks):
+            return _fail(ctx, metric, (
+                f"{metric.name} ({metric.site}) scored {synthetic:,} synthetic rows that exist in no "
+                "data file"
+            ))
+        real = rows[(rows >= 0) & (rows < len(ctx.train_labels))]
+        if len(real) >= min_rows:
+            rate = float(np.mean(ctx.train_labels[real] == ctx.manifest.dataset.positive_label))
+            natural = ctx.prevalence
+            if natural > 0 and (rate > natural * ratio_limit or rate < natural / ratio_limit):
+                return _fail(ctx, metric, (
+                    f"{metric.name} ({metric.site}) scored {rows_text(len(real))} with "
+                    f"{rate:.1%} positives, against {natural:.2%} in the data"
+                ))
+    if not analysis.evaluations:
+        return Outcome(Verdict.WARN, (
+            "heldout could not trace which rows your evaluation scored, so it cannot confirm they "
+            f"were untouched. {hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
+        ))
+    return Outcome(Verdict.PASS, "Every evaluation scored real rows at the data's natural class ratio.")
+
+
+def _fail(ctx: CheckContext, metric: Any, observed: str) -> Outcome:
+    return Outcome(Verdict.FAIL, (
+        f"{observed}. Production traffic arrives at the natural fraud rate; a score on rebalanced or "
+        "synthetic rows says little about it (precision especially is inflated). Resample the training "
+        "part only and evaluate on the untouched test rows. "
+        f"{hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
+    ), (Finding(metric.cell, metric.line, observed, {"evaluation": metric.name}),))

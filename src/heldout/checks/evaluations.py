@@ -1,0 +1,237 @@
+"""Shared reading of a trace: which scores are evaluations, what shaped them, what the report rests on.
+
+An *evaluation* is a metric computed on rows by a model that was not fitted on exactly those rows (a
+training score is a diagnostic, not an evaluation). For each evaluation the fits upstream of its
+predictions are split in two:
+
+- the *training side*: the model's fit, everything fitted inside it, and whatever produced its training
+  data. Any of these that saw an evaluated row leaked that row into the model.
+- the *input side*: whatever produced the rows that were predicted. A transformer fitted there on the
+  evaluated rows leaks too (``scaler.fit_transform(X_test)``); a resampler there does not leak, it
+  changes what is being evaluated, which is a different mistake with a different check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from heldout.trace.model import Event, Trace
+
+if TYPE_CHECKING:
+    from heldout.checks.base import CheckContext
+
+__all__ = ["METRIC_ALIASES", "EvaluationAnalysis", "Leak", "normalise_metric"]
+
+_CONTAINERS = ("pipeline", "search")
+
+# What candidates write in their report, mapped to scikit-learn's metric function names.
+METRIC_ALIASES = {
+    "average_precision": "average_precision_score",
+    "average_precision_score": "average_precision_score",
+    "ap": "average_precision_score",
+    "pr_auc": "average_precision_score",
+    "prauc": "average_precision_score",
+    "auprc": "average_precision_score",
+    "pr-auc": "average_precision_score",
+    "precision_recall_auc": "average_precision_score",
+    "roc_auc": "roc_auc_score",
+    "roc_auc_score": "roc_auc_score",
+    "auc": "roc_auc_score",
+    "auroc": "roc_auc_score",
+    "accuracy": "accuracy_score",
+    "accuracy_score": "accuracy_score",
+    "score": "accuracy_score",
+    "f1": "f1_score",
+    "f1_score": "f1_score",
+    "recall_at_precision": "recall_at_precision",
+    "precision_at_recall": "precision_at_recall",
+    "expected_cost": "expected_cost",
+    "cost": "expected_cost",
+    "balanced_accuracy": "balanced_accuracy_score",
+    "recall": "recall_score",
+    "precision": "precision_score",
+}
+
+
+def normalise_metric(name: str) -> str:
+    key = name.strip().lower().replace(" ", "_")
+    return METRIC_ALIASES.get(key, key)
+
+
+@dataclass(frozen=True)
+class Leak:
+    fit: Event
+    evaluation: Event
+    overlap: int
+    fit_rows: int
+    side: str  # "training" or "input"
+
+
+class EvaluationAnalysis:
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.trace: Trace = ctx.trace
+
+    # -- which metric events are evaluations ---------------------------------------------------------
+    def prediction_source(self, metric: Event) -> Event | None:
+        """The predict (or cross_val_predict) event whose output a metric function scored."""
+        if metric.get("via") != "function":
+            return None
+        producer = metric.get("pred_producer")
+        if isinstance(producer, int):
+            event = self.trace[producer]
+            return event if event.kind in ("predict", "cv") else None
+        return self.trace.latest_prediction_on(metric)
+
+    def model_fit(self, metric: Event) -> Event | None:
+        fit_id = metric.get("fit_event")
+        if fit_id is None:
+            source = self.prediction_source(metric)
+            if source is not None and source.kind == "predict":
+                fit_id = source.get("fit_event")
+        return self.trace[fit_id] if isinstance(fit_id, int) else None
+
+    def is_training_score(self, metric: Event) -> bool:
+        fit = self.model_fit(metric)
+        if fit is None:
+            return False
+        scored = self.trace.row_set(metric)
+        fitted = self.trace.row_set(fit)
+        return scored is not None and scored == fitted
+
+    @cached_property
+    def evaluations(self) -> list[Event]:
+        found = []
+        for event in self.trace.of_kind("metric"):
+            if event.get("rows") is None:
+                continue
+            if self.is_training_score(event) and event.id not in self.reported_ids:
+                continue
+            found.append(event)
+        return found
+
+    @cached_property
+    def untraced_metrics(self) -> list[Event]:
+        return [e for e in self.trace.of_kind("metric") if e.get("rows") is None]
+
+    # -- what shaped each evaluation -----------------------------------------------------------------
+    def sides(self, metric: Event) -> tuple[list[Event], list[Event]]:
+        """(training side, input side) fits upstream of what this metric scored."""
+        source = self.prediction_source(metric)
+        if source is not None and source.kind == "cv":
+            # Out-of-fold predictions: no fold model saw its own rows, but whatever made the
+            # cross-validated data was trained on by every fold.
+            return self.trace._closure(source.get("inputs") or [], metric.id), []
+        fit = self.model_fit(metric)
+        training = [] if fit is None else self.trace._closure([fit.id], metric.id)
+        start = (source.get("inputs") if source is not None else metric.get("inputs")) or []
+        return training, self.trace._closure(start, metric.id)
+
+    @cached_property
+    def leaks(self) -> list[Leak]:
+        found: list[Leak] = []
+        for metric in self.evaluations:
+            scored = self.trace.row_set(metric)
+            if not scored:
+                continue
+            training, input_side = self.sides(metric)
+            training_ids = {f.id for f in training}
+            model = self.model_fit(metric)
+            candidates = [(f, "training") for f in training]
+            candidates += [(f, "input") for f in input_side
+                           if f.id not in training_ids and f.get("role") != "sampler"]
+            for fit, side in candidates:
+                if fit.get("role") in _CONTAINERS:
+                    continue
+                fitted = self.trace.row_set(fit)
+                if not fitted:
+                    continue
+                overlap = len(fitted & scored)
+                if overlap == 0:
+                    continue
+                if model is not None and fit.id == model.id and fitted == scored:
+                    continue  # a training score, reported: judged by the reported-estimate rule
+                found.append(Leak(fit, metric, overlap, len(fitted), side))
+        return found
+
+    def resampled_inputs(self, metric: Event) -> list[Event]:
+        """Samplers that made the rows this evaluation scored (truth or predicted rows)."""
+        start = [metric.get("truth_producer"), *(metric.get("inputs") or [])]
+        events = self.trace.lineage_events([s for s in start if s is not None], metric.id)
+        training_ids = {f.id for f in self.sides(metric)[0]}
+        return [e for e in events if e.kind == "fit" and e.get("role") == "sampler"
+                and e.id not in training_ids]
+
+    # -- the reported estimate -----------------------------------------------------------------------
+    @cached_property
+    def reported_metric(self) -> str | None:
+        report = self.ctx.report or {}
+        metric = report.get("metric")
+        return normalise_metric(metric) if isinstance(metric, str) else None
+
+    @cached_property
+    def reported_ids(self) -> frozenset[int]:
+        return frozenset(e.id for e in self.reported_events)
+
+    @cached_property
+    def reported_events(self) -> list[Event]:
+        """The metric events whose value (or fold mean) is the estimate the candidate reported."""
+        report = self.ctx.report or {}
+        estimate = report.get("estimate")
+        if not isinstance(estimate, float):
+            return []
+        tolerance = 5e-4
+        metrics = [e for e in self.trace.of_kind("metric") if e.get("value") is not None]
+        wanted = self.reported_metric
+        if wanted == "accuracy_score":
+            wanted_names = {"accuracy_score", "score"}
+        else:
+            wanted_names = {wanted} if wanted else set()
+
+        def matches_name(event: Event) -> bool:
+            return not wanted_names or event.get("metric") in wanted_names
+
+        best: list[Event] = []
+        best_gap = tolerance
+        for event in metrics:
+            gap = abs(event.get("value") - estimate)
+            if matches_name(event) and gap <= best_gap:
+                best, best_gap = [event], gap
+        # A cross-validated estimate is the mean over consecutive folds scored under one parent.
+        groups: dict[int | None, list[Event]] = {}
+        for event in metrics:
+            if matches_name(event) and event.get("via") == "scorer":
+                groups.setdefault(event.parent, []).append(event)
+        for parent, events in groups.items():
+            folds = self._fold_count(parent)
+            if not folds:
+                continue
+            for start in range(0, len(events) - folds + 1, folds):
+                chunk = events[start:start + folds]
+                mean = sum(e.get("value") for e in chunk) / folds
+                gap = abs(mean - estimate)
+                if gap < best_gap:
+                    best, best_gap = chunk, gap
+        return best
+
+    def _fold_count(self, parent: int | None) -> int:
+        if parent is None:
+            return 0
+        for event in self.trace.descendants(parent):
+            if event.kind == "split" and event.get("folds"):
+                return len(event.get("folds"))
+        return 0
+
+    @cached_property
+    def final_rows(self) -> frozenset[int]:
+        """Rows behind the reported estimate; without a traceable estimate, every evaluated row
+        outside model selection (top-level evaluations)."""
+        events = self.reported_events or [
+            e for e in self.evaluations if not self.trace.is_internal(e) and e.parent is None
+        ]
+        rows: set[int] = set()
+        for event in events:
+            rows |= self.trace.row_set(event) or set()
+        return frozenset(rows)

@@ -1,0 +1,73 @@
+"""How the labelled rows were split for validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from heldout.checks.base import (
+    CheckContext,
+    Finding,
+    Outcome,
+    Verdict,
+    hint_pointer,
+    register,
+    rows_text,
+)
+from heldout.trace.model import Event, Trace
+
+__all__ = ["candidate_splits", "check_stratified_split"]
+
+_TIME_ORDERED = frozenset({"TimeSeriesSplit"})
+_CANDIDATE_CONTAINERS = ("search", "pipeline")
+
+
+def candidate_splits(trace: Trace) -> list[Event]:
+    """Splits the candidate chose: typed directly, or given to cross-validation or a search.
+
+    Splits that an estimator makes inside its own fit (early stopping, a threshold tuner's internal
+    folds) follow that estimator's defaults and are not the candidate's decision.
+    """
+    chosen = []
+    for event in trace.of_kind("split"):
+        fits = [a for a in trace.ancestors(event) if a.kind == "fit"]
+        if all(a.get("role") in _CANDIDATE_CONTAINERS for a in fits):
+            chosen.append(event)
+    return chosen
+
+
+@register("stratified_split", "Stratified splitting")
+def check_stratified_split(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    splits = candidate_splits(ctx.trace)
+    hint = hint_pointer(ctx, "stratified_split")
+    if not splits:
+        return Outcome(Verdict.WARN, (
+            "heldout saw no train_test_split or cross-validation splitter, so it cannot tell how you "
+            f"validated. {hint}"
+        ))
+    positives = int((ctx.train_labels == ctx.manifest.dataset.positive_label).sum())
+    seen: set[tuple] = set()
+    findings = []
+    for split in splits:
+        name = split.name
+        if split.get("stratified") or name in _TIME_ORDERED or split.get("groups"):
+            continue
+        if name in ("PredefinedSplit", "_CVIterableWrapper"):
+            continue
+        key = (name, split.cell, split.line)
+        if key in seen:
+            continue
+        seen.add(key)
+        how = "without stratify=" if name == "train_test_split" else "without stratification"
+        findings.append(Finding(split.cell, split.line,
+                                f"{name} ({split.site}) split {rows_text(split.get('n_rows') or 0)} "
+                                f"{how}", {"splitter": name}))
+    if findings:
+        return Outcome(Verdict.FAIL, (
+            f"{findings[0].text}. With only {positives:,} positives "
+            f"({ctx.prevalence:.2%}), a random split leaves each part, and each fold, with a different "
+            "share of them, so scores swing from split to split and a fold can hold almost none. Pass "
+            "stratify=y to train_test_split and use StratifiedKFold (cv=5 with a classifier is "
+            f"stratified already). {hint}"
+        ), tuple(findings))
+    return Outcome(Verdict.PASS, f"All {len(splits)} split(s) kept the class ratio (stratified).")

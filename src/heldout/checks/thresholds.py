@@ -1,0 +1,84 @@
+"""The decision threshold must come from rows other than the final evaluation rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from heldout.checks.base import (
+    CheckContext,
+    Finding,
+    Outcome,
+    Verdict,
+    hint_pointer,
+    register,
+    rows_text,
+)
+from heldout.trace.model import Event
+
+__all__ = ["check_threshold_not_tuned_on_test"]
+
+
+def _threshold_searches(ctx: CheckContext) -> list[tuple[Event, str]]:
+    """Curves and sweeps the candidate ran themselves (not inside a threshold tuner's fit)."""
+    trace = ctx.trace
+    found: list[tuple[Event, str]] = []
+    sweeps: dict[tuple, list[Event]] = {}
+    for event in trace.of_kind("metric"):
+        if trace.is_internal(event) or event.get("rows") is None:
+            continue
+        if event.get("curve"):
+            found.append((event, "curve"))
+        elif event.get("threshold_dependent") and event.get("pred_digest"):
+            sweeps.setdefault((event.get("metric"), event.get("rows"), event.cell), []).append(event)
+    for events in sweeps.values():
+        if len({e.get("pred_digest") for e in events}) >= 3:
+            found.append((events[0], "sweep"))
+    return found
+
+
+@register("threshold_not_tuned_on_test", "Decision threshold not tuned on the final evaluation rows")
+def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    final = ctx.analysis.final_rows
+    threshold = (ctx.report or {}).get("threshold")
+    hint = hint_pointer(ctx, "threshold_not_tuned_on_test")
+    min_overlap = float(params.get("min_overlap", 0.5))
+    warn_finding = None
+    for event, how in _threshold_searches(ctx):
+        rows = ctx.trace.row_set(event) or frozenset()
+        if not rows or not final:
+            continue
+        overlap = len(rows & final)
+        if overlap < min_overlap * len(rows):
+            continue
+        observed = (f"{event.name} ({event.site}) "
+                    + ("swept thresholds" if how == "sweep" else "computed a threshold curve")
+                    + f" on {rows_text(len(rows))}, {overlap:,} of which are the rows your reported "
+                    "estimate comes from")
+        finding = Finding(event.cell, event.line, observed, {"metric": event.name, "overlap": overlap})
+        thresholds = ctx.trace.array(event.get("thresholds"))
+        chosen_here = how == "sweep" or (
+            isinstance(threshold, float) and thresholds is not None and thresholds.size
+            and bool(np.any(np.abs(thresholds - threshold) <= 1e-9))
+        )
+        if chosen_here:
+            return Outcome(Verdict.FAIL, (
+                f"{observed}, and your threshold {threshold} was picked there. A threshold chosen on "
+                "the evaluation rows is fitted to them: the precision and recall you report at it "
+                "are optimistic. Choose it on a validation split or out-of-fold predictions "
+                "(cross_val_predict, TunedThresholdClassifierCV) and keep the test rows for the "
+                f"final number. {hint}"
+            ), (finding,))
+        warn_finding = warn_finding or finding
+    if warn_finding is not None:
+        return Outcome(Verdict.WARN, (
+            f"{warn_finding.text}. Your threshold does not come from that curve, so this looks like "
+            "a plot; make sure the threshold itself was chosen on other rows. " + hint
+        ), (warn_finding,))
+    if not isinstance(threshold, float):
+        return Outcome(Verdict.WARN, f"Your report declares no decision threshold. {hint}")
+    return Outcome(Verdict.PASS, (
+        f"Threshold {threshold:g} was not chosen on the rows behind your reported estimate."
+    ))

@@ -1,0 +1,159 @@
+"""The ``heldout`` command.
+
+Exit codes (also in README.md):
+  0  graded, and no check failed (warnings allowed)
+  1  graded, and at least one check failed
+  2  usage error: bad arguments, unknown scenario, a path that does not exist
+  3  the submission could not be graded to the end (not a notebook, crashed, timed out, no model,
+     tampered); a result is still written and printed
+  4  heldout itself failed (the sandbox could not start, a dataset differs from its checksum)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from heldout import __version__
+from heldout.errors import DatasetError, HeldoutError, ManifestError, SandboxError
+from heldout.result import EXIT_CODES
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="heldout",
+        description="Hands-on ML exercises graded on methodology: leakage, metrics, splits, and a "
+                    "hidden holdout.",
+        epilog=__doc__.split("\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"heldout {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("list", help="list the scenarios of this project")
+
+    grade = commands.add_parser("grade", help="grade one notebook and print a report")
+    grade.add_argument("path", type=Path, help="the submitted notebook (.ipynb)")
+    grade.add_argument("--scenario", help="scenario id (default: the notebook's metadata.heldout)")
+    grade.add_argument("--json", type=Path, metavar="OUT", help="also write the result as JSON "
+                       "(schema heldout.result/1)")
+    grade.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto",
+                       help="auto: bubblewrap when it works here, else an unisolated subprocess "
+                       "(announced in the report's first line)")
+    grade.add_argument("--no-color", action="store_true", help="plain text output")
+
+    hint = commands.add_parser("hint", help="show the hints for a check, one level at a time")
+    hint.add_argument("scenario")
+    hint.add_argument("check")
+    hint.add_argument("--level", type=int, default=1, help="1 = a nudge, 2 = the concept, 3 = the fix")
+
+    data = commands.add_parser("datasets", help="build or verify the generated datasets")
+    data_commands = data.add_subparsers(dest="datasets_command", required=True, metavar="ACTION")
+    build = data_commands.add_parser("build", help="regenerate datasets/<name>/ from the generator")
+    build.add_argument("names", nargs="*", help="datasets to build (default: all)")
+    build.add_argument("--seed", type=int, help="seed (default: the generator's own)")
+    build.add_argument("--out", type=Path, help="folder to write into (default: datasets/<name>)")
+    check = data_commands.add_parser("check", help="verify files against SHA256SUMS and the generator")
+    check.add_argument("names", nargs="*")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (DatasetError, SandboxError) as error:
+        print(f"heldout: {error}", file=sys.stderr)
+        return EXIT_CODES["harness"]
+    except (ManifestError, HeldoutError) as error:
+        print(f"heldout: {error}", file=sys.stderr)
+        return EXIT_CODES["usage"]
+    except KeyboardInterrupt:
+        print("heldout: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        from heldout.grading import list_scenarios
+
+        for manifest in list_scenarios():
+            print(f"{manifest.id:<14} {manifest.version:<8} {manifest.title}")
+        return 0
+    if args.command == "grade":
+        return _grade(args)
+    if args.command == "hint":
+        return _hint(args)
+    if args.command == "datasets":
+        return _datasets(args)
+    raise AssertionError(args.command)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from heldout.grading import grade
+    from heldout.report.terminal import render_terminal
+
+    if not args.path.exists():
+        print(f"heldout: {args.path} does not exist", file=sys.stderr)
+        return EXIT_CODES["usage"]
+    print(f"grading {args.path} (running the notebook; this takes as long as its own cells)...",
+          file=sys.stderr, flush=True)
+    isolation = None if args.isolation == "auto" else args.isolation
+    result = grade(args.path, scenario=args.scenario, isolation=isolation)
+    render_terminal(result, colour=False if args.no_color else None)
+    if args.json:
+        result.write_json(args.json)
+        print(f"result written to {args.json}", file=sys.stderr)
+    return result.exit_code
+
+
+def _hint(args: argparse.Namespace) -> int:
+    from heldout.grading import load_scenario
+
+    manifest = load_scenario(args.scenario)
+    try:
+        spec = manifest.check(args.check)
+    except KeyError:
+        known = ", ".join(c.id for c in manifest.checks)
+        print(f"heldout: scenario {manifest.id} has no check '{args.check}' (known: {known})",
+              file=sys.stderr)
+        return EXIT_CODES["usage"]
+    level = max(1, min(args.level, len(spec.hints)))
+    print(f"hint {level}/{len(spec.hints)} for {spec.id}: {spec.hints[level - 1]}")
+    if level < len(spec.hints):
+        print(f"(more: heldout hint {manifest.id} {spec.id} --level {level + 1})")
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from heldout import datasets
+    from heldout.paths import project_root
+
+    root = project_root()
+    names = args.names or sorted(datasets.GENERATORS)
+    for name in names:
+        folder = root / "datasets" / name
+        if args.datasets_command == "build":
+            out = args.out or folder
+            written = datasets.build(name, out, seed=args.seed)
+            print(f"{name}: wrote {len(written)} files to {out}")
+            continue
+        datasets.verify(folder)
+        with tempfile.TemporaryDirectory() as scratch:
+            datasets.build(name, Path(scratch))
+            fresh = (Path(scratch) / datasets.CHECKSUM_FILE).read_text()
+            if fresh != (folder / datasets.CHECKSUM_FILE).read_text():
+                raise DatasetError(
+                    f"{folder} is not what the generator makes today: run `heldout datasets build`")
+        print(f"{name}: ok (files match SHA256SUMS and the generator)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

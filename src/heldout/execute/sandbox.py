@@ -1,0 +1,270 @@
+"""Running the runner in isolation, with limits, and reading back its record.
+
+Two tiers, chosen once per process:
+
+- ``bubblewrap``: every namespace unshared (no network), a new session (no terminal injection), a cleared
+  environment, the system and the Python installation read-only, and a private size-capped tmpfs as the
+  working folder holding only the submission and the candidate's files. Nothing else of the host is
+  mounted: not the repository, not the hidden labels, not the solutions.
+- ``none``: a plain subprocess with the same limits and working-folder layout, used only where bubblewrap
+  cannot start. Results say so in their first line.
+
+In both tiers the parent enforces the wall clock (killing the process group), caps what it reads from
+stdout, stderr and the record descriptor, and never follows a link the submission could have planted.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from heldout.errors import SandboxError
+
+__all__ = ["Limits", "SandboxRun", "isolation_tier", "run_in_sandbox"]
+
+SANDBOX_ROOT = "/sandbox"
+_PASSED_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "TZ")
+_STREAM_CAP = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float
+    cell_seconds: float
+    memory_bytes: int
+    output_bytes: int  # notebook outputs kept per cell
+    record_bytes: int = 256 * 1024 * 1024
+    file_bytes: int = 1024 * 1024 * 1024
+    disk_bytes: int = 2 * 1024 * 1024 * 1024
+    open_files: int = 1024
+    processes: int = 512
+
+
+@dataclass
+class SandboxRun:
+    isolation: str
+    record: bytes | None
+    exit_code: int | None
+    timed_out: bool
+    seconds: float
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    record_truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@functools.cache
+def isolation_tier() -> str:
+    """``bubblewrap`` when a trial sandbox starts here, else ``none``."""
+    if os.environ.get("HELDOUT_ISOLATION") == "none":
+        return "none"
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "none"
+    trial = subprocess.run(
+        [bwrap, *_system_binds(), "--unshare-all", "--die-with-parent", "--new-session", "--",
+         sys.executable, "-c", "pass"],
+        capture_output=True, timeout=60, check=False,
+    )
+    return "bubblewrap" if trial.returncode == 0 else "none"
+
+
+def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = None) -> SandboxRun:
+    """Run the runner on ``host_workdir`` (prepared by heldout.execute.workdir)."""
+    isolation = isolation or isolation_tier()
+    read_end, write_end = os.pipe()
+    inner_root = SANDBOX_ROOT if isolation == "bubblewrap" else str(host_workdir)
+    runner = [sys.executable, "-m", "heldout.execute.runner", f"{inner_root}/.heldout/job.json",
+              str(write_end)]
+    env = _environment(inner_root)
+    if isolation == "bubblewrap":
+        command = [shutil.which("bwrap") or "bwrap", *_bwrap_args(host_workdir, env, limits), "--",
+                   *runner]
+        cwd, popen_env = "/", {"PATH": "/usr/bin:/bin"}
+    else:
+        command, cwd, popen_env = runner, str(host_workdir), env
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=popen_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, pass_fds=(write_end,), start_new_session=True,
+            preexec_fn=functools.partial(_apply_limits, limits),
+        )
+    except OSError as error:
+        os.close(read_end)
+        os.close(write_end)
+        raise SandboxError(f"could not start the {isolation} sandbox: {error}") from error
+    os.close(write_end)
+    record_reader = _CappedReader(os.fdopen(read_end, "rb"), limits.record_bytes)
+    stdout_reader = _CappedReader(process.stdout, _STREAM_CAP)
+    stderr_reader = _CappedReader(process.stderr, _STREAM_CAP)
+    timed_out = False
+    try:
+        process.wait(timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(process)
+    finally:
+        _kill_group(process)  # stray children (a forked daemon) must not outlive the run
+    for reader in (record_reader, stdout_reader, stderr_reader):
+        reader.join()
+    return SandboxRun(
+        isolation=isolation,
+        record=None if record_reader.truncated else record_reader.data,
+        exit_code=process.returncode,
+        timed_out=timed_out,
+        seconds=time.monotonic() - started,
+        stdout_tail=stdout_reader.data.decode("utf-8", "replace")[-4000:],
+        stderr_tail=stderr_reader.data.decode("utf-8", "replace")[-4000:],
+        record_truncated=record_reader.truncated,
+    )
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+class _CappedReader(threading.Thread):
+    """Drains a pipe so the child never blocks on it, keeping at most ``cap`` bytes."""
+
+    def __init__(self, stream: IO[bytes] | None, cap: int) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.cap = cap
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.truncated = False
+        self.start()
+
+    def run(self) -> None:
+        if self.stream is None:
+            return
+        with self.stream:
+            while chunk := self.stream.read1(1 << 16) if hasattr(self.stream, "read1") else \
+                    self.stream.read(1 << 16):
+                if self.size + len(chunk) > self.cap:
+                    self.truncated = True
+                    continue
+                self.chunks.append(chunk)
+                self.size += len(chunk)
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _apply_limits(limits: Limits) -> None:
+    cpu = int(limits.wall_seconds * 2) + 10
+    for limit, value in (
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_NPROC, limits.processes),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def _environment(root: str) -> dict[str, str]:
+    env = {
+        "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+        "HOME": f"{root}/.heldout/home",
+        "TMPDIR": f"{root}/.heldout/tmp",
+        "JUPYTER_RUNTIME_DIR": f"{root}/.heldout/runtime",
+        "JUPYTER_DATA_DIR": f"{root}/.heldout/jupyter",
+        "IPYTHONDIR": f"{root}/.heldout/ipython",
+        "MPLCONFIGDIR": f"{root}/.heldout/mpl",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2"),
+        "LANG": "C.UTF-8",
+    }
+    for name in _PASSED_ENV:
+        if name in os.environ and name != "LANG":
+            env[name] = os.environ[name]
+    pythonpath = _heldout_import_root()
+    if pythonpath is not None:
+        env["PYTHONPATH"] = pythonpath
+    return env
+
+
+def _heldout_import_root() -> str | None:
+    """The folder that holds the ``heldout`` package, when it is not inside the Python prefix."""
+    import heldout
+
+    root = str(Path(heldout.__file__).resolve().parent.parent)
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+    return None if any(root.startswith(p + os.sep) for p in prefixes) else root
+
+
+def _system_binds() -> list[str]:
+    args: list[str] = []
+    for path in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32"):
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    for path in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/alternatives"):
+        args += ["--ro-bind-try", path, path]
+    seen: set[str] = set()
+    for prefix in (sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))):
+        real = os.path.realpath(prefix)
+        if real not in seen and not real.startswith(("/usr/", "/bin", "/lib")):
+            seen.add(real)
+            args += ["--ro-bind", real, real]
+            if prefix != real:
+                args += ["--symlink", real, prefix]
+    root = _heldout_import_root()
+    if root is not None:
+        # Only the package folder: never the repository around it (solutions, hidden labels).
+        package = os.path.join(root, "heldout")
+        args += ["--ro-bind", package, package]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    return args
+
+
+def _bwrap_args(host_workdir: Path, env: dict[str, str], limits: Limits) -> list[str]:
+    args = [
+        "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+        "--hostname", "heldout",
+        *_system_binds(),
+        "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp",
+        "--size", str(limits.disk_bytes), "--tmpfs", SANDBOX_ROOT,
+    ]
+    for entry in sorted(host_workdir.rglob("*")):
+        relative = entry.relative_to(host_workdir)
+        target = f"{SANDBOX_ROOT}/{relative.as_posix()}"
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            args += ["--dir", target]
+        elif entry.is_file():
+            args += ["--ro-bind", str(entry), target]
+    for name, value in env.items():
+        args += ["--setenv", name, value]
+    args += ["--chdir", SANDBOX_ROOT]
+    return args
+
+
+def new_host_workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="heldout-"))

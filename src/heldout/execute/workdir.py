@@ -1,0 +1,47 @@
+"""The folder a submission runs in: the notebook, the candidate's data files and the job, nothing else."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from heldout.manifest import Manifest
+
+__all__ = ["NOTEBOOK_NAME", "prepare_workdir"]
+
+NOTEBOOK_NAME = "submission.ipynb"
+RESULT_BYTES = 256 * 1024 * 1024
+
+
+def prepare_workdir(host_dir: Path, notebook_bytes: bytes, manifest: Manifest, dataset_dir: Path,
+                    inner_root: str, cell_seconds: float, output_bytes: int) -> Path:
+    """Fill ``host_dir``; paths written into the job are as the runner will see them (``inner_root``)."""
+    (host_dir / ".heldout").mkdir(parents=True, exist_ok=True)
+    for sub in ("home", "tmp", "runtime", "jupyter", "ipython", "mpl"):
+        (host_dir / ".heldout" / sub).mkdir(exist_ok=True)
+    (host_dir / NOTEBOOK_NAME).write_bytes(notebook_bytes)
+    spec = manifest.dataset
+    for name in (spec.train, spec.holdout_features):
+        # A copy, never a hard link: without bubblewrap the submission could write through a link
+        # into the project's own dataset.
+        shutil.copyfile(dataset_dir / name, host_dir / name)
+    job: dict[str, Any] = {
+        "notebook": f"{inner_root}/{NOTEBOOK_NAME}",
+        "cell_seconds": cell_seconds,
+        "output_bytes": output_bytes,
+        "result_bytes": RESULT_BYTES,
+        "kernel_result": f"{inner_root}/.heldout/kernel_result.json",
+        "holdout_features": f"{inner_root}/{spec.holdout_features}",
+        "dataset_files": {spec.train: 0, spec.holdout_features: 1},
+        "contract": {
+            "model": manifest.contract.model,
+            "report": manifest.contract.report,
+            "prepare": manifest.contract.prepare,
+            "report_keys": dict(manifest.contract.report_keys),
+        },
+    }
+    job_path = host_dir / ".heldout" / "job.json"
+    job_path.write_text(json.dumps(job, indent=1), encoding="utf-8")
+    return job_path

@@ -1,0 +1,259 @@
+"""Grading as explicit stages: read -> execute (sandbox, tracer) -> score on the holdout -> check -> result.
+
+Each stage returns plain data for the next; every way a submission can go wrong ends as a
+``GradeResult`` with an error kind and a message naming the cause, never as an exception. Only problems
+of heldout's own (a project without the scenario, a sandbox that cannot start) raise.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import pandas as pd
+
+from heldout import datasets
+from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
+from heldout.checks.holdout import compute_baselines, holdout_summary
+from heldout.errors import HeldoutError, SandboxError, SubmissionError
+from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, run_in_sandbox
+from heldout.execute.workdir import prepare_workdir
+from heldout.manifest import Manifest, load_manifest
+from heldout.paths import project_root
+from heldout.result import GradeError, GradeResult
+from heldout.trace.model import Trace, TraceFormatError
+from heldout.trace.record import decode_array
+
+__all__ = ["Submission", "grade", "list_scenarios", "load_scenario", "read_submission"]
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Submission:
+    path: Path
+    raw: bytes
+    notebook: Any  # nbformat.NotebookNode
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def declared_scenario(self) -> str | None:
+        meta = self.notebook.get("metadata", {}).get("heldout", {})
+        scenario = meta.get("scenario") if isinstance(meta, dict) else None
+        return scenario if isinstance(scenario, str) else None
+
+
+# -- stage 1: read -------------------------------------------------------------------------------------
+def read_submission(path: Path) -> Submission:
+    """Raise SubmissionError (with the reason) unless ``path`` is a notebook heldout can run."""
+    path = Path(path)
+    if path.is_dir():
+        raise SubmissionError(f"{path} is a folder, not a notebook (.ipynb)")
+    if path.suffix != ".ipynb":
+        raise SubmissionError(f"{path.name} is not a notebook: heldout grades .ipynb files")
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(f"{path.name} is {size:,} bytes, more than the {MAX_NOTEBOOK_BYTES:,} allowed")
+    raw = path.read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SubmissionError(f"{path.name} is not valid notebook JSON ({error})") from None
+    if not isinstance(data, dict) or "cells" not in data:
+        raise SubmissionError(f"{path.name} is JSON but not a notebook (no 'cells')")
+    try:
+        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat raises several unrelated types for a bad notebook
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SubmissionError(f"{path.name} is not a valid notebook: {first_line}") from None
+    if not any(cell.cell_type == "code" and cell.source.strip() for cell in notebook.cells):
+        raise SubmissionError(f"{path.name} has no code to run")
+    return Submission(path, raw, notebook)
+
+
+# -- scenarios -------------------------------------------------------------------------------------------
+def list_scenarios(root: Path | None = None) -> list[Manifest]:
+    root = root or project_root()
+    return [load_manifest(p, CHECKS) for p in sorted((root / "exercises").glob("*/exercise.toml"))]
+
+
+def load_scenario(scenario_id: str, root: Path | None = None) -> Manifest:
+    root = root or project_root()
+    path = root / "exercises" / scenario_id / "exercise.toml"
+    if not path.is_file():
+        known = ", ".join(m.id for m in list_scenarios(root)) or "none"
+        raise HeldoutError(f"unknown scenario '{scenario_id}' (known: {known})")
+    return load_manifest(path, CHECKS)
+
+
+# -- stage 3: score --------------------------------------------------------------------------------------
+@functools.cache
+def _dataset_tables(dataset_dir: Path, label: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    datasets.verify(dataset_dir)
+    train = pd.read_csv(dataset_dir / "train.csv")
+    holdout = pd.read_csv(dataset_dir / "holdout_features.csv")
+    labels = pd.read_csv(dataset_dir / "hidden" / "holdout_labels.csv")
+    return train, holdout, labels[label].to_numpy()
+
+
+@functools.cache
+def _baselines(dataset_dir: Path, label: str, positive: int, names: tuple[str, ...]) -> dict[str, float]:
+    train, holdout, labels = _dataset_tables(dataset_dir, label)
+    return compute_baselines(train, holdout, labels, label, positive, names)
+
+
+# -- the pipeline ------------------------------------------------------------------------------------------
+def grade(path: Path, scenario: str | None = None, root: Path | None = None,
+          isolation: str | None = None, keep_workdir: bool = False) -> GradeResult:
+    """Grade one notebook end to end; problems of the submission become the result's error."""
+    root = root or project_root()
+    try:
+        submission = read_submission(path)
+    except SubmissionError as error:
+        raw = Path(path).read_bytes() if Path(path).is_file() else b""
+        return GradeResult(str(path), hashlib.sha256(raw).hexdigest() if raw else None, None, None,
+                           error=GradeError("invalid", str(error)))
+    scenario_id = scenario or submission.declared_scenario
+    if scenario_id is None:
+        available = list_scenarios(root)
+        if len(available) != 1:
+            raise HeldoutError(
+                f"{path} does not say which scenario it answers (metadata.heldout.scenario); "
+                "pass --scenario"
+            )
+        scenario_id = available[0].id
+    manifest = load_scenario(scenario_id, root)
+    dataset_dir = root / "datasets" / manifest.dataset.name
+    isolation = isolation or isolation_tier()
+    result = GradeResult(
+        str(path), submission.sha256,
+        {"id": manifest.id, "version": manifest.version, "title": manifest.title}, isolation,
+    )
+    train, holdout_features, holdout_labels = _dataset_tables(dataset_dir, manifest.dataset.label)
+
+    host_dir = new_host_workdir()
+    try:
+        limits = Limits(
+            wall_seconds=manifest.limits.wall_seconds,
+            cell_seconds=manifest.limits.cell_seconds,
+            memory_bytes=manifest.limits.memory_mb * 1024 * 1024,
+            output_bytes=manifest.limits.output_kb * 1024,
+        )
+        inner_root = "/sandbox" if isolation == "bubblewrap" else str(host_dir)
+        prepare_workdir(host_dir, submission.raw, manifest, dataset_dir, inner_root,
+                        limits.cell_seconds, limits.output_bytes)
+        try:
+            run = run_in_sandbox(host_dir, limits, isolation)
+        except SandboxError as error:
+            result.error = GradeError("sandbox_error", str(error))
+            return result
+    finally:
+        if not keep_workdir:
+            shutil.rmtree(host_dir, ignore_errors=True)
+
+    record, error = _interpret_run(run, limits)
+    if error is not None:
+        result.error = error
+        return result
+    kernel = record["kernel"]
+    if kernel.get("tracer_error"):
+        result.error = GradeError("sandbox_error", (
+            "heldout's tracer failed to start in the kernel (a heldout fault, not the "
+            f"candidate's):\n{kernel['tracer_error']}"))
+        return result
+    if kernel.get("tampered"):
+        result.error = GradeError("tampered", (
+            "The notebook changed heldout's instrumentation (" + ", ".join(kernel["tampered"][:5])
+            + "), so its trace cannot be trusted. Remove any code that patches scikit-learn."
+        ))
+        return result
+    try:
+        trace = Trace(kernel.get("trace") or {})
+        scores = decode_array(kernel["scores"]) if "scores" in kernel else None
+    except (TraceFormatError, ValueError, KeyError, TypeError) as problem:
+        result.error = GradeError("tampered", f"the run's record is malformed: {problem}")
+        return result
+    if scores is not None and len(scores) != len(holdout_labels):
+        scores = None
+        kernel["errors"]["predict"] = "the number of holdout scores does not match the holdout"
+    report = kernel.get("report")
+    result.report = report
+    ctx = CheckContext(
+        manifest=manifest,
+        trace=trace,
+        report=report,
+        train_labels=train[manifest.dataset.label].to_numpy(),
+        holdout=HoldoutScores(scores, holdout_labels, kernel["errors"].get("predict")),
+        baselines=_baselines(dataset_dir, manifest.dataset.label, manifest.dataset.positive_label,
+                             manifest.holdout.baselines),
+    )
+    result.checks = run_checks(ctx)
+    result.holdout = holdout_summary(ctx)
+    result.followups = _followups(manifest, result)
+    defined = kernel.get("defined", {})
+    if not defined.get("model"):
+        result.error = GradeError("contract", (
+            f"The notebook ran to the end but never defined `{manifest.contract.model}`, the fitted "
+            "model the grader scores on the hidden holdout."
+        ))
+    return result
+
+
+def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError | None]:
+    if run.timed_out:
+        return {}, GradeError("timeout", (
+            f"The notebook ran past the {limits.wall_seconds:.0f} s limit for the whole run and was "
+            "stopped."
+        ))
+    if run.record is None or not run.record:
+        why = "its record was larger than allowed" if run.record_truncated else (
+            f"the process ended with code {run.exit_code} (memory limit, a crash, or os._exit)")
+        tail = run.stderr_tail.strip()[-800:]
+        detail = f" Last output:\n{tail}" if tail else ""
+        return {}, GradeError("crashed", f"The run produced no result: {why}.{detail}")
+    try:
+        record = json.loads(run.record)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}, GradeError("crashed", "The run's record was not readable.")
+    status = record.get("status")
+    cell = record.get("cell")
+    if status == "completed" and isinstance(record.get("kernel"), dict):
+        return record, None
+    if status == "crashed":
+        err = record.get("error", {})
+        return record, GradeError("crashed", (
+            f"Cell {cell} raised {err.get('name')}: {err.get('value')}"), cell)
+    if status == "timeout":
+        return record, GradeError("timeout", (
+            f"Cell {cell} ran longer than the {limits.cell_seconds:.0f} s limit per cell and was "
+            "interrupted."), cell)
+    if status == "kernel_died":
+        return record, GradeError("kernel_died", (
+            f"The kernel died while running cell {cell} (memory limit, a crash, os._exit or a "
+            "restart)."), cell)
+    err = record.get("error", {}).get("value", "no detail")
+    return record, GradeError("crashed", f"The run did not finish ({status}): {err}")
+
+
+def _followups(manifest: Manifest, result: GradeResult) -> list[str]:
+    verdicts = {c.id: str(c.verdict) for c in result.checks}
+    chosen = []
+    for followup in manifest.followups:
+        if followup.when == "always":
+            chosen.append(followup.question)
+            continue
+        check_id, _, verdict = followup.when.partition(":")
+        if verdicts.get(check_id) == verdict:
+            chosen.append(followup.question)
+    return chosen

@@ -1,0 +1,348 @@
+"""Exercise manifests: one ``exercise.toml`` per scenario, loaded into frozen dataclasses.
+
+A manifest is the whole contract of a scenario: what the candidate is told, which dataset they get, what
+they must leave behind in the notebook, which checks grade it (with points, competency and hints) and
+which follow-up questions an interviewer should ask. Checks are chosen here the way scikit-learn's tags
+choose estimator checks, so a new scenario is mostly data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from heldout.errors import ManifestError
+
+__all__ = [
+    "COMPETENCIES",
+    "FORMAT_VERSION",
+    "CheckSpec",
+    "Contract",
+    "DatasetSpec",
+    "FollowUp",
+    "HoldoutSpec",
+    "Level",
+    "Limits",
+    "Manifest",
+    "load_manifest",
+]
+
+FORMAT_VERSION = 1
+COMPETENCIES = (
+    "data_hygiene",
+    "modelling_depth",
+    "experimentation",
+    "mlops",
+    "product_sense",
+    "communication",
+)
+TASKS = ("binary_classification", "regression")
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    description: str
+    pass_mark: float  # share of automated points needed to pass at this level
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    label: str
+    train: str
+    holdout_features: str
+    holdout_labels: str
+    positive_label: int = 1
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What the notebook must leave in its namespace when the last cell has run."""
+
+    model: str
+    report: str
+    report_keys: Mapping[str, str]
+    prepare: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    id: str
+    points: int
+    competency: str
+    hints: tuple[str, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HoldoutSpec:
+    metric: str
+    baselines: tuple[str, ...]
+    margin: float
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    question: str
+    when: str  # "always", or "<check_id>:<verdict>" such as "threshold_not_tuned_on_test:fail"
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: int = 900
+    cell_seconds: int = 600
+    memory_mb: int = 8192
+    output_kb: int = 2048
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    id: str
+    version: str
+    title: str
+    summary: str
+    task: str
+    time_box_minutes: int
+    competencies: tuple[str, ...]
+    levels: tuple[Level, ...]
+    dataset: DatasetSpec
+    contract: Contract
+    checks: tuple[CheckSpec, ...]
+    holdout: HoldoutSpec
+    followups: tuple[FollowUp, ...]
+    limits: Limits
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def starter(self) -> Path:
+        return self.folder / "starter.ipynb"
+
+    @property
+    def prompt(self) -> Path:
+        return self.folder / "prompt.md"
+
+    @property
+    def total_points(self) -> int:
+        return sum(check.points for check in self.checks)
+
+    def check(self, check_id: str) -> CheckSpec:
+        for spec in self.checks:
+            if spec.id == check_id:
+                return spec
+        raise KeyError(check_id)
+
+    def level(self, name: str) -> Level:
+        for level in self.levels:
+            if level.name == name:
+                return level
+        known = ", ".join(level.name for level in self.levels)
+        raise ManifestError(self.path, "levels", f"has no level '{name}' (known: {known})")
+
+
+class _Reader:
+    """Reads typed fields out of a TOML table, naming the dotted field in every error."""
+
+    def __init__(self, path: Path, table: Mapping[str, Any], prefix: str = "") -> None:
+        self.path = path
+        self.table = table
+        self.prefix = prefix
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise ManifestError(self.path, self.name(key), "is missing")
+            return default
+        value = self.table[key]
+        # bool is an int in Python; a manifest that says `points = true` is a mistake, not 1 point.
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise ManifestError(self.path, self.name(key), f"must be {_kind_name(kind)} (got {value!r})")
+        if not isinstance(value, kind):
+            raise ManifestError(
+                self.path,
+                self.name(key),
+                f"must be {_kind_name(kind)} (got {value!r} that is a {type(value).__name__})",
+            )
+        return value
+
+    def text(self, key: str, default: Any = ...) -> str:
+        value = self.get(key, str, default)
+        if isinstance(value, str) and not value.strip():
+            raise ManifestError(self.path, self.name(key), "must not be empty")
+        return value
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self.path, self.get(key, dict), f"{self.prefix}{key}.")
+
+    def items(self, key: str) -> list[_Reader]:
+        rows = self.get(key, list)
+        readers = []
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise ManifestError(self.path, f"{self.name(key)}[{i}]", "must be a table")
+            readers.append(_Reader(self.path, row, f"{self.prefix}{key}[{i}]."))
+        return readers
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(key)
+        if value not in allowed:
+            raise ManifestError(self.path, self.name(key), _not_one_of(value, allowed))
+        return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", int: "an integer", float: "a number", dict: "a table", list: "a list"}
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _not_one_of(value: str, allowed: tuple[str, ...] | list[str]) -> str:
+    close = difflib.get_close_matches(value, list(allowed), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"must be one of {', '.join(allowed)} (got '{value}'){hint}"
+
+
+def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = None) -> Manifest:
+    """Load and validate ``exercise.toml``; ``known_checks`` (id -> check) guards check ids."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(path, "(file)", "does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ManifestError(path, "(file)", f"is not valid TOML: {error}") from None
+    top = _Reader(path, raw)
+
+    fmt = top.get("format", int)
+    if fmt != FORMAT_VERSION:
+        relation = "newer" if fmt > FORMAT_VERSION else "older"
+        raise ManifestError(
+            path,
+            "format",
+            f"is {fmt}, {relation} than this heldout understands ({FORMAT_VERSION}); "
+            + ("upgrade heldout" if fmt > FORMAT_VERSION else "migrate the manifest"),
+        )
+
+    competencies = tuple(top.get("competencies", list))
+    for i, name in enumerate(competencies):
+        if name not in COMPETENCIES:
+            raise ManifestError(path, f"competencies[{i}]", _not_one_of(str(name), COMPETENCIES))
+
+    levels = tuple(
+        Level(
+            name=row.text("name"),
+            description=row.text("description"),
+            pass_mark=_fraction(row, "pass_mark"),
+        )
+        for row in top.items("levels")
+    )
+    if not levels:
+        raise ManifestError(path, "levels", "must list at least one level")
+
+    ds = top.sub("dataset")
+    dataset = DatasetSpec(
+        name=ds.text("name"),
+        label=ds.text("label"),
+        train=ds.text("train"),
+        holdout_features=ds.text("holdout_features"),
+        holdout_labels=ds.text("holdout_labels"),
+        positive_label=ds.get("positive_label", int, 1),
+    )
+
+    ct = top.sub("contract")
+    report_keys = ct.get("report_keys", dict)
+    for key, kind in report_keys.items():
+        if kind not in ("str", "float"):
+            raise ManifestError(path, f"contract.report_keys.{key}", _not_one_of(str(kind), ("str", "float")))
+    contract = Contract(
+        model=ct.text("model"),
+        report=ct.text("report"),
+        report_keys=dict(report_keys),
+        prepare=ct.text("prepare", None),
+    )
+
+    checks = []
+    seen: set[str] = set()
+    for row in top.items("checks"):
+        check_id = row.text("id")
+        if known_checks is not None and check_id not in known_checks:
+            raise ManifestError(path, row.name("id"), _not_one_of(check_id, sorted(known_checks)))
+        if check_id in seen:
+            raise ManifestError(path, row.name("id"), f"repeats '{check_id}'")
+        seen.add(check_id)
+        points = row.get("points", int)
+        if points < 0:
+            raise ManifestError(path, row.name("points"), f"must be 0 or more (got {points})")
+        competency = row.text("competency")
+        if competency not in competencies:
+            raise ManifestError(path, row.name("competency"), _not_one_of(competency, competencies))
+        hints = tuple(row.get("hints", list))
+        if not hints or not all(isinstance(h, str) and h.strip() for h in hints):
+            raise ManifestError(path, row.name("hints"), "must be a non-empty list of non-empty strings")
+        checks.append(
+            CheckSpec(check_id, points, competency, hints, dict(row.get("params", dict, {})))
+        )
+    if not checks:
+        raise ManifestError(path, "checks", "must list at least one check")
+
+    ho = top.sub("holdout")
+    holdout = HoldoutSpec(
+        metric=ho.choice("metric", ("average_precision",)),
+        baselines=tuple(ho.get("baselines", list)),
+        margin=float(ho.get("margin", (int, float))),
+    )
+
+    followups = []
+    for row in top.items("followups"):
+        when = row.text("when")
+        if when != "always":
+            check_id, _, verdict = when.partition(":")
+            if check_id not in seen:
+                raise ManifestError(path, row.name("when"), _not_one_of(check_id, sorted(seen)))
+            if verdict not in ("pass", "warn", "fail"):
+                raise ManifestError(path, row.name("when"), "must end in :pass, :warn or :fail")
+        followups.append(FollowUp(question=row.text("question"), when=when))
+
+    lim = _Reader(path, top.get("limits", dict, {}), "limits.")
+    limits = Limits(
+        wall_seconds=lim.get("wall_seconds", int, Limits.wall_seconds),
+        cell_seconds=lim.get("cell_seconds", int, Limits.cell_seconds),
+        memory_mb=lim.get("memory_mb", int, Limits.memory_mb),
+        output_kb=lim.get("output_kb", int, Limits.output_kb),
+    )
+
+    return Manifest(
+        path=path,
+        id=top.text("id"),
+        version=top.text("version"),
+        title=top.text("title"),
+        summary=top.text("summary"),
+        task=top.choice("task", TASKS),
+        time_box_minutes=top.get("time_box_minutes", int),
+        competencies=competencies,
+        levels=levels,
+        dataset=dataset,
+        contract=contract,
+        checks=tuple(checks),
+        holdout=holdout,
+        followups=tuple(followups),
+        limits=limits,
+    )
+
+
+def _fraction(row: _Reader, key: str) -> float:
+    value = float(row.get(key, (int, float)))
+    if not 0.0 <= value <= 1.0:
+        raise ManifestError(row.path, row.name(key), f"must be between 0 and 1 (got {value})")
+    return value

@@ -1,0 +1,63 @@
+"""The terminal summary of a grade: one line per check, then what to fix, then the holdout figures."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from typing import TextIO
+
+from heldout.result import GradeResult
+
+__all__ = ["render_terminal"]
+
+_MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
+_COLOUR = {"pass": "32", "warn": "33", "fail": "31", "error": "31"}
+
+
+def _paint(text: str, verdict: str, colour: bool) -> str:
+    return f"\x1b[{_COLOUR[verdict]}m{text}\x1b[0m" if colour else text
+
+
+def render_terminal(result: GradeResult, stream: TextIO | None = None, colour: bool | None = None,
+                    width: int = 100) -> str:
+    stream = stream or sys.stdout
+    if colour is None:
+        colour = stream.isatty() and "NO_COLOR" not in os.environ
+    lines: list[str] = []
+    if result.isolation == "none":
+        lines.append("NOT ISOLATED: bubblewrap is unavailable here, so this submission ran as a plain "
+                     "subprocess that could read this machine's files.")
+    scenario = result.scenario["title"] if result.scenario else "unknown scenario"
+    lines.append(f"heldout: {result.submission_path} ({scenario})")
+    if result.error is not None:
+        where = f" in cell {result.error.cell}" if result.error.cell else ""
+        lines.append(_paint(f"ERROR ({result.error.kind}{where})", "error", colour))
+        lines += textwrap.wrap(result.error.message, width, initial_indent="  ",
+                               subsequent_indent="  ", replace_whitespace=False) or [""]
+    if result.checks:
+        lines.append("")
+        name_width = max(len(c.title) for c in result.checks)
+        for check in result.checks:
+            verdict = str(check.verdict)
+            points = f"{check.points:g}/{check.max_points}"
+            lines.append(f"  {_paint(_MARK[verdict], verdict, colour)}  {check.title:<{name_width}}  "
+                         f"{points:>7}")
+        problems = [c for c in result.checks if str(c.verdict) != "pass"]
+        for check in problems:
+            lines.append("")
+            lines.append(_paint(f"{_MARK[str(check.verdict)]} {check.id}", str(check.verdict), colour))
+            lines += textwrap.wrap(check.message, width, initial_indent="  ", subsequent_indent="  ")
+            for finding in check.findings[1:4]:
+                lines += textwrap.wrap(f"also: {finding.text}", width, initial_indent="    ",
+                                       subsequent_indent="      ")
+        lines.append("")
+        lines.append(f"score {result.points:g}/{result.max_points} - {result.status}")
+    if result.holdout and result.holdout.get("score") is not None:
+        holdout = result.holdout
+        gap = holdout.get("optimism_gap")
+        gap_text = "" if gap is None else f", reported {holdout['reported_estimate']:.3f} (gap {gap:+.3f})"
+        lines.append(f"hidden holdout {holdout['metric']}: {holdout['score']:.3f}{gap_text}")
+    text = "\n".join(lines) + "\n"
+    stream.write(text)
+    return text

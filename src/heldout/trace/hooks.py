@@ -1,0 +1,708 @@
+"""The kernel-side tracer: wraps what fits, splits, resamples, predicts and scores, and records it.
+
+What is wrapped, and why there:
+
+- estimator methods (``fit``, ``fit_transform``, ``fit_resample``, ``transform``, ``predict*``, ``score`` ...)
+  on every scikit-learn / imbalanced-learn estimator class, including classes imported later
+  (``BaseEstimator.__init_subclass__``) and mixins, so calls made by Pipelines and searches are seen too;
+- ``split`` of every cross-validation splitter, and ``train_test_split``;
+- ``_safe_indexing``, the one function scikit-learn uses to cut rows out of X and y inside
+  ``train_test_split`` and cross-validation: it carries row identity into every fold;
+- metric functions (every name each loaded scikit-learn module binds them to) and the scorer classes,
+  which hold their own references to the metric functions;
+- ``pandas.read_csv`` for the dataset's files (row identity starts there), and ``to_numpy`` /
+  ``values`` / ``__array__`` / ``reset_index`` when called from the candidate's own code.
+
+A call made while another traced call of the same object (or any metric) is running is internal and
+passes straight through; a call made by another object is recorded with that call as its parent.
+Parallel joblib workers would run outside the tracer, so joblib is set to run sequentially.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import os
+import sys
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
+from heldout.trace.record import Recorder
+from heldout.trace.sites import SiteFinder
+
+__all__ = ["Tracer", "active_tracer"]
+
+FIT_METHODS = ("fit", "partial_fit", "fit_transform", "fit_resample", "fit_predict")
+PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
+ESTIMATOR_METHODS = (*FIT_METHODS, "transform", *PREDICT_METHODS, "score")
+CURVE_METRICS = frozenset({"precision_recall_curve", "roc_curve", "det_curve"})
+THRESHOLD_METRICS = frozenset({
+    "accuracy_score", "balanced_accuracy_score", "f1_score", "fbeta_score", "precision_score",
+    "recall_score", "jaccard_score", "confusion_matrix", "classification_report",
+    "precision_recall_fscore_support", "matthews_corrcoef", "cohen_kappa_score",
+})
+_METRIC_SUFFIXES = ("_score", "_error", "_loss", "_curve", "_deviance")
+_METRIC_EXTRA = frozenset({"confusion_matrix", "classification_report", "matthews_corrcoef",
+                           "precision_recall_fscore_support", "multilabel_confusion_matrix"})
+_NOT_METRICS = frozenset({"make_scorer", "check_scoring", "get_scorer", "get_scorer_names"})
+_SPLITTER_STRATIFIED = frozenset({"StratifiedKFold", "StratifiedShuffleSplit", "StratifiedGroupKFold",
+                                  "RepeatedStratifiedKFold"})
+
+_ACTIVE: Tracer | None = None
+
+
+def active_tracer() -> Tracer | None:
+    return _ACTIVE
+
+
+@dataclass(frozen=True)
+class _Frame:
+    event: int
+    obj: int
+    kind: str
+
+
+@dataclass
+class _Patch:
+    owner: Any
+    name: str
+    original: Any
+    wrapper: Any
+    via_descriptor: bool = False
+    inherited: bool = False  # the owner only inherited ``name``: undoing deletes our override
+
+    def apply(self) -> None:
+        if self.via_descriptor:
+            self.owner.__dict__[self.name].fn = self.wrapper
+        else:
+            setattr(self.owner, self.name, self.wrapper)
+
+    def undo(self) -> None:
+        if self.via_descriptor:
+            self.owner.__dict__[self.name].fn = self.original
+        elif self.inherited:
+            delattr(self.owner, self.name)
+        else:
+            setattr(self.owner, self.name, self.original)
+
+    def in_place(self) -> bool:
+        current = self.owner.__dict__.get(self.name)
+        if self.via_descriptor:
+            return getattr(current, "fn", None) is self.wrapper
+        return current is self.wrapper
+
+
+def _hide_original(wrapper: Callable, original: Callable) -> Callable:
+    """Keep the signature scikit-learn inspects, without handing out the unwrapped function."""
+    try:
+        wrapper.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        pass
+    wrapper.__dict__.pop("__wrapped__", None)
+    wrapper.__heldout__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _length(obj: Any) -> int | None:
+    shape = getattr(obj, "shape", None)
+    if shape:
+        return int(shape[0])
+    try:
+        return len(obj)
+    except TypeError:
+        return None
+
+
+def _first(args: tuple, kwargs: Mapping[str, Any], position: int, *names: str) -> Any:
+    if len(args) > position:
+        return args[position]
+    for name in names:
+        if name in kwargs:
+            return kwargs[name]
+    return None
+
+
+class Tracer:
+    """Records one notebook run. ``install()`` patches, ``verify()`` says whether patches survived."""
+
+    def __init__(self, dataset_files: Mapping[str, int], sites: SiteFinder | None = None) -> None:
+        self.dataset_files = dict(dataset_files)  # file name -> source number
+        self.sites = sites or SiteFinder()
+        self.recorder = Recorder()
+        self.lineage = LineageRegistry()
+        self.enabled = False
+        self._stack: list[_Frame] = []
+        self._fitted: dict[int, tuple[weakref.ref, int]] = {}
+        self._object_keys: dict[int, tuple[weakref.ref, int]] = {}
+        self._splitting: set[int] = set()
+        self._patches: list[_Patch] = []
+        self._wrapped_classes: set[type] = set()
+        self._user_file_cache: dict[str, bool] = {}
+        self._library_prefixes = tuple(
+            {os.path.dirname(os.__file__), sys.prefix, sys.base_prefix,
+             os.path.dirname(os.path.dirname(__file__))}
+        )
+
+    # == installation ===================================================================================
+    def install(self) -> Tracer:
+        global _ACTIVE
+        import joblib
+        import sklearn.base
+        import sklearn.metrics
+        import sklearn.metrics._scorer as scorer_module
+        import sklearn.model_selection
+        import sklearn.model_selection._split as split_module
+        import sklearn.pipeline
+
+        try:
+            import imblearn.over_sampling
+            import imblearn.pipeline
+            import imblearn.under_sampling  # noqa: F401
+        except ImportError:
+            pass
+
+        # Parallel workers are other processes the tracer cannot see into.
+        joblib.parallel_config(backend="sequential")
+
+        for cls in _all_subclasses(sklearn.base.BaseEstimator):
+            self._wrap_estimator_class(cls)
+        self._hook_new_estimator_classes(sklearn.base.BaseEstimator)
+
+        for base in (split_module.BaseCrossValidator, split_module.BaseShuffleSplit,
+                     split_module._RepeatedSplits):
+            for cls in (base, *_all_subclasses(base)):
+                if "split" in cls.__dict__ and inspect.isfunction(cls.__dict__["split"]):
+                    self._patch_attr(cls, "split", self._split_wrapper(cls.__dict__["split"]))
+
+        everywhere: dict[Callable, Callable] = {}
+        everywhere[split_module.train_test_split] = self._function_wrapper(
+            split_module.train_test_split, self._on_train_test_split)
+        from sklearn.utils import _indexing
+        everywhere[_indexing._safe_indexing] = self._function_wrapper(
+            _indexing._safe_indexing, self._on_safe_indexing)
+        import sklearn.model_selection._validation as validation
+        for name in ("cross_validate", "cross_val_score", "cross_val_predict"):
+            original = getattr(validation, name)
+            everywhere[original] = self._function_wrapper(
+                original, functools.partial(self._on_cross_validation, name))
+        for name in sklearn.metrics.__all__:
+            original = getattr(sklearn.metrics, name)
+            if _is_metric(name, original):
+                everywhere[original] = self._function_wrapper(
+                    original, functools.partial(self._on_metric, name))
+        self._patch_everywhere(everywhere)
+
+        for cls in (scorer_module._Scorer, scorer_module._CurveScorer):
+            self._patch_attr(cls, "_score", self._scorer_wrapper(cls.__dict__["_score"]))
+
+        self._hook_pandas()
+        self.enabled = True
+        _ACTIVE = self
+        return self
+
+    def uninstall(self) -> None:
+        global _ACTIVE
+        for patch in reversed(self._patches):
+            patch.undo()
+        self._patches.clear()
+        self.enabled = False
+        if _ACTIVE is self:
+            _ACTIVE = None
+
+    def verify(self) -> list[str]:
+        """Patches that were removed or replaced since install (evidence of tampering)."""
+        problems = [
+            f"{getattr(p.owner, '__name__', p.owner)}.{p.name}" for p in self._patches if not p.in_place()
+        ]
+        if _ACTIVE is not self:
+            problems.append("the active tracer was replaced")
+        return problems
+
+    def _patch_attr(self, owner: Any, name: str, wrapper: Callable, descriptor: bool = False) -> None:
+        inherited = name not in owner.__dict__
+        if descriptor:
+            original = owner.__dict__[name].fn
+        else:
+            original = inspect.getattr_static(owner, name) if inherited else owner.__dict__[name]
+        patch = _Patch(owner, name, original, wrapper, descriptor, inherited)
+        patch.apply()
+        self._patches.append(patch)
+
+    def _patch_everywhere(self, replacements: Mapping[Callable, Callable]) -> None:
+        """Rebind every module-level name that refers to a wrapped function (``from x import f``)."""
+        for module_name, module in list(sys.modules.items()):
+            if module is None or not module_name.startswith(("sklearn", "imblearn", "__main__")):
+                continue
+            for name, value in list(vars(module).items()):
+                try:
+                    wrapper = replacements.get(value)
+                except TypeError:  # unhashable module attribute
+                    continue
+                if wrapper is not None:
+                    self._patch_attr(module, name, wrapper)
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+        except ImportError:
+            shell = None
+        if shell is not None:  # live mode: names the candidate imported before loading heldout
+            for name, value in list(shell.user_ns.items()):
+                try:
+                    wrapper = replacements.get(value)
+                except TypeError:
+                    continue
+                if wrapper is not None:
+                    shell.user_ns[name] = wrapper
+
+    def _wrap_estimator_class(self, cls: type) -> None:
+        from sklearn.utils._available_if import _AvailableIfDescriptor
+
+        for klass in cls.__mro__[:-1]:
+            if klass in self._wrapped_classes:
+                continue
+            self._wrapped_classes.add(klass)
+            for name in ESTIMATOR_METHODS:
+                member = klass.__dict__.get(name)
+                if isinstance(member, _AvailableIfDescriptor):
+                    if not getattr(member.fn, "__heldout__", False):
+                        self._patch_attr(klass, name, self._method_wrapper(name, member.fn), True)
+                elif inspect.isfunction(member) and not getattr(member, "__heldout__", False):
+                    self._patch_attr(klass, name, self._method_wrapper(name, member))
+
+    def _hook_new_estimator_classes(self, base: type) -> None:
+        tracer_ref = weakref.ref(self)
+        inherited = base.__dict__.get("__init_subclass__")
+
+        def __init_subclass__(cls: type, **kwargs: Any) -> None:
+            if inherited is not None:
+                inherited.__func__(cls, **kwargs)
+            else:
+                super(base, cls).__init_subclass__(**kwargs)
+            tracer = tracer_ref()
+            if tracer is not None and tracer._patches:
+                tracer._wrap_estimator_class(cls)
+
+        patch = _Patch(base, "__init_subclass__", inherited, classmethod(__init_subclass__))
+        base.__init_subclass__ = patch.wrapper
+        # Undoing must restore "no own __init_subclass__", which setattr(None) would not.
+        patch.undo = lambda: (delattr(base, "__init_subclass__") if inherited is None  # type: ignore[method-assign]
+                              else setattr(base, "__init_subclass__", inherited))
+        self._patches.append(patch)
+
+    def _hook_pandas(self) -> None:
+        import pandas.io.parsers.readers as readers
+
+        original_read_csv = readers.read_csv
+        wrapper = self._function_wrapper(original_read_csv, self._on_read_csv)
+        for owner in (pd, readers):
+            if owner.__dict__.get("read_csv") is original_read_csv:
+                self._patch_attr(owner, "read_csv", wrapper)
+        for cls in (pd.DataFrame, pd.Series):
+            for name in ("to_numpy", "__array__", "reset_index"):
+                original = inspect.getattr_static(cls, name)
+                self._patch_attr(cls, name, self._pandas_wrapper(original, name))
+            values = inspect.getattr_static(cls, "values")
+            self._patch_attr(cls, "values", property(
+                self._pandas_wrapper(values.fget, "values"), doc=values.__doc__))
+
+    # == wrappers =======================================================================================
+    def _method_wrapper(self, name: str, original: Callable) -> Callable:
+        @functools.wraps(original)
+        def traced(obj: Any, *args: Any, **kwargs: Any) -> Any:
+            tracer = _ACTIVE
+            if tracer is None or not tracer.enabled:
+                return original(obj, *args, **kwargs)
+            return tracer._on_method(name, original, obj, args, kwargs)
+
+        return _hide_original(traced, original)
+
+    def _function_wrapper(self, original: Callable, handler: Callable) -> Callable:
+        @functools.wraps(original)
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            tracer = _ACTIVE
+            if tracer is None or not tracer.enabled:
+                return original(*args, **kwargs)
+            return handler(original, args, kwargs)
+
+        return _hide_original(traced, original)
+
+    def _scorer_wrapper(self, original: Callable) -> Callable:
+        @functools.wraps(original)
+        def traced(scorer: Any, method_caller: Any, estimator: Any, X: Any, y_true: Any,
+                   **kwargs: Any) -> Any:
+            tracer = _ACTIVE
+            if tracer is None or not tracer.enabled or tracer._inside_metric():
+                return original(scorer, method_caller, estimator, X, y_true, **kwargs)
+            return tracer._on_scorer(original, scorer, method_caller, estimator, X, y_true, kwargs)
+
+        return _hide_original(traced, original)
+
+    def _split_wrapper(self, original: Callable) -> Callable:
+        @functools.wraps(original)
+        def traced(splitter: Any, *args: Any, **kwargs: Any) -> Iterator:
+            tracer = _ACTIVE
+            if tracer is None or not tracer.enabled or id(splitter) in tracer._splitting:
+                yield from original(splitter, *args, **kwargs)
+                return
+            yield from tracer._on_split(original, splitter, args, kwargs)
+
+        return _hide_original(traced, original)
+
+    def _pandas_wrapper(self, original: Callable, name: str) -> Callable:
+        @functools.wraps(original)
+        def traced(obj: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(obj, *args, **kwargs)
+            tracer = _ACTIVE
+            if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
+                tracer._on_pandas_conversion(name, obj, result, kwargs)
+            return result
+
+        return _hide_original(traced, original)
+
+    # == handlers =======================================================================================
+    def _top(self) -> _Frame | None:
+        return self._stack[-1] if self._stack else None
+
+    def _inside_metric(self) -> bool:
+        return any(frame.kind == "metric" for frame in self._stack)
+
+    def _called_from_user(self, frame: Any) -> bool:
+        filename = frame.f_code.co_filename
+        known = self._user_file_cache.get(filename)
+        if known is None:
+            known = self.sites.is_user_frame(frame) or not (
+                filename.startswith(self._library_prefixes) or filename.startswith("<frozen")
+            )
+            # IPython cell files are registered before they run, so a cached "no" could be stale.
+            if known:
+                self._user_file_cache[filename] = known
+        return known
+
+    def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
+        top = self._top()
+        cell, line = self.sites.find(sys._getframe(2))
+        return self.recorder.add(kind, parent=None if top is None else top.event, cell=cell,
+                                 line=line, **fields)
+
+    def _rows(self, lineage: Lineage | None) -> str | None:
+        return None if lineage is None else self.recorder.rowset(lineage.rows)
+
+    def _inputs(self, *lineages: Lineage | None) -> list[int]:
+        return sorted({lin.producer for lin in lineages if lin is not None and lin.producer is not None})
+
+    def _object_key(self, obj: Any) -> int:
+        entry = self._object_keys.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            return entry[1]
+        key = len(self._object_keys)
+        try:
+            self._object_keys[id(obj)] = (weakref.ref(obj), key)
+        except TypeError:
+            pass
+        return key
+
+    def fit_event_of(self, obj: Any) -> int | None:
+        entry = self._fitted.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            return entry[1]
+        return None
+
+    def _run(self, frame: _Frame, call: Callable[[], Any]) -> Any:
+        self._stack.append(frame)
+        try:
+            return call()
+        finally:
+            self._stack.pop()
+
+    def _on_method(self, name: str, original: Callable, obj: Any, args: tuple,
+                   kwargs: dict[str, Any]) -> Any:
+        top = self._top()
+        if top is not None and (top.obj == id(obj) or top.kind == "metric"):
+            return original(obj, *args, **kwargs)
+        X = _first(args, kwargs, 0, "X")
+        if name in FIT_METHODS:
+            return self._on_fit(name, original, obj, X, _first(args, kwargs, 1, "y"), args, kwargs)
+        if name == "score":
+            return self._on_score(original, obj, X, _first(args, kwargs, 1, "y"), args, kwargs)
+        lin_x = self.lineage.resolve(X)
+        kind = "transform" if name == "transform" else "predict"
+        event = self._event(kind, method=name, estimator=type(obj).__name__,
+                            obj=self._object_key(obj), fit_event=self.fit_event_of(obj),
+                            rows=self._rows(lin_x), n_rows=_length(X), inputs=self._inputs(lin_x))
+        result = self._run(_Frame(event["id"], id(obj), kind),
+                           lambda: original(obj, *args, **kwargs))
+        if lin_x is not None:
+            output = Lineage(lin_x.rows, event["id"])
+            if kind == "predict":
+                self.lineage.add_prediction(result, output)
+            else:
+                self.lineage.register(result, output)
+        return result
+
+    def _on_fit(self, name: str, original: Callable, obj: Any, X: Any, y: Any, args: tuple,
+                kwargs: dict[str, Any]) -> Any:
+        lin_x = self.lineage.resolve(X)
+        lin_y = self.lineage.resolve(y) if y is not None else None
+        event = self._event("fit", method=name, estimator=type(obj).__name__,
+                            obj=self._object_key(obj), role=_role(obj),
+                            rows=self._rows(lin_x if lin_x is not None else lin_y),
+                            n_rows=_length(X), inputs=self._inputs(lin_x, lin_y))
+        result = self._run(_Frame(event["id"], id(obj), "fit"), lambda: original(obj, *args, **kwargs))
+        try:
+            self._fitted[id(obj)] = (weakref.ref(obj), event["id"])
+        except TypeError:
+            pass
+        base = lin_x if lin_x is not None else lin_y
+        if name == "fit_resample" and isinstance(result, tuple) and len(result) >= 2:
+            rows_out = self._resampled_rows(obj, X, result[0], base)
+            if rows_out is not None:
+                event["rows_out"] = self.recorder.rowset(rows_out)
+                event["n_synthetic"] = int((rows_out < 0).sum())
+                output = Lineage(rows_out, event["id"])
+                self.lineage.register(result[0], output)
+                self.lineage.register(result[1], output)
+            event["n_out"] = _length(result[0])
+        elif name in ("fit_transform", "fit_predict") and base is not None:
+            self.lineage.register(result, Lineage(base.rows, event["id"]))
+        return result
+
+    def _resampled_rows(self, sampler: Any, X_in: Any, X_out: Any, base: Lineage | None
+                        ) -> np.ndarray | None:
+        if base is None:
+            return None
+        indices = getattr(sampler, "sample_indices_", None)
+        n_out = _length(X_out) or 0
+        if indices is not None and len(indices) == n_out:
+            return base.rows[np.asarray(indices)]
+        n_in = len(base.rows)
+        # Over-samplers of the SMOTE family keep the original rows first, then append new ones.
+        if n_out >= n_in:
+            head = X_out.iloc[:n_in] if hasattr(X_out, "iloc") else X_out[:n_in]
+            original = X_in.to_numpy() if hasattr(X_in, "to_numpy") else np.asarray(X_in)
+            head = head.to_numpy() if hasattr(head, "to_numpy") else np.asarray(head)
+            try:
+                if np.array_equal(head, original, equal_nan=head.dtype.kind == "f"):
+                    return np.concatenate([base.rows, synthetic_rows(n_out - n_in)])
+            except TypeError:
+                pass
+        return synthetic_rows(n_out)
+
+    def _on_score(self, original: Callable, obj: Any, X: Any, y: Any, args: tuple,
+                  kwargs: dict[str, Any]) -> Any:
+        lin_x = self.lineage.resolve(X)
+        lin_y = self.lineage.resolve(y)
+        event = self._event("metric", metric="score", via="score_method",
+                            estimator=type(obj).__name__, fit_event=self.fit_event_of(obj),
+                            rows=self._rows(lin_y if lin_y is not None else lin_x),
+                            n_rows=_length(y), inputs=self._inputs(lin_x),
+                            truth_producer=None if lin_y is None else lin_y.producer,
+                            threshold_dependent=True)
+        value = self._run(_Frame(event["id"], id(obj), "metric"), lambda: original(obj, *args, **kwargs))
+        event["value"] = _as_float(value)
+        return value
+
+    def _on_scorer(self, original: Callable, scorer: Any, method_caller: Any, estimator: Any,
+                   X: Any, y_true: Any, kwargs: dict[str, Any]) -> Any:
+        lin_x = self.lineage.resolve(X)
+        lin_y = self.lineage.resolve(y_true)
+        metric = getattr(getattr(scorer, "_score_func", None), "__name__", "custom_scorer")
+        curve = type(scorer).__name__ == "_CurveScorer"
+        event = self._event("metric", metric=metric, via="scorer", estimator=type(estimator).__name__,
+                            fit_event=self.fit_event_of(estimator),
+                            rows=self._rows(lin_y if lin_y is not None else lin_x),
+                            n_rows=_length(y_true), inputs=self._inputs(lin_x), curve=curve,
+                            truth_producer=None if lin_y is None else lin_y.producer,
+                            threshold_dependent=metric in THRESHOLD_METRICS)
+        value = self._run(_Frame(event["id"], id(scorer), "metric"),
+                          lambda: original(scorer, method_caller, estimator, X, y_true, **kwargs))
+        event["value"] = _as_float(value)
+        return value
+
+    def _on_metric(self, name: str, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
+        if self._inside_metric():
+            return original(*args, **kwargs)
+        y_true = _first(args, kwargs, 0, "y_true", "labels_true")
+        y_pred = _first(args, kwargs, 1, "y_pred", "y_score", "y_prob", "probas_pred")
+        lin_t = self.lineage.resolve(y_true)
+        lin_p = self.lineage.resolve(y_pred)
+        fields: dict[str, Any] = {}
+        if name in THRESHOLD_METRICS and y_pred is not None:
+            fields["pred_digest"] = _digest(y_pred)
+        event = self._event("metric", metric=name, via="function",
+                            rows=self._rows(lin_t if lin_t is not None else lin_p),
+                            n_rows=_length(y_true), pred_producer=None if lin_p is None else
+                            lin_p.producer, inputs=self._inputs(lin_p),
+                            truth_producer=None if lin_t is None else lin_t.producer,
+                            threshold_dependent=name in THRESHOLD_METRICS,
+                            curve=name in CURVE_METRICS, **fields)
+        value = self._run(_Frame(event["id"], 0, "metric"), lambda: original(*args, **kwargs))
+        event["value"] = _as_float(value)
+        if name in CURVE_METRICS and isinstance(value, tuple):
+            event["thresholds"] = self.recorder.array(np.asarray(value[-1], dtype=np.float64))
+        return value
+
+    def _on_cross_validation(self, name: str, original: Callable, args: tuple,
+                             kwargs: dict[str, Any]) -> Any:
+        if any(frame.kind in ("cv", "metric") for frame in self._stack):
+            return original(*args, **kwargs)
+        estimator = _first(args, kwargs, 0, "estimator")
+        X = _first(args, kwargs, 1, "X")
+        y = _first(args, kwargs, 2, "y")
+        lin_x = self.lineage.resolve(X)
+        lin_y = self.lineage.resolve(y)
+        event = self._event("cv", function=name, estimator=type(estimator).__name__,
+                            rows=self._rows(lin_x if lin_x is not None else lin_y), n_rows=_length(X),
+                            inputs=self._inputs(lin_x, lin_y))
+        result = self._run(_Frame(event["id"], 0, "cv"), lambda: original(*args, **kwargs))
+        if name == "cross_val_predict" and lin_x is not None:
+            self.lineage.add_prediction(result, Lineage(lin_x.rows, event["id"]))
+        elif name == "cross_val_score":
+            event["values"] = [_as_float(v) for v in np.ravel(result)]
+        elif name == "cross_validate" and isinstance(result, dict):
+            event["values"] = {k: [_as_float(v) for v in np.ravel(vals)]
+                               for k, vals in result.items() if k.startswith("test_")}
+        return result
+
+    def _on_train_test_split(self, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
+        if self._inside_metric():
+            return original(*args, **kwargs)
+        lineages = [self.lineage.resolve(a) for a in args]
+        event = self._event("split", splitter="train_test_split",
+                            stratified=kwargs.get("stratify") is not None,
+                            shuffle=bool(kwargs.get("shuffle", True)), groups=False,
+                            n_rows=_length(args[0]) if args else None,
+                            inputs=self._inputs(*lineages), folds=[])
+        result = self._run(_Frame(event["id"], 0, "split"), lambda: original(*args, **kwargs))
+        if len(result) >= 2:
+            train, test = (self.lineage.lookup(part) for part in result[:2])
+            if train is not None and test is not None:
+                event["folds"].append([self._rows(train), self._rows(test)])
+        return result
+
+    def _on_safe_indexing(self, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
+        result = original(*args, **kwargs)
+        X = _first(args, kwargs, 0, "X")
+        indices = _first(args, kwargs, 1, "indices")
+        axis = _first(args, kwargs, 2, "axis") or 0
+        lineage = self.lineage.resolve(X)
+        if lineage is None or indices is None:
+            return result
+        if axis == 1:
+            self.lineage.register(result, lineage)
+            return result
+        top = self._top()
+        selected = lineage.take(indices)
+        if top is not None and top.kind == "split":
+            selected = Lineage(selected.rows, top.event)
+        self.lineage.register(result, selected)
+        return result
+
+    def _on_split(self, original: Callable, splitter: Any, args: tuple, kwargs: dict[str, Any]
+                  ) -> Iterator:
+        X = _first(args, kwargs, 0, "X")
+        y = _first(args, kwargs, 1, "y")
+        groups = _first(args, kwargs, 2, "groups")
+        lin_x = self.lineage.resolve(X)
+        lin_y = self.lineage.resolve(y) if y is not None else None
+        self._splitting.add(id(splitter))
+        try:
+            event = self._event("split", splitter=type(splitter).__name__,
+                                stratified=type(splitter).__name__ in _SPLITTER_STRATIFIED,
+                                shuffle=getattr(splitter, "shuffle", None), groups=groups is not None,
+                                n_rows=_length(X), inputs=self._inputs(lin_x, lin_y), folds=[])
+            base = lin_x if lin_x is not None else lin_y
+            for train, test in original(splitter, *args, **kwargs):
+                if base is not None and len(event["folds"]) < 1000:
+                    event["folds"].append([self._rows(base.take(train)), self._rows(base.take(test))])
+                    for obj, lineage in ((X, lin_x), (y, lin_y)):
+                        if lineage is not None and isinstance(obj, np.ndarray):
+                            fold_lineage = Lineage(lineage.rows, event["id"])
+                            self.lineage.add_selection(obj, fold_lineage, train)
+                            self.lineage.add_selection(obj, fold_lineage, test)
+                yield train, test
+        finally:
+            self._splitting.discard(id(splitter))
+
+    def _on_read_csv(self, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
+        frame = original(*args, **kwargs)
+        source = _first(args, kwargs, 0, "filepath_or_buffer")
+        if isinstance(source, str | os.PathLike) and isinstance(frame, pd.DataFrame):
+            name = os.path.basename(os.fspath(source))
+            source_no = self.dataset_files.get(name)
+            if source_no is not None:
+                event = self._event("load", file=name, source=source_no, n_rows=len(frame))
+                lineage = self.lineage.add_source(name, frame, source_no, event["id"])
+                event["rows"] = self._rows(lineage)
+        return frame
+
+    def _on_pandas_conversion(self, name: str, obj: Any, result: Any, kwargs: dict[str, Any]) -> None:
+        lineage = self.lineage.resolve(obj)
+        if lineage is None:
+            return
+        if name == "reset_index" and kwargs.get("inplace"):
+            self.lineage.register(obj, lineage)
+        elif result is not None:
+            self.lineage.register(result, lineage)
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    seen: list[type] = []
+    pending = list(cls.__subclasses__())
+    while pending:
+        sub = pending.pop()
+        if sub not in seen:
+            seen.append(sub)
+            pending.extend(sub.__subclasses__())
+    return seen
+
+
+def _is_metric(name: str, value: Any) -> bool:
+    return (
+        inspect.isfunction(value)
+        and name not in _NOT_METRICS
+        and (name.endswith(_METRIC_SUFFIXES) or name in _METRIC_EXTRA)
+    )
+
+
+def _role(obj: Any) -> str:
+    from sklearn.feature_selection import SelectorMixin
+    from sklearn.model_selection._search import BaseSearchCV
+
+    if hasattr(obj, "steps"):
+        return "pipeline"
+    if isinstance(obj, BaseSearchCV):
+        return "search"
+    if hasattr(obj, "fit_resample"):
+        return "sampler"
+    if isinstance(obj, SelectorMixin):
+        return "selector"
+    if hasattr(obj, "transform") and not hasattr(obj, "predict"):
+        return "transformer"
+    return "model"
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        value = float(value)
+        return value if np.isfinite(value) else None
+    return None
+
+
+def _digest(values: Any) -> str | None:
+    try:
+        array = np.ascontiguousarray(np.asarray(values))
+    except (TypeError, ValueError):
+        return None
+    if array.dtype == object:
+        return None
+    return hashlib.blake2b(array.tobytes(), digest_size=8).hexdigest()

@@ -1,0 +1,134 @@
+"""What runs inside the candidate's kernel: ``start`` before the first cell, ``finish`` after the last.
+
+``finish`` collects what the manifest's contract asks for (the model's scores on the holdout features and
+the declared report), checks that the tracer's patches are still in place, and writes everything as one
+JSON file for the runner. It never raises: every problem becomes a field of that file, because a
+candidate's broken model must still leave a gradable record.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from heldout.trace.hooks import Tracer, active_tracer
+from heldout.trace.record import encode_array
+
+__all__ = ["finish", "start"]
+
+_ERROR_CHARS = 2000
+_start_error: str | None = None
+
+
+def start(job_path: str) -> None:
+    """Install the tracer. IPython swallows errors in startup lines, so keep ours for ``finish``."""
+    global _start_error
+    try:
+        job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+        Tracer(job["dataset_files"]).install()
+    except Exception:
+        _start_error = _short_traceback()
+
+
+def finish(job_path: str) -> None:
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+    from IPython import get_ipython
+
+    namespace = get_ipython().user_ns
+    tracer = active_tracer()
+    out: dict[str, Any] = {"errors": {}}
+    if tracer is not None:
+        tracer.enabled = False
+        out["tampered"] = tracer.verify()
+    elif _start_error is not None:
+        out["tampered"] = []
+        out["tracer_error"] = _start_error
+    else:
+        out["tampered"] = ["the tracer is gone"]
+    contract = job["contract"]
+    out["report"], out["errors"]["report"] = _collect_report(namespace, contract)
+    out["defined"] = {
+        role: namespace.get(name) is not None
+        for role, name in (("model", contract["model"]), ("report", contract["report"]),
+                           ("prepare", contract.get("prepare")))
+        if name
+    }
+    scores, out["errors"]["predict"] = _predict_holdout(namespace, job)
+    if scores is not None:
+        out["scores"] = encode_array(scores)
+    if tracer is not None:
+        out["trace"] = tracer.recorder.to_json()
+    result_path = Path(job["kernel_result"])
+    tmp = result_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(out, allow_nan=False), encoding="utf-8")
+    os.replace(tmp, result_path)
+
+
+def _collect_report(namespace: dict[str, Any], contract: dict[str, Any]
+                    ) -> tuple[dict[str, Any] | None, str | None]:
+    name = contract["report"]
+    if name not in namespace:
+        return None, f"the notebook never defines `{name}`"
+    raw = namespace[name]
+    if not isinstance(raw, dict):
+        return None, f"`{name}` must be a dict (got {type(raw).__name__})"
+    report: dict[str, Any] = {}
+    problems = []
+    for key, kind in contract["report_keys"].items():
+        if key not in raw:
+            problems.append(f"`{name}['{key}']` is missing")
+            continue
+        value = raw[key]
+        if kind == "float":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                problems.append(f"`{name}['{key}']` must be a number (got {value!r})")
+                continue
+            if not math.isfinite(value):
+                problems.append(f"`{name}['{key}']` must be finite (got {value!r})")
+                continue
+        else:
+            value = str(value)[:200]
+        report[key] = value
+    return report, "; ".join(problems) or None
+
+
+def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]
+                     ) -> tuple[np.ndarray | None, str | None]:
+    contract = job["contract"]
+    model = namespace.get(contract["model"])
+    if model is None:
+        return None, f"the notebook never defines `{contract['model']}`"
+    try:
+        import pandas as pd
+
+        features = pd.read_csv(job["holdout_features"])
+        prepare = namespace.get(contract.get("prepare") or "")
+        data = prepare(features.copy()) if callable(prepare) else features
+        if hasattr(model, "predict_proba"):
+            raw = np.asarray(model.predict_proba(data))
+            scores = raw[:, -1] if raw.ndim == 2 else raw
+        elif hasattr(model, "decision_function"):
+            scores = np.asarray(model.decision_function(data))
+        else:
+            return None, f"`{contract['model']}` has neither predict_proba nor decision_function"
+        scores = np.asarray(scores, dtype=np.float64).ravel()
+    except Exception:  # the candidate's model may raise anything; it becomes a finding
+        return None, _short_traceback()
+    if len(scores) != len(features):
+        return None, f"the model returned {len(scores)} scores for {len(features)} holdout rows"
+    if not np.all(np.isfinite(scores)):
+        return None, "the model returned NaN or infinite scores on the holdout"
+    return scores, None
+
+
+def _short_traceback() -> str:
+    text = traceback.format_exc()
+    return text[-_ERROR_CHARS:]

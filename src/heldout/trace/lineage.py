@@ -1,0 +1,211 @@
+"""Which dataset rows an array or frame holds, and which traced event made it.
+
+Resolution, cheapest first:
+
+1. *Registered*: the object came out of a traced call (a split, a transform, a resample, a prediction, a
+   file load, ``to_numpy`` of a known frame) and was registered with its rows then.
+2. *Labels*: a pandas object carries the index labels of a loaded file (``df.drop(...)``, ``df[mask]``,
+   ``df.sample(...)``). The labels are trusted only when a column the object shares with the file holds
+   the file's values at those labels, which rejects frames whose index was renumbered.
+3. *Selections*: a NumPy array equals ``source[idx]`` for a split index ``idx`` the tracer saw yielded
+   (``X[train_idx]`` in a manual fold loop), equals a registered array (a copy), or is a column of a
+   registered prediction (``proba[:, 1]``).
+
+Identity always comes from the harness (file positions and split indices); values are only compared to
+confirm that an object *is* a given selection, so exact duplicate rows never merge.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from heldout.trace.record import SYNTHETIC, source_row_ids
+
+__all__ = ["Lineage", "LineageRegistry"]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    rows: np.ndarray  # harness row ids, SYNTHETIC for resampled rows
+    producer: int | None  # id of the event that made this object (None: a file load outside any event)
+
+    def take(self, index: Any) -> Lineage:
+        return Lineage(self.rows[_as_positions(index, len(self.rows))], self.producer)
+
+
+@dataclass
+class _Source:
+    name: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    columns_by_cardinality: list[str]
+
+
+def _as_positions(index: Any, length: int) -> Any:
+    if isinstance(index, slice):
+        return index
+    index = np.asarray(index)
+    if index.dtype == bool:
+        return np.flatnonzero(index)
+    return index.astype(np.int64, copy=False)
+
+
+def _length(obj: Any) -> int | None:
+    shape = getattr(obj, "shape", None)
+    if shape:
+        return int(shape[0])
+    return None
+
+
+class LineageRegistry:
+    """Lineage of live objects, keyed by identity (objects die; ids are reused, so weakrefs guard)."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[weakref.ref, Lineage]] = {}
+        self._sources: list[_Source] = []
+        self._selections: deque[tuple[weakref.ref, Lineage, np.ndarray]] = deque(maxlen=64)
+        self._predictions: deque[tuple[weakref.ref, Lineage]] = deque(maxlen=32)
+
+    # -- registration -------------------------------------------------------------------------------
+    def register(self, obj: Any, lineage: Lineage) -> None:
+        if obj is None or _length(obj) is None or _length(obj) != len(lineage.rows):
+            return
+        key = id(obj)
+        try:
+            ref = weakref.ref(obj, lambda _ref, key=key: self._forget(key, _ref))
+        except TypeError:
+            return
+        self._known[key] = (ref, lineage)
+
+    def _forget(self, key: int, ref: weakref.ref) -> None:
+        entry = self._known.get(key)
+        if entry is not None and entry[0] is ref:
+            del self._known[key]
+
+    def add_source(self, name: str, frame: pd.DataFrame, source_no: int, producer: int) -> Lineage:
+        rows = source_row_ids(source_no, len(frame))
+        by_cardinality = sorted(
+            frame.columns, key=lambda column: -frame[column].nunique(dropna=False)
+        )
+        self._sources.append(_Source(name, frame, rows, [str(c) for c in by_cardinality]))
+        lineage = Lineage(rows, producer)
+        self.register(frame, lineage)
+        return lineage
+
+    def add_selection(self, source: Any, lineage: Lineage, index: np.ndarray) -> None:
+        try:
+            self._selections.append((weakref.ref(source), lineage, np.asarray(index)))
+        except TypeError:
+            pass
+
+    def add_prediction(self, output: Any, lineage: Lineage) -> None:
+        self.register(output, lineage)
+        if isinstance(output, np.ndarray):
+            self._predictions.append((weakref.ref(output), lineage))
+
+    # -- resolution ---------------------------------------------------------------------------------
+    def lookup(self, obj: Any) -> Lineage | None:
+        """Only what was registered: cheap enough for hot paths such as ``np.asarray(frame)``."""
+        entry = self._known.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            return entry[1]
+        return None
+
+    def resolve(self, obj: Any) -> Lineage | None:
+        if obj is None:
+            return None
+        found = self.lookup(obj)
+        if found is not None:
+            return found
+        if isinstance(obj, pd.DataFrame | pd.Series):
+            found = self._by_labels(obj)
+        elif isinstance(obj, np.ndarray):
+            found = self._by_selection(obj)
+        if found is not None:
+            self.register(obj, found)
+        return found
+
+    def _by_labels(self, obj: pd.DataFrame | pd.Series) -> Lineage | None:
+        index = obj.index
+        if len(index) == 0 or index.dtype.kind not in "iu":
+            return None
+        labels = index.to_numpy()
+        names = [obj.name] if isinstance(obj, pd.Series) else list(obj.columns)
+        for source in reversed(self._sources):
+            n = len(source.frame)
+            if labels.min() < 0 or labels.max() >= n:
+                continue
+            shared = [c for c in source.columns_by_cardinality if c in set(map(str, names))]
+            for column in shared[:3]:
+                mine = obj if isinstance(obj, pd.Series) else obj[column]
+                if isinstance(mine, pd.DataFrame):  # duplicated column names
+                    continue
+                theirs = source.frame[column].to_numpy()[labels]
+                if _same_values(mine.to_numpy(), theirs):
+                    return Lineage(source.rows[labels], None if not self.lookup(source.frame) else
+                                   self.lookup(source.frame).producer)
+        return None
+
+    def _by_selection(self, array: np.ndarray) -> Lineage | None:
+        n = len(array) if array.ndim else 0
+        if n == 0:
+            return None
+        for ref, lineage, index in reversed(self._selections):
+            source = ref()
+            if source is None or not isinstance(source, np.ndarray):
+                continue
+            if (index.dtype == bool and int(index.sum()) != n) or (
+                index.dtype != bool and len(index) != n
+            ):
+                continue
+            if source.shape[1:] == array.shape[1:] and _same_values(array, source[index]):
+                return lineage.take(index)
+        for entry_ref, lineage in list(self._known.values())[-256:]:
+            other = entry_ref()
+            if (
+                isinstance(other, np.ndarray)
+                and other is not array
+                and other.shape == array.shape
+                and _same_values(array, other)
+            ):
+                return lineage
+        if array.ndim == 1:
+            for ref, lineage in reversed(self._predictions):
+                output = ref()
+                if output is None or output.ndim != 2 or len(output) != n:
+                    continue
+                for column in range(output.shape[1]):
+                    if _same_values(array, output[:, column]):
+                        return lineage
+        return None
+
+
+def _same_values(a: Any, b: Any) -> bool:
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    # Compare the ends first: most mismatches show there, and a full comparison costs a copy.
+    if a.size and not (_equal(a[:1], b[:1]) and _equal(a[-1:], b[-1:])):
+        return False
+    return _equal(a, b)
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.dtype.kind == "f" and b.dtype.kind == "f":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    try:
+        return bool(pd.isna(a).sum() == pd.isna(b).sum() and
+                    np.all((a == b) | (pd.isna(a) & pd.isna(b))))
+    except (TypeError, ValueError):
+        return False
+
+
+def synthetic_rows(count: int) -> np.ndarray:
+    return np.full(count, SYNTHETIC, dtype=np.int64)
