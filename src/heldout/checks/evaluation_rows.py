@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from scipy.stats import binomtest
 
 from heldout.checks.base import (
     CheckContext,
@@ -26,7 +27,7 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
     analysis = ctx.analysis
     already_blamed = {leak.fit.id for leak in analysis.leaks}
     ratio_limit = float(params.get("max_ratio_change", 2.0))
-    min_rows = int(params.get("min_rows", 200))
+    alpha = float(params.get("alpha", 1e-3))
     for metric in analysis.evaluations:
         rows = ctx.trace.rows(metric.get("rows"))
         if rows is None:
@@ -46,10 +47,14 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
                 "data file"
             ))
         real = rows[(rows >= 0) & (rows < len(ctx.train_labels))]
-        if len(real) >= min_rows:
-            rate = float(np.mean(ctx.train_labels[real] == ctx.manifest.dataset.positive_label))
+        if len(real):
+            positives = int(np.sum(ctx.train_labels[real] == ctx.manifest.dataset.positive_label))
+            rate = positives / len(real)
             natural = ctx.prevalence
-            if natural > 0 and (rate > natural * ratio_limit or rate < natural / ratio_limit):
+            # Both a large change and one a random split would almost never produce: small
+            # evaluation sets wobble, and a stratified split of rare positives is never exact.
+            if (0 < natural < 1 and (rate > natural * ratio_limit or rate < natural / ratio_limit)
+                    and binomtest(positives, len(real), natural).pvalue < alpha):
                 return _fail(ctx, metric, (
                     f"{metric.name} ({metric.site}) scored {rows_text(len(real))} with "
                     f"{rate:.1%} positives, against {natural:.2%} in the data"

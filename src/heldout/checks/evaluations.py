@@ -177,32 +177,32 @@ class EvaluationAnalysis:
 
     @cached_property
     def reported_events(self) -> list[Event]:
-        """The metric events whose value (or fold mean) is the estimate the candidate reported."""
-        report = self.ctx.report or {}
-        estimate = report.get("estimate")
+        """The metric events whose value (or fold mean) is the estimate the candidate reported.
+
+        Events of the declared metric are preferred; failing those, any metric whose value matches
+        (a report that says "model score" for what ``.score`` computed is an accuracy).
+        """
+        estimate = (self.ctx.report or {}).get("estimate")
         if not isinstance(estimate, float):
             return []
-        tolerance = 5e-4
-        metrics = [e for e in self.trace.of_kind("metric") if e.get("value") is not None]
         wanted = self.reported_metric
-        if wanted == "accuracy_score":
-            wanted_names = {"accuracy_score", "score"}
-        else:
-            wanted_names = {wanted} if wanted else set()
+        names = {"accuracy_score", "score"} if wanted == "accuracy_score" else {wanted}
+        return self._matching(estimate, names) or self._matching(estimate, None)
 
-        def matches_name(event: Event) -> bool:
-            return not wanted_names or event.get("metric") in wanted_names
-
+    def _matching(self, estimate: float, names: set[str | None] | None) -> list[Event]:
+        tolerance = 5e-4
+        metrics = [e for e in self.trace.of_kind("metric") if e.get("value") is not None
+                   and (names is None or e.get("metric") in names)]
         best: list[Event] = []
         best_gap = tolerance
         for event in metrics:
             gap = abs(event.get("value") - estimate)
-            if matches_name(event) and gap <= best_gap:
+            if gap <= best_gap:
                 best, best_gap = [event], gap
         # A cross-validated estimate is the mean over consecutive folds scored under one parent.
         groups: dict[int | None, list[Event]] = {}
         for event in metrics:
-            if matches_name(event) and event.get("via") == "scorer":
+            if event.get("via") == "scorer":
                 groups.setdefault(event.parent, []).append(event)
         for parent, events in groups.items():
             folds = self._fold_count(parent)
@@ -210,8 +210,7 @@ class EvaluationAnalysis:
                 continue
             for start in range(0, len(events) - folds + 1, folds):
                 chunk = events[start:start + folds]
-                mean = sum(e.get("value") for e in chunk) / folds
-                gap = abs(mean - estimate)
+                gap = abs(sum(e.get("value") for e in chunk) / folds - estimate)
                 if gap < best_gap:
                     best, best_gap = chunk, gap
         return best

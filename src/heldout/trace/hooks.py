@@ -238,9 +238,15 @@ class Tracer:
     def _patch_everywhere(self, replacements: Mapping[Callable, Callable]) -> None:
         """Rebind every module-level name that refers to a wrapped function (``from x import f``)."""
         for module_name, module in list(sys.modules.items()):
-            if module is None or not module_name.startswith(("sklearn", "imblearn", "__main__")):
+            # Every module, not only scikit-learn's: a helper module (or a test) may have done
+            # `from sklearn.metrics import f1_score` before the tracer was installed.
+            if module is None or module_name.startswith("heldout"):
                 continue
-            for name, value in list(vars(module).items()):
+            try:
+                namespace = list(vars(module).items())
+            except TypeError:
+                continue
+            for name, value in namespace:
                 try:
                     wrapper = replacements.get(value)
                 except TypeError:  # unhashable module attribute
@@ -349,7 +355,10 @@ class Tracer:
         @functools.wraps(original)
         def traced(splitter: Any, *args: Any, **kwargs: Any) -> Iterator:
             tracer = _ACTIVE
-            if tracer is None or not tracer.enabled or id(splitter) in tracer._splitting:
+            top = tracer._top() if tracer is not None else None
+            if (tracer is None or not tracer.enabled or id(splitter) in tracer._splitting
+                    or (top is not None and top.kind in ("split", "metric"))):
+                # Inside train_test_split the splitter is its machinery, not a second split.
                 yield from original(splitter, *args, **kwargs)
                 return
             yield from tracer._on_split(original, splitter, args, kwargs)

@@ -1,0 +1,257 @@
+"""Each imbalance check, both ways, on code run in-process under the tracer (fast; no kernel).
+
+The notebook-level tests in tests/test_submissions.py run the same checks end to end in a sandbox.
+"""
+
+import numpy as np
+import pandas as pd
+import sklearn.metrics as metrics
+import sklearn.model_selection as ms
+from imblearn.over_sampling import SMOTE
+from imblearn.pipeline import make_pipeline as make_imb_pipeline
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.feature_selection import SelectKBest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+FEATURES = ["a", "b", "c", "d"]
+
+
+def load():
+    df = pd.read_csv("train.csv")
+    return df[FEATURES], df["is_fraud"]
+
+
+def verdict(results, check_id):
+    return str(results[check_id].verdict)
+
+
+# -- no_fit_on_evaluated_rows --------------------------------------------------------------------------
+def test_scaler_fitted_before_the_split_fails_with_rows_counted(judge):
+    X, y = load()
+    scaled = StandardScaler().fit_transform(X)
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(scaled, y, test_size=0.25, stratify=y, random_state=0)
+    ap = metrics.average_precision_score(y_te, LogisticRegression().fit(X_tr, y_tr).predict_proba(X_te)[:, 1])
+    result = judge({"metric": "average_precision", "estimate": ap, "threshold": 0.5})
+    check = result["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail"
+    assert "StandardScaler (line " in check.message
+    assert "was fitted on 800 rows, 200 of which average_precision_score" in check.message
+
+
+def test_scaler_in_a_pipeline_passes(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_refit_on_all_rows_after_evaluation_passes(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    model.fit(X, y)  # the final model learns from every labelled row, after the estimate
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_dead_preprocessing_on_all_rows_passes(judge):
+    X, y = load()
+    StandardScaler().fit(X)  # looked at, never used
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_a_training_score_next_to_a_test_score_passes(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_tr, model.predict_proba(X_tr)[:, 1])  # diagnostic
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_fitting_a_scaler_on_the_test_part_fails(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    scaler = StandardScaler().fit(X_tr)
+    model = LogisticRegression().fit(scaler.transform(X_tr), y_tr)
+    test_scaled = StandardScaler().fit_transform(X_te)  # its own statistics: a leak
+    metrics.average_precision_score(y_te, model.predict_proba(test_scaled)[:, 1])
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail" and "200 of which" in check.message
+
+
+def test_feature_selection_on_all_rows_fails(judge):
+    X, y = load()
+    selected = SelectKBest(k=2).fit_transform(X, y)
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(selected, y, stratify=y, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail" and check.message.startswith("SelectKBest")
+
+
+def test_reporting_a_training_score_fails(judge):
+    X, y = load()
+    model = LogisticRegression().fit(X, y)
+    ap = metrics.average_precision_score(y, model.predict_proba(X)[:, 1])
+    check = judge({"metric": "average_precision", "estimate": ap, "threshold": 0.5})[
+        "no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail" and "the model was fitted on" in check.message
+
+
+# -- resampling ----------------------------------------------------------------------------------------
+def test_smote_before_the_split_fails_resampling_only(judge):
+    X, y = load()
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X_res, y_res, stratify=y_res, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    result = judge()
+    assert verdict(result, "resampling_inside_training") == "fail"
+    assert result["resampling_inside_training"].message.startswith("SMOTE (line")
+    assert verdict(result, "evaluation_on_untouched_rows") == "pass"  # one root cause, one finding
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_smote_before_cross_val_score_fails(judge):
+    X, y = load()
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
+    ms.cross_val_score(LogisticRegression(), X_res, y_res, cv=5, scoring="average_precision")
+    result = judge()
+    assert verdict(result, "resampling_inside_training") == "fail"
+    message = result["resampling_inside_training"].message
+    assert message.startswith("SMOTE (line") and "average_precision_score" in message
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_smote_inside_an_imblearn_pipeline_passes(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    pipe = make_imb_pipeline(StandardScaler(), SMOTE(random_state=0), LogisticRegression())
+    ms.cross_val_score(pipe, X_tr, y_tr, cv=ms.StratifiedKFold(3), scoring="average_precision")
+    pipe.fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, pipe.predict_proba(X_te)[:, 1])
+    result = judge()
+    assert verdict(result, "resampling_inside_training") == "pass"
+    assert verdict(result, "evaluation_on_untouched_rows") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+
+
+# -- evaluation rows -------------------------------------------------------------------------------------
+def test_evaluating_on_an_undersampled_test_part_fails(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    X_te_bal, y_te_bal = RandomUnderSampler(random_state=0).fit_resample(X_te, y_te)
+    metrics.average_precision_score(y_te_bal, model.predict_proba(X_te_bal)[:, 1])
+    result = judge()
+    check = result["evaluation_on_untouched_rows"]
+    assert str(check.verdict) == "fail" and "RandomUnderSampler" in check.message
+    assert verdict(result, "resampling_inside_training") == "pass"
+
+
+def test_a_test_part_rebalanced_by_hand_in_pandas_fails(judge):
+    df = pd.read_csv("train.csv")
+    train, test = ms.train_test_split(df, stratify=df["is_fraud"], random_state=0)
+    model = LogisticRegression().fit(train[FEATURES], train["is_fraud"])
+    balanced = pd.concat([test[test.is_fraud == 1], test[test.is_fraud == 0].head(20)])
+    metrics.average_precision_score(balanced["is_fraud"], model.predict_proba(balanced[FEATURES])[:, 1])
+    check = judge()["evaluation_on_untouched_rows"]
+    assert str(check.verdict) == "fail" and "positives, against" in check.message
+
+
+# -- headline metric ---------------------------------------------------------------------------------------
+def test_headline_metric_verdicts(judge):
+    X, y = load()
+    ms.train_test_split(X, y, stratify=y, random_state=0)
+    assert verdict(judge({"metric": "accuracy", "estimate": 0.9, "threshold": 0.5}), "headline_metric") == "fail"
+    assert verdict(judge({"metric": "roc_auc", "estimate": 0.9, "threshold": 0.5}), "headline_metric") == "warn"
+    assert verdict(judge({"metric": "PR-AUC", "estimate": 0.5, "threshold": 0.5}), "headline_metric") == "pass"
+    assert verdict(judge({"metric": "", "estimate": 0.5, "threshold": 0.5}), "headline_metric") == "fail"
+
+
+def test_an_estimate_from_score_counts_as_accuracy(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    value = LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te)
+    check = judge({"metric": "model score", "estimate": value, "threshold": 0.5})["headline_metric"]
+    assert str(check.verdict) == "fail" and "accuracy" in check.message
+
+
+# -- stratification --------------------------------------------------------------------------------------
+def test_unstratified_split_fails_and_stratified_variants_pass(judge):
+    X, y = load()
+    ms.train_test_split(X, y, random_state=0)
+    check = judge()["stratified_split"]
+    assert str(check.verdict) == "fail" and "train_test_split (line" in check.message
+
+
+def test_kfold_fails(judge):
+    X, y = load()
+    ms.cross_val_score(LogisticRegression(), X, y, cv=ms.KFold(4, shuffle=True, random_state=0))
+    check = judge()["stratified_split"]
+    assert str(check.verdict) == "fail" and "KFold" in check.message
+
+
+def test_integer_cv_with_a_classifier_is_stratified(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    ms.cross_val_score(LogisticRegression(), X_tr, y_tr, cv=5)
+    assert verdict(judge(), "stratified_split") == "pass"
+
+
+# -- threshold ---------------------------------------------------------------------------------------------
+def _split_and_model():
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    return model, X_tr, X_te, y_tr, y_te
+
+
+def test_threshold_swept_on_the_test_rows_fails(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    proba = model.predict_proba(X_te)[:, 1]
+    best = max(np.linspace(0.1, 0.9, 9), key=lambda t: metrics.f1_score(y_te, proba >= t))
+    ap = metrics.average_precision_score(y_te, proba)
+    check = judge({"metric": "average_precision", "estimate": ap, "threshold": float(best)})[
+        "threshold_not_tuned_on_test"]
+    assert str(check.verdict) == "fail" and "swept thresholds" in check.message
+
+
+def test_threshold_from_a_test_curve_fails(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    proba = model.predict_proba(X_te)[:, 1]
+    precision, recall, thresholds = metrics.precision_recall_curve(y_te, proba)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    chosen = float(thresholds[np.argmax(f1[:-1])])
+    ap = metrics.average_precision_score(y_te, proba)
+    check = judge({"metric": "average_precision", "estimate": ap, "threshold": chosen})[
+        "threshold_not_tuned_on_test"]
+    assert str(check.verdict) == "fail" and "threshold curve" in check.message
+
+
+def test_threshold_from_out_of_fold_predictions_passes(judge):
+    model, X_tr, X_te, y_tr, y_te = _split_and_model()
+    oof = ms.cross_val_predict(LogisticRegression(), X_tr, y_tr, cv=3, method="predict_proba")[:, 1]
+    precision, recall, thresholds = metrics.precision_recall_curve(y_tr, oof)
+    chosen = float(thresholds[np.argmax(precision[:-1] >= 0.5)])
+    ap = metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    result = judge({"metric": "average_precision", "estimate": ap, "threshold": chosen})
+    assert verdict(result, "threshold_not_tuned_on_test") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"  # out-of-fold is not a leak
+
+
+def test_a_test_curve_for_a_plot_only_warns(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    proba = model.predict_proba(X_te)[:, 1]
+    metrics.precision_recall_curve(y_te, proba)
+    ap = metrics.average_precision_score(y_te, proba)
+    check = judge({"metric": "average_precision", "estimate": ap, "threshold": 0.4321})[
+        "threshold_not_tuned_on_test"]
+    assert str(check.verdict) == "warn"

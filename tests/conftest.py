@@ -1,0 +1,86 @@
+"""Shared fixtures: the project root, and an in-process tracer for fast tests of the trace and checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture
+def tracer():
+    """A Tracer installed in this process for one test, always uninstalled after it.
+
+    Code under test is attributed to this file's lines (script mode), so findings carry line numbers.
+    """
+    from heldout.trace.hooks import Tracer
+    from heldout.trace.sites import SiteFinder
+
+    here = frozenset({str(p) for p in (ROOT / "tests").rglob("test_*.py")})
+    active = Tracer({"train.csv": 0, "holdout_features.csv": 1},
+                    SiteFinder(cell_of=lambda _name: None, script_files=here)).install()
+    try:
+        yield active
+    finally:
+        active.uninstall()
+
+
+@pytest.fixture
+def fraud_csv(tmp_path, monkeypatch) -> Path:
+    """A small train.csv in the current folder: 800 rows, 10 % positives, 20 exact duplicate pairs."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    n = 780
+    X = rng.normal(size=(n, 4))
+    y = (X[:, 0] + 0.8 * X[:, 1] + rng.normal(scale=1.0, size=n) > 1.9).astype(int)
+    frame = pd.DataFrame(X.round(4), columns=["a", "b", "c", "d"]).assign(
+        kind=rng.choice(["x", "y", "z"], size=n), is_fraud=y)
+    frame = pd.concat([frame, frame.iloc[:20]], ignore_index=True)  # exact duplicates
+    path = tmp_path / "train.csv"
+    frame.to_csv(path, index=False)
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def manifest(root):
+    from heldout.checks import CHECKS
+    from heldout.manifest import load_manifest
+
+    return load_manifest(root / "exercises" / "imbalance" / "exercise.toml", CHECKS)
+
+
+@pytest.fixture
+def judge(tracer, manifest, fraud_csv):
+    """judge(report) -> {check_id: CheckResult} for what the test ran under ``tracer``."""
+    import numpy as np
+    import pandas as pd
+
+    from heldout.checks import CheckContext, HoldoutScores, run_checks
+    from heldout.trace.model import Trace
+
+    def run(report: dict | None = None, only: tuple[str, ...] | None = None) -> dict:
+        tracer.enabled = False
+        labels = pd.read_csv(fraud_csv)["is_fraud"].to_numpy()
+        ctx = CheckContext(
+            manifest=manifest,
+            trace=Trace(tracer.recorder.to_json()),
+            report=report or {"metric": "average_precision", "estimate": -1.0, "threshold": 0.5},
+            train_labels=labels,
+            holdout=HoldoutScores(np.zeros(1), np.zeros(1)),
+            baselines={"prior": 0.0},
+        )
+        results = {r.id: r for r in run_checks(ctx) if only is None or r.id in only}
+        tracer.enabled = True
+        return results
+
+    return run
