@@ -24,8 +24,9 @@ def tracer():
     from heldout.trace.sites import SiteFinder
 
     here = frozenset({str(p) for p in (ROOT / "tests").rglob("test_*.py")})
-    active = Tracer({"train.csv": 0, "holdout_features.csv": 1},
-                    SiteFinder(cell_of=lambda _name: None, script_files=here)).install()
+    active = Tracer(
+        {"train.csv": 0, "holdout_features.csv": 1}, SiteFinder(cell_of=lambda _name: None, script_files=here)
+    ).install()
     try:
         yield active
     finally:
@@ -43,7 +44,8 @@ def fraud_csv(tmp_path, monkeypatch) -> Path:
     X = rng.normal(size=(n, 4))
     y = (X[:, 0] + 0.8 * X[:, 1] + rng.normal(scale=1.0, size=n) > 1.9).astype(int)
     frame = pd.DataFrame(X.round(4), columns=["a", "b", "c", "d"]).assign(
-        kind=rng.choice(["x", "y", "z"], size=n), is_fraud=y)
+        kind=rng.choice(["x", "y", "z"], size=n), is_fraud=y
+    )
     frame = pd.concat([frame, frame.iloc[:20]], ignore_index=True)  # exact duplicates
     path = tmp_path / "train.csv"
     frame.to_csv(path, index=False)
@@ -84,3 +86,36 @@ def judge(tracer, manifest, fraud_csv):
         return results
 
     return run
+
+
+def write_notebook(path: Path, *cells: str, scenario: str = "imbalance") -> Path:
+    """A notebook of code cells, answering ``scenario``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["heldout"] = {"scenario": scenario}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebook(tmp_path):
+    def make(*cells: str, name: str = "submission.ipynb") -> Path:
+        return write_notebook(tmp_path / name, *cells)
+
+    return make
+
+
+# A small model that satisfies the contract in seconds (it does not beat the baselines).
+QUICK_MODEL = """
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+train = pd.read_csv("train.csv")
+COLUMNS = ["amount", "card_present", "country_mismatch", "n_tx_last_24h", "declines_last_7d", "new_device"]
+model = LogisticRegression(max_iter=200).fit(train[COLUMNS], train["is_fraud"])
+def prepare_features(frame):
+    return frame[COLUMNS]
+report = {"metric": "average_precision", "estimate": 0.3, "threshold": 0.5}
+"""

@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="heldout",
         description="Hands-on ML exercises graded on methodology: leakage, metrics, splits, and a "
-                    "hidden holdout.",
+        "hidden holdout.",
         epilog=__doc__.split("\n", 2)[2],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -38,11 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     grade = commands.add_parser("grade", help="grade one notebook and print a report")
     grade.add_argument("path", type=Path, help="the submitted notebook (.ipynb)")
     grade.add_argument("--scenario", help="scenario id (default: the notebook's metadata.heldout)")
-    grade.add_argument("--json", type=Path, metavar="OUT", help="also write the result as JSON "
-                       "(schema heldout.result/1)")
-    grade.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto",
-                       help="auto: bubblewrap when it works here, else an unisolated subprocess "
-                       "(announced in the report's first line)")
+    grade.add_argument(
+        "--json", type=Path, metavar="OUT", help="also write the result as JSON (schema heldout.result/1)"
+    )
+    grade.add_argument(
+        "--isolation",
+        choices=["auto", "bubblewrap", "none"],
+        default="auto",
+        help="auto: bubblewrap when it works here, else an unisolated subprocess "
+        "(announced in the report's first line)",
+    )
     grade.add_argument("--no-color", action="store_true", help="plain text output")
 
     hint = commands.add_parser("hint", help="show the hints for a check, one level at a time")
@@ -100,8 +105,11 @@ def _grade(args: argparse.Namespace) -> int:
     if not args.path.exists():
         print(f"heldout: {args.path} does not exist", file=sys.stderr)
         return EXIT_CODES["usage"]
-    print(f"grading {args.path} (running the notebook; this takes as long as its own cells)...",
-          file=sys.stderr, flush=True)
+    print(
+        f"grading {args.path} (running the notebook; this takes as long as its own cells)...",
+        file=sys.stderr,
+        flush=True,
+    )
     isolation = None if args.isolation == "auto" else args.isolation
     result = grade(args.path, scenario=args.scenario, isolation=isolation)
     render_terminal(result, colour=False if args.no_color else None)
@@ -119,8 +127,9 @@ def _hint(args: argparse.Namespace) -> int:
         spec = manifest.check(args.check)
     except KeyError:
         known = ", ".join(c.id for c in manifest.checks)
-        print(f"heldout: scenario {manifest.id} has no check '{args.check}' (known: {known})",
-              file=sys.stderr)
+        print(
+            f"heldout: scenario {manifest.id} has no check '{args.check}' (known: {known})", file=sys.stderr
+        )
         return EXIT_CODES["usage"]
     level = max(1, min(args.level, len(spec.hints)))
     print(f"hint {level}/{len(spec.hints)} for {spec.id}: {spec.hints[level - 1]}")
@@ -150,7 +159,8 @@ def _datasets(args: argparse.Namespace) -> int:
             fresh = (Path(scratch) / datasets.CHECKSUM_FILE).read_text()
             if fresh != (folder / datasets.CHECKSUM_FILE).read_text():
                 raise DatasetError(
-                    f"{folder} is not what the generator makes today: run `heldout datasets build`")
+                    f"{folder} is not what the generator makes today: run `heldout datasets build`"
+                )
         print(f"{name}: ok (files match SHA256SUMS and the generator)")
     return 0
 

@@ -114,45 +114,67 @@ def _baselines(dataset_dir: Path, label: str, positive: int, names: tuple[str, .
 
 
 # -- the pipeline ------------------------------------------------------------------------------------------
-def grade(path: Path, scenario: str | None = None, root: Path | None = None,
-          isolation: str | None = None, keep_workdir: bool = False) -> GradeResult:
-    """Grade one notebook end to end; problems of the submission become the result's error."""
+def grade(
+    path: Path,
+    scenario: str | None = None,
+    root: Path | None = None,
+    isolation: str | None = None,
+    keep_workdir: bool = False,
+    limits: Limits | None = None,
+) -> GradeResult:
+    """Grade one notebook end to end; problems of the submission become the result's error.
+
+    ``limits`` replaces the manifest's time, memory and output limits (tests use short ones).
+    """
     root = root or project_root()
     try:
         submission = read_submission(path)
     except SubmissionError as error:
         raw = Path(path).read_bytes() if Path(path).is_file() else b""
-        return GradeResult(str(path), hashlib.sha256(raw).hexdigest() if raw else None, None, None,
-                           error=GradeError("invalid", str(error)))
+        return GradeResult(
+            str(path),
+            hashlib.sha256(raw).hexdigest() if raw else None,
+            None,
+            None,
+            error=GradeError("invalid", str(error)),
+        )
     scenario_id = scenario or submission.declared_scenario
     if scenario_id is None:
         available = list_scenarios(root)
         if len(available) != 1:
             raise HeldoutError(
-                f"{path} does not say which scenario it answers (metadata.heldout.scenario); "
-                "pass --scenario"
+                f"{path} does not say which scenario it answers (metadata.heldout.scenario); pass --scenario"
             )
         scenario_id = available[0].id
     manifest = load_scenario(scenario_id, root)
     dataset_dir = root / "datasets" / manifest.dataset.name
     isolation = isolation or isolation_tier()
     result = GradeResult(
-        str(path), submission.sha256,
-        {"id": manifest.id, "version": manifest.version, "title": manifest.title}, isolation,
+        str(path),
+        submission.sha256,
+        {"id": manifest.id, "version": manifest.version, "title": manifest.title},
+        isolation,
     )
-    train, holdout_features, holdout_labels = _dataset_tables(dataset_dir, manifest.dataset.label)
+    train, _holdout_features, holdout_labels = _dataset_tables(dataset_dir, manifest.dataset.label)
 
     host_dir = new_host_workdir()
     try:
-        limits = Limits(
+        limits = limits or Limits(
             wall_seconds=manifest.limits.wall_seconds,
             cell_seconds=manifest.limits.cell_seconds,
             memory_bytes=manifest.limits.memory_mb * 1024 * 1024,
             output_bytes=manifest.limits.output_kb * 1024,
         )
         inner_root = "/sandbox" if isolation == "bubblewrap" else str(host_dir)
-        prepare_workdir(host_dir, submission.raw, manifest, dataset_dir, inner_root,
-                        limits.cell_seconds, limits.output_bytes)
+        prepare_workdir(
+            host_dir,
+            submission.raw,
+            manifest,
+            dataset_dir,
+            inner_root,
+            limits.cell_seconds,
+            limits.output_bytes,
+        )
         try:
             run = run_in_sandbox(host_dir, limits, isolation)
         except SandboxError as error:
@@ -168,15 +190,23 @@ def grade(path: Path, scenario: str | None = None, root: Path | None = None,
         return result
     kernel = record["kernel"]
     if kernel.get("tracer_error"):
-        result.error = GradeError("sandbox_error", (
-            "heldout's tracer failed to start in the kernel (a heldout fault, not the "
-            f"candidate's):\n{kernel['tracer_error']}"))
+        result.error = GradeError(
+            "sandbox_error",
+            (
+                "heldout's tracer failed to start in the kernel (a heldout fault, not the "
+                f"candidate's):\n{kernel['tracer_error']}"
+            ),
+        )
         return result
     if kernel.get("tampered"):
-        result.error = GradeError("tampered", (
-            "The notebook changed heldout's instrumentation (" + ", ".join(kernel["tampered"][:5])
-            + "), so its trace cannot be trusted. Remove any code that patches scikit-learn."
-        ))
+        result.error = GradeError(
+            "tampered",
+            (
+                "The notebook changed heldout's instrumentation ("
+                + ", ".join(kernel["tampered"][:5])
+                + "), so its trace cannot be trusted. Remove any code that patches scikit-learn."
+            ),
+        )
         return result
     try:
         trace = Trace(kernel.get("trace") or {})
@@ -195,30 +225,40 @@ def grade(path: Path, scenario: str | None = None, root: Path | None = None,
         report=report,
         train_labels=train[manifest.dataset.label].to_numpy(),
         holdout=HoldoutScores(scores, holdout_labels, kernel["errors"].get("predict")),
-        baselines=_baselines(dataset_dir, manifest.dataset.label, manifest.dataset.positive_label,
-                             manifest.holdout.baselines),
+        baselines=_baselines(
+            dataset_dir, manifest.dataset.label, manifest.dataset.positive_label, manifest.holdout.baselines
+        ),
     )
     result.checks = run_checks(ctx)
     result.holdout = holdout_summary(ctx)
     result.followups = _followups(manifest, result)
     defined = kernel.get("defined", {})
     if not defined.get("model"):
-        result.error = GradeError("contract", (
-            f"The notebook ran to the end but never defined `{manifest.contract.model}`, the fitted "
-            "model the grader scores on the hidden holdout."
-        ))
+        result.error = GradeError(
+            "contract",
+            (
+                f"The notebook ran to the end but never defined `{manifest.contract.model}`, the fitted "
+                "model the grader scores on the hidden holdout."
+            ),
+        )
     return result
 
 
 def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError | None]:
     if run.timed_out:
-        return {}, GradeError("timeout", (
-            f"The notebook ran past the {limits.wall_seconds:.0f} s limit for the whole run and was "
-            "stopped."
-        ))
+        return {}, GradeError(
+            "timeout",
+            (
+                f"The notebook ran past the {limits.wall_seconds:.0f} s limit for the whole run and was "
+                "stopped."
+            ),
+        )
     if run.record is None or not run.record:
-        why = "its record was larger than allowed" if run.record_truncated else (
-            f"the process ended with code {run.exit_code} (memory limit, a crash, or os._exit)")
+        why = (
+            "its record was larger than allowed"
+            if run.record_truncated
+            else (f"the process ended with code {run.exit_code} (memory limit, a crash, or os._exit)")
+        )
         tail = run.stderr_tail.strip()[-800:]
         detail = f" Last output:\n{tail}" if tail else ""
         return {}, GradeError("crashed", f"The run produced no result: {why}.{detail}")
@@ -232,16 +272,24 @@ def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError
         return record, None
     if status == "crashed":
         err = record.get("error", {})
-        return record, GradeError("crashed", (
-            f"Cell {cell} raised {err.get('name')}: {err.get('value')}"), cell)
+        return record, GradeError(
+            "crashed", (f"Cell {cell} raised {err.get('name')}: {err.get('value')}"), cell
+        )
     if status == "timeout":
-        return record, GradeError("timeout", (
-            f"Cell {cell} ran longer than the {limits.cell_seconds:.0f} s limit per cell and was "
-            "interrupted."), cell)
+        return record, GradeError(
+            "timeout",
+            (
+                f"Cell {cell} ran longer than the {limits.cell_seconds:.0f} s limit per cell and was "
+                "interrupted."
+            ),
+            cell,
+        )
     if status == "kernel_died":
-        return record, GradeError("kernel_died", (
-            f"The kernel died while running cell {cell} (memory limit, a crash, os._exit or a "
-            "restart)."), cell)
+        return record, GradeError(
+            "kernel_died",
+            (f"The kernel died while running cell {cell} (memory limit, a crash, os._exit or a restart)."),
+            cell,
+        )
     err = record.get("error", {}).get("value", "no detail")
     return record, GradeError("crashed", f"The run did not finish ({status}): {err}")
 

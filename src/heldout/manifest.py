@@ -290,9 +290,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         hints = tuple(row.get("hints", list))
         if not hints or not all(isinstance(h, str) and h.strip() for h in hints):
             raise ManifestError(path, row.name("hints"), "must be a non-empty list of non-empty strings")
-        checks.append(
-            CheckSpec(check_id, points, competency, hints, dict(row.get("params", dict, {})))
-        )
+        checks.append(CheckSpec(check_id, points, competency, hints, dict(row.get("params", dict, {}))))
     if not checks:
         raise ManifestError(path, "checks", "must list at least one check")
 

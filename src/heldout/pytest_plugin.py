@@ -25,12 +25,27 @@ class HeldoutWarning(UserWarning):
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("heldout", "heldout grading")
-    group.addoption("--submission", action="append", default=[], metavar="PATH", type=Path,
-                    help="a notebook to grade, or a folder of notebooks (repeatable)")
-    group.addoption("--heldout-isolation", choices=["auto", "bubblewrap", "none"], default="auto",
-                    help="sandbox tier (default: bubblewrap when available)")
-    group.addoption("--heldout-json", metavar="DIR", type=Path, default=None,
-                    help="write each submission's result JSON into DIR")
+    group.addoption(
+        "--submission",
+        action="append",
+        default=[],
+        metavar="PATH",
+        type=Path,
+        help="a notebook to grade, or a folder of notebooks (repeatable)",
+    )
+    group.addoption(
+        "--heldout-isolation",
+        choices=["auto", "bubblewrap", "none"],
+        default="auto",
+        help="sandbox tier (default: bubblewrap when available)",
+    )
+    group.addoption(
+        "--heldout-json",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="write each submission's result JSON into DIR",
+    )
 
 
 def _submissions(config: pytest.Config) -> list[Path]:
@@ -46,8 +61,9 @@ def _submissions(config: pytest.Config) -> list[Path]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "submission" in metafunc.fixturenames:
         paths = _submissions(metafunc.config)
-        metafunc.parametrize("submission", paths or [None], ids=[p.name for p in paths] or ["none"],
-                             scope="session")
+        metafunc.parametrize(
+            "submission", paths or [None], ids=[p.name for p in paths] or ["none"], scope="session"
+        )
 
 
 @dataclass
@@ -76,9 +92,13 @@ class Graded:
         check = self.result.check(check_id)
         if check.findings:
             self.request.node.add_report_section(
-                "call", "heldout findings", "\n".join(
+                "call",
+                "heldout findings",
+                "\n".join(
                     (f"cell {f.cell}, line {f.line}: " if f.cell is not None else "") + f.text
-                    for f in check.findings))
+                    for f in check.findings
+                ),
+            )
         if str(check.verdict) == "fail":
             pytest.fail(f"{check.title}: {check.message}", pytrace=False)
         if str(check.verdict) == "warn":
@@ -88,8 +108,8 @@ class Graded:
 @pytest.fixture(scope="session")
 def heldout_grade(request: pytest.FixtureRequest):
     """Returns ``grade(submission, scenario) -> GradeResult``, cached for the session."""
-    from heldout.grading import grade, read_submission
     from heldout.errors import SubmissionError
+    from heldout.grading import grade, read_submission
 
     cache = request.config.stash[_CACHE_KEY]
     isolation = request.config.getoption("heldout_isolation")

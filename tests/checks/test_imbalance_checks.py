@@ -101,7 +101,8 @@ def test_reporting_a_training_score_fails(judge):
     model = LogisticRegression().fit(X, y)
     ap = metrics.average_precision_score(y, model.predict_proba(X)[:, 1])
     check = judge({"metric": "average_precision", "estimate": ap, "threshold": 0.5})[
-        "no_fit_on_evaluated_rows"]
+        "no_fit_on_evaluated_rows"
+    ]
     assert str(check.verdict) == "fail" and "the model was fitted on" in check.message
 
 
@@ -170,9 +171,15 @@ def test_a_test_part_rebalanced_by_hand_in_pandas_fails(judge):
 def test_headline_metric_verdicts(judge):
     X, y = load()
     ms.train_test_split(X, y, stratify=y, random_state=0)
-    assert verdict(judge({"metric": "accuracy", "estimate": 0.9, "threshold": 0.5}), "headline_metric") == "fail"
-    assert verdict(judge({"metric": "roc_auc", "estimate": 0.9, "threshold": 0.5}), "headline_metric") == "warn"
-    assert verdict(judge({"metric": "PR-AUC", "estimate": 0.5, "threshold": 0.5}), "headline_metric") == "pass"
+    assert (
+        verdict(judge({"metric": "accuracy", "estimate": 0.9, "threshold": 0.5}), "headline_metric") == "fail"
+    )
+    assert (
+        verdict(judge({"metric": "roc_auc", "estimate": 0.9, "threshold": 0.5}), "headline_metric") == "warn"
+    )
+    assert (
+        verdict(judge({"metric": "PR-AUC", "estimate": 0.5, "threshold": 0.5}), "headline_metric") == "pass"
+    )
     assert verdict(judge({"metric": "", "estimate": 0.5, "threshold": 0.5}), "headline_metric") == "fail"
 
 
@@ -201,7 +208,7 @@ def test_kfold_fails(judge):
 
 def test_integer_cv_with_a_classifier_is_stratified(judge):
     X, y = load()
-    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    X_tr, _X_te, y_tr, _y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
     ms.cross_val_score(LogisticRegression(), X_tr, y_tr, cv=5)
     assert verdict(judge(), "stratified_split") == "pass"
 
@@ -220,7 +227,8 @@ def test_threshold_swept_on_the_test_rows_fails(judge):
     best = max(np.linspace(0.1, 0.9, 9), key=lambda t: metrics.f1_score(y_te, proba >= t))
     ap = metrics.average_precision_score(y_te, proba)
     check = judge({"metric": "average_precision", "estimate": ap, "threshold": float(best)})[
-        "threshold_not_tuned_on_test"]
+        "threshold_not_tuned_on_test"
+    ]
     assert str(check.verdict) == "fail" and "swept thresholds" in check.message
 
 
@@ -232,14 +240,15 @@ def test_threshold_from_a_test_curve_fails(judge):
     chosen = float(thresholds[np.argmax(f1[:-1])])
     ap = metrics.average_precision_score(y_te, proba)
     check = judge({"metric": "average_precision", "estimate": ap, "threshold": chosen})[
-        "threshold_not_tuned_on_test"]
+        "threshold_not_tuned_on_test"
+    ]
     assert str(check.verdict) == "fail" and "threshold curve" in check.message
 
 
 def test_threshold_from_out_of_fold_predictions_passes(judge):
     model, X_tr, X_te, y_tr, y_te = _split_and_model()
     oof = ms.cross_val_predict(LogisticRegression(), X_tr, y_tr, cv=3, method="predict_proba")[:, 1]
-    precision, recall, thresholds = metrics.precision_recall_curve(y_tr, oof)
+    precision, _recall, thresholds = metrics.precision_recall_curve(y_tr, oof)
     chosen = float(thresholds[np.argmax(precision[:-1] >= 0.5)])
     ap = metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
     result = judge({"metric": "average_precision", "estimate": ap, "threshold": chosen})
@@ -253,5 +262,6 @@ def test_a_test_curve_for_a_plot_only_warns(judge):
     metrics.precision_recall_curve(y_te, proba)
     ap = metrics.average_precision_score(y_te, proba)
     check = judge({"metric": "average_precision", "estimate": ap, "threshold": 0.4321})[
-        "threshold_not_tuned_on_test"]
+        "threshold_not_tuned_on_test"
+    ]
     assert str(check.verdict) == "warn"

@@ -121,11 +121,7 @@ def test_duplicates_are_exact_and_adjacent(data: GeneratedDataset) -> None:
         dup = frame.duplicated(keep="first").to_numpy()
         assert 0.002 * len(frame) <= dup.sum() <= 0.007 * len(frame)
         idx = np.flatnonzero(dup)
-        assert (
-            frame.iloc[idx]
-            .reset_index(drop=True)
-            .equals(frame.iloc[idx - 1].reset_index(drop=True))
-        )
+        assert frame.iloc[idx].reset_index(drop=True).equals(frame.iloc[idx - 1].reset_index(drop=True))
         # An id repeats only as the retry right after its original.
         same_as_prev = (frame[ID_COLUMN] == frame[ID_COLUMN].shift()).to_numpy()
         assert (same_as_prev == dup).all()

@@ -32,9 +32,12 @@ def test_train_test_split_records_which_rows_went_where(tracer, fraud_csv):
 def test_fits_inside_a_search_are_recorded_with_their_rows(tracer, fraud_csv):
     df = pd.read_csv("train.csv")
     X_train, _, y_train, _ = train_test_split(df[["a", "b"]], df["is_fraud"], random_state=0)
-    search = GridSearchCV(make_pipeline(StandardScaler(), LogisticRegression()),
-                          {"logisticregression__C": [0.1, 1.0]}, cv=StratifiedKFold(3),
-                          scoring="average_precision")
+    search = GridSearchCV(
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        {"logisticregression__C": [0.1, 1.0]},
+        cv=StratifiedKFold(3),
+        scoring="average_precision",
+    )
     search.fit(X_train, y_train)
     scaler_fits = [e for e in events(tracer, "fit") if e["estimator"] == "StandardScaler"]
     assert len(scaler_fits) == 2 * 3 + 1  # every candidate in every fold, then the refit
@@ -65,7 +68,8 @@ def test_metric_on_traced_predictions_points_at_the_predict_event(tracer, fraud_
     assert predict["kind"] == "predict" and predict["method"] == "predict_proba"
     assert rows(tracer, metric["rows"]) == set(y_test.index)
     assert metric["value"] == pytest.approx(
-        average_precision_score(y_test, model.predict_proba(X_test)[:, 1]))
+        average_precision_score(y_test, model.predict_proba(X_test)[:, 1])
+    )
 
 
 def test_uninstall_restores_every_original(fraud_csv):
@@ -85,7 +89,7 @@ def test_uninstall_restores_every_original(fraud_csv):
 
 def test_verify_reports_a_removed_hook(tracer):
     patch = next(p for p in tracer._patches if p.name == "fit" and p.owner is StandardScaler)
-    setattr(StandardScaler, "fit", patch.original)
+    StandardScaler.fit = patch.original
     try:
         assert "StandardScaler.fit" in tracer.verify()
     finally:

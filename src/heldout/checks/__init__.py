@@ -36,14 +36,16 @@ def run_checks(ctx: CheckContext) -> list[CheckResult]:
     for spec in ctx.manifest.checks:
         registered = CHECKS[spec.id]
         outcome = registered.function(ctx, spec.params)
-        results.append(CheckResult(
-            id=spec.id,
-            title=registered.title,
-            verdict=outcome.verdict,
-            points=spec.points * _POINTS_FOR[outcome.verdict],
-            max_points=spec.points,
-            competency=spec.competency,
-            message=outcome.message,
-            findings=outcome.findings,
-        ))
+        results.append(
+            CheckResult(
+                id=spec.id,
+                title=registered.title,
+                verdict=outcome.verdict,
+                points=spec.points * _POINTS_FOR[outcome.verdict],
+                max_points=spec.points,
+                competency=spec.competency,
+                message=outcome.message,
+                findings=outcome.findings,
+            )
+        )
     return results

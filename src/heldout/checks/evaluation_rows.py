@@ -36,16 +36,24 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
         synthetic = int((rows == SYNTHETIC).sum())
         if samplers:
             sampler = samplers[0]
-            return _fail(ctx, metric, (
-                f"{metric.name} ({metric.site}) scored {rows_text(len(rows))} that {sampler.name} "
-                f"({sampler.site}) resampled"
-                + (f", {synthetic:,} of them synthetic" if synthetic else "")
-            ))
+            return _fail(
+                ctx,
+                metric,
+                (
+                    f"{ctx.trace.describe(metric)} ({metric.site}) scored {rows_text(len(rows))} "
+                    f"that {sampler.name} ({sampler.site}) resampled"
+                    + (f", {synthetic:,} of them synthetic" if synthetic else "")
+                ),
+            )
         if synthetic and not any(leak.evaluation.id == metric.id for leak in analysis.leaks):
-            return _fail(ctx, metric, (
-                f"{metric.name} ({metric.site}) scored {synthetic:,} synthetic rows that exist in no "
-                "data file"
-            ))
+            return _fail(
+                ctx,
+                metric,
+                (
+                    f"{ctx.trace.describe(metric)} ({metric.site}) scored {synthetic:,} synthetic "
+                    "rows that exist in no data file"
+                ),
+            )
         real = rows[(rows >= 0) & (rows < len(ctx.train_labels))]
         if len(real):
             positives = int(np.sum(ctx.train_labels[real] == ctx.manifest.dataset.positive_label))
@@ -53,24 +61,38 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
             natural = ctx.prevalence
             # Both a large change and one a random split would almost never produce: small
             # evaluation sets wobble, and a stratified split of rare positives is never exact.
-            if (0 < natural < 1 and (rate > natural * ratio_limit or rate < natural / ratio_limit)
-                    and binomtest(positives, len(real), natural).pvalue < alpha):
-                return _fail(ctx, metric, (
-                    f"{metric.name} ({metric.site}) scored {rows_text(len(real))} with "
-                    f"{rate:.1%} positives, against {natural:.2%} in the data"
-                ))
+            if (
+                0 < natural < 1
+                and (rate > natural * ratio_limit or rate < natural / ratio_limit)
+                and binomtest(positives, len(real), natural).pvalue < alpha
+            ):
+                return _fail(
+                    ctx,
+                    metric,
+                    (
+                        f"{ctx.trace.describe(metric)} ({metric.site}) scored {rows_text(len(real))} with "
+                        f"{rate:.1%} positives, against {natural:.2%} in the data"
+                    ),
+                )
     if not analysis.evaluations:
-        return Outcome(Verdict.WARN, (
-            "heldout could not trace which rows your evaluation scored, so it cannot confirm they "
-            f"were untouched. {hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
-        ))
+        return Outcome(
+            Verdict.WARN,
+            (
+                "heldout could not trace which rows your evaluation scored, so it cannot confirm they "
+                f"were untouched. {hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
+            ),
+        )
     return Outcome(Verdict.PASS, "Every evaluation scored real rows at the data's natural class ratio.")
 
 
 def _fail(ctx: CheckContext, metric: Any, observed: str) -> Outcome:
-    return Outcome(Verdict.FAIL, (
-        f"{observed}. Production traffic arrives at the natural fraud rate; a score on rebalanced or "
-        "synthetic rows says little about it (precision especially is inflated). Resample the training "
-        "part only and evaluate on the untouched test rows. "
-        f"{hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
-    ), (Finding(metric.cell, metric.line, observed, {"evaluation": metric.name}),))
+    return Outcome(
+        Verdict.FAIL,
+        (
+            f"{observed}. Production traffic arrives at the natural fraud rate; a score on rebalanced or "
+            "synthetic rows says little about it (precision especially is inflated). Resample the training "
+            "part only and evaluate on the untouched test rows. "
+            f"{hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
+        ),
+        (Finding(metric.cell, metric.line, observed, {"evaluation": metric.name}),),
+    )

@@ -67,6 +67,7 @@ class Leak:
     overlap: int
     fit_rows: int
     side: str  # "training" or "input"
+    evaluation_label: str  # e.g. "cross_val_score (average_precision_score)"
 
 
 class EvaluationAnalysis:
@@ -140,8 +141,9 @@ class EvaluationAnalysis:
             training_ids = {f.id for f in training}
             model = self.model_fit(metric)
             candidates = [(f, "training") for f in training]
-            candidates += [(f, "input") for f in input_side
-                           if f.id not in training_ids and f.get("role") != "sampler"]
+            candidates += [
+                (f, "input") for f in input_side if f.id not in training_ids and f.get("role") != "sampler"
+            ]
             for fit, side in candidates:
                 if fit.get("role") in _CONTAINERS:
                     continue
@@ -153,7 +155,7 @@ class EvaluationAnalysis:
                     continue
                 if model is not None and fit.id == model.id and fitted == scored:
                     continue  # a training score, reported: judged by the reported-estimate rule
-                found.append(Leak(fit, metric, overlap, len(fitted), side))
+                found.append(Leak(fit, metric, overlap, len(fitted), side, self.trace.describe(metric)))
         return found
 
     def resampled_inputs(self, metric: Event) -> list[Event]:
@@ -161,8 +163,9 @@ class EvaluationAnalysis:
         start = [metric.get("truth_producer"), *(metric.get("inputs") or [])]
         events = self.trace.lineage_events([s for s in start if s is not None], metric.id)
         training_ids = {f.id for f in self.sides(metric)[0]}
-        return [e for e in events if e.kind == "fit" and e.get("role") == "sampler"
-                and e.id not in training_ids]
+        return [
+            e for e in events if e.kind == "fit" and e.get("role") == "sampler" and e.id not in training_ids
+        ]
 
     # -- the reported estimate -----------------------------------------------------------------------
     @cached_property
@@ -191,8 +194,11 @@ class EvaluationAnalysis:
 
     def _matching(self, estimate: float, names: set[str | None] | None) -> list[Event]:
         tolerance = 5e-4
-        metrics = [e for e in self.trace.of_kind("metric") if e.get("value") is not None
-                   and (names is None or e.get("metric") in names)]
+        metrics = [
+            e
+            for e in self.trace.of_kind("metric")
+            if e.get("value") is not None and (names is None or e.get("metric") in names)
+        ]
         best: list[Event] = []
         best_gap = tolerance
         for event in metrics:
@@ -209,7 +215,7 @@ class EvaluationAnalysis:
             if not folds:
                 continue
             for start in range(0, len(events) - folds + 1, folds):
-                chunk = events[start:start + folds]
+                chunk = events[start : start + folds]
                 gap = abs(sum(e.get("value") for e in chunk) / folds - estimate)
                 if gap < best_gap:
                     best, best_gap = chunk, gap

@@ -25,8 +25,14 @@ __all__ = ["check_holdout_beats_baselines", "compute_baselines", "holdout_summar
 BASELINE_NAMES = {"prior": "prior-rate dummy", "logistic_regression": "plain logistic regression"}
 
 
-def compute_baselines(train: pd.DataFrame, holdout_features: pd.DataFrame, holdout_labels: np.ndarray,
-                      label: str, positive: int, names: tuple[str, ...]) -> dict[str, float]:
+def compute_baselines(
+    train: pd.DataFrame,
+    holdout_features: pd.DataFrame,
+    holdout_labels: np.ndarray,
+    label: str,
+    positive: int,
+    names: tuple[str, ...],
+) -> dict[str, float]:
     """Average precision on the holdout of the baselines named in the manifest."""
     y_true = (holdout_labels == positive).astype(int)
     scores: dict[str, float] = {}
@@ -37,13 +43,15 @@ def compute_baselines(train: pd.DataFrame, holdout_features: pd.DataFrame, holdo
             numeric = make_column_selector(dtype_include="number")
             model = make_pipeline(
                 make_column_transformer(
-                    (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)),
+                    (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)
+                ),
                 LogisticRegression(max_iter=1000),
             )
             X = train.drop(columns=[label])
             model.fit(X, (train[label] == positive).astype(int))
-            scores[name] = float(average_precision_score(
-                y_true, model.predict_proba(holdout_features[X.columns])[:, 1]))
+            scores[name] = float(
+                average_precision_score(y_true, model.predict_proba(holdout_features[X.columns])[:, 1])
+            )
         else:
             raise ValueError(f"unknown baseline '{name}'")
     return scores
@@ -72,10 +80,13 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
 def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "holdout_beats_baselines")
     if ctx.holdout.scores is None:
-        return Outcome(Verdict.FAIL, (
-            "heldout could not get predictions on the holdout from your model: "
-            f"{ctx.holdout.problem}. {hint}"
-        ))
+        return Outcome(
+            Verdict.FAIL,
+            (
+                "heldout could not get predictions on the holdout from your model: "
+                f"{ctx.holdout.problem}. {hint}"
+            ),
+        )
     summary = holdout_summary(ctx)
     score = summary["score"]
     best_name, best = max(ctx.baselines.items(), key=lambda item: item[1])
@@ -83,19 +94,32 @@ def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) 
     gap = summary["optimism_gap"]
     gap_text = (
         f" You reported {summary['reported_estimate']:.3f}, an optimism gap of {gap:+.3f}."
-        if gap is not None else " Your report gives no estimate to compare with."
+        if gap is not None
+        else " Your report gives no estimate to compare with."
     )
     baselines = ", ".join(f"{BASELINE_NAMES.get(n, n)} {v:.3f}" for n, v in ctx.baselines.items())
-    finding = Finding(None, None, f"holdout average precision {score:.3f}", {
-        "score": score, "baselines": summary["baselines"], "optimism_gap": gap})
+    finding = Finding(
+        None,
+        None,
+        f"holdout average precision {score:.3f}",
+        {"score": score, "baselines": summary["baselines"], "optimism_gap": gap},
+    )
     if score >= best + margin:
-        return Outcome(Verdict.PASS, (
-            f"Average precision on the hidden holdout is {score:.3f} (baselines: {baselines}; "
-            f"required margin {margin:.2f}).{gap_text}"
-        ), (finding,))
-    return Outcome(Verdict.FAIL, (
-        f"Average precision on the hidden holdout is {score:.3f}, less than "
-        f"{BASELINE_NAMES.get(best_name, best_name)} ({best:.3f}) plus the required margin "
-        f"{margin:.2f}.{gap_text} Start from the strongest simple model, then add one change at a time "
-        f"and keep what improves a cross-validated score. {hint}"
-    ), (finding,))
+        return Outcome(
+            Verdict.PASS,
+            (
+                f"Average precision on the hidden holdout is {score:.3f} (baselines: {baselines}; "
+                f"required margin {margin:.2f}).{gap_text}"
+            ),
+            (finding,),
+        )
+    return Outcome(
+        Verdict.FAIL,
+        (
+            f"Average precision on the hidden holdout is {score:.3f}, less than "
+            f"{BASELINE_NAMES.get(best_name, best_name)} ({best:.3f}) plus the required margin "
+            f"{margin:.2f}.{gap_text} Start from the strongest simple model, then add one change at a time "
+            f"and keep what improves a cross-validated score. {hint}"
+        ),
+        (finding,),
+    )

@@ -19,19 +19,35 @@ from heldout.checks.evaluations import Leak
 __all__ = ["check_no_fit_on_evaluated_rows", "check_resampling_inside_training"]
 
 _WHAT_IT_LEARNS = {
-    "transformer": "its statistics (means, scales, categories, imputed values)",
+    "transformer": "its learned statistics",
     "selector": "which features it kept",
     "model": "its parameters",
     "sampler": "the synthetic rows it made (built from neighbours among those rows)",
 }
+# More precise words for the common transformers, matched on the class name.
+_WHAT_IT_LEARNS_BY_NAME = (
+    ("Scaler", "its means and scales"),
+    ("Imputer", "its fill values"),
+    ("Encoder", "its categories and their codes"),
+    ("Discretizer", "its bin edges"),
+    ("Transformer", "its learned statistics"),
+    ("PCA", "its components"),
+    ("SVD", "its components"),
+)
+
+
+def _learns(fit) -> str:
+    for fragment, words in _WHAT_IT_LEARNS_BY_NAME:
+        if fragment in fit.name:
+            return words
+    return _WHAT_IT_LEARNS.get(fit.get("role"), "what it learned")
 
 
 def _describe(leak: Leak) -> str:
     fit, evaluation = leak.fit, leak.evaluation
-    where_scored = evaluation.site
     return (
         f"{fit.name} ({fit.site}) was fitted on {rows_text(leak.fit_rows)}, "
-        f"{leak.overlap:,} of which {evaluation.name} ({where_scored}) later scored"
+        f"{leak.overlap:,} of which {leak.evaluation_label} ({evaluation.site}) later scored"
     )
 
 
@@ -45,12 +61,23 @@ def _findings(leaks: list[Leak]) -> tuple[Finding, ...]:
     for group in grouped.values():
         first = group[0]
         times = f" (in {len(group)} evaluations)" if len(group) > 1 else ""
-        findings.append(Finding(first.fit.cell, first.fit.line, _describe(first) + times, {
-            "estimator": first.fit.name, "role": first.fit.get("role"),
-            "fitted_rows": first.fit_rows, "overlap": first.overlap,
-            "evaluation": first.evaluation.name, "evaluation_cell": first.evaluation.cell,
-            "evaluation_line": first.evaluation.line, "side": first.side,
-        }))
+        findings.append(
+            Finding(
+                first.fit.cell,
+                first.fit.line,
+                _describe(first) + times,
+                {
+                    "estimator": first.fit.name,
+                    "role": first.fit.get("role"),
+                    "fitted_rows": first.fit_rows,
+                    "overlap": first.overlap,
+                    "evaluation": first.evaluation_label,
+                    "evaluation_cell": first.evaluation.cell,
+                    "evaluation_line": first.evaluation.line,
+                    "side": first.side,
+                },
+            )
+        )
     return tuple(findings)
 
 
@@ -61,29 +88,40 @@ def check_no_fit_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, Any])
     reported_training_scores = [e for e in analysis.reported_events if analysis.is_training_score(e)]
     if reported_training_scores:
         event = reported_training_scores[0]
-        return Outcome(Verdict.FAIL, (
-            f"Your reported estimate is {event.name} ({event.site}) computed on the very "
-            f"{rows_text(event.get('n_rows') or 0)} the model was fitted on. A score on training rows "
-            "measures memory, not generalisation. Report a score on rows the model never saw "
-            f"(a held-out split or cross-validation). {hint_pointer(ctx, 'no_fit_on_evaluated_rows')}"
-        ), (Finding(event.cell, event.line, f"{event.name} scored the training rows"),))
+        return Outcome(
+            Verdict.FAIL,
+            (
+                f"Your reported estimate is {event.name} ({event.site}) computed on the very "
+                f"{rows_text(event.get('n_rows') or 0)} the model was fitted on. A score on training rows "
+                "measures memory, not generalisation. Report a score on rows the model never saw "
+                f"(a held-out split or cross-validation). {hint_pointer(ctx, 'no_fit_on_evaluated_rows')}"
+            ),
+            (Finding(event.cell, event.line, f"{event.name} scored the training rows"),),
+        )
     if leaks:
         findings = _findings(leaks)
         first = leaks[0]
-        learns = _WHAT_IT_LEARNS.get(first.fit.get("role"), "what it learned")
-        return Outcome(Verdict.FAIL, (
-            f"{_describe(first)}. {learns[0].upper() + learns[1:]} came partly from the rows you "
-            "evaluate on, so the estimate is optimistic and will not hold on new data. Fit every "
-            "preprocessing step on the training part only: put it in a Pipeline, which "
-            "cross_val_score and GridSearchCV refit inside each training fold. "
-            f"{hint_pointer(ctx, 'no_fit_on_evaluated_rows')}"
-        ), findings)
+        learns = _learns(first.fit)
+        return Outcome(
+            Verdict.FAIL,
+            (
+                f"{_describe(first)}. {learns[0].upper() + learns[1:]} came partly from the rows you "
+                "evaluate on, so the estimate is optimistic and will not hold on new data. Fit every "
+                "preprocessing step on the training part only: put it in a Pipeline, which "
+                "cross_val_score and GridSearchCV refit inside each training fold. "
+                f"{hint_pointer(ctx, 'no_fit_on_evaluated_rows')}"
+            ),
+            findings,
+        )
     if not analysis.evaluations:
         return _untraced(ctx, "no_fit_on_evaluated_rows")
-    return Outcome(Verdict.PASS, (
-        f"Every fit upstream of your {len(analysis.evaluations)} evaluation(s) saw only rows that "
-        "were not scored."
-    ))
+    return Outcome(
+        Verdict.PASS,
+        (
+            f"Every fit upstream of your {len(analysis.evaluations)} evaluation(s) saw only rows that "
+            "were not scored."
+        ),
+    )
 
 
 @register("resampling_inside_training", "Resampling only inside training folds")
@@ -95,28 +133,36 @@ def check_resampling_inside_training(ctx: CheckContext, params: Mapping[str, Any
         first = leaks[0]
         synthetic = first.fit.get("n_synthetic") or 0
         made = f", and made {rows_text(synthetic)} from them" if synthetic else ""
-        return Outcome(Verdict.FAIL, (
-            f"{_describe(first)}{made}. Resampling before the split lets copies or interpolations "
-            "of evaluated rows into training, so the model is scored on rows it has effectively "
-            "seen. Resample inside each training fold only: an imblearn Pipeline "
-            "(make_pipeline(SMOTE(), model)) does this for cross_val_score and GridSearchCV. "
-            f"{hint_pointer(ctx, 'resampling_inside_training')}"
-        ), _findings(leaks))
+        return Outcome(
+            Verdict.FAIL,
+            (
+                f"{_describe(first)}{made}. Resampling before the split lets copies or interpolations "
+                "of evaluated rows into training, so the model is scored on rows it has effectively "
+                "seen. Resample inside each training fold only: an imblearn Pipeline "
+                "(make_pipeline(SMOTE(), model)) does this for cross_val_score and GridSearchCV. "
+                f"{hint_pointer(ctx, 'resampling_inside_training')}"
+            ),
+            _findings(leaks),
+        )
     if not samplers:
         return Outcome(Verdict.PASS, "No resampling was used (class weights or thresholds instead).")
     if not analysis.evaluations:
         return _untraced(ctx, "resampling_inside_training")
-    return Outcome(Verdict.PASS, (
-        f"{samplers[0].name} was fitted {len(samplers)} time(s), never on rows you later scored."
-    ))
+    return Outcome(
+        Verdict.PASS,
+        (f"{samplers[0].name} was fitted {len(samplers)} time(s), never on rows you later scored."),
+    )
 
 
 def _untraced(ctx: CheckContext, check_id: str) -> Outcome:
     untraced = ctx.analysis.untraced_metrics
     where = f" ({untraced[0].name}, {untraced[0].site})" if untraced else ""
-    return Outcome(Verdict.WARN, (
-        f"heldout could not trace which rows your evaluation scored{where}, so it cannot confirm "
-        "that no fit saw them. Load the data with pandas.read_csv and split with train_test_split or a "
-        "scikit-learn splitter so the grader can follow the rows. "
-        f"{hint_pointer(ctx, check_id)}"
-    ))
+    return Outcome(
+        Verdict.WARN,
+        (
+            f"heldout could not trace which rows your evaluation scored{where}, so it cannot confirm "
+            "that no fit saw them. Load the data with pandas.read_csv and split with train_test_split or a "
+            "scikit-learn splitter so the grader can follow the rows. "
+            f"{hint_pointer(ctx, check_id)}"
+        ),
+    )

@@ -41,10 +41,13 @@ def check_stratified_split(ctx: CheckContext, params: Mapping[str, Any]) -> Outc
     splits = candidate_splits(ctx.trace)
     hint = hint_pointer(ctx, "stratified_split")
     if not splits:
-        return Outcome(Verdict.WARN, (
-            "heldout saw no train_test_split or cross-validation splitter, so it cannot tell how you "
-            f"validated. {hint}"
-        ))
+        return Outcome(
+            Verdict.WARN,
+            (
+                "heldout saw no train_test_split or cross-validation splitter, so it cannot tell how you "
+                f"validated. {hint}"
+            ),
+        )
     positives = int((ctx.train_labels == ctx.manifest.dataset.positive_label).sum())
     seen: set[tuple] = set()
     findings = []
@@ -59,15 +62,24 @@ def check_stratified_split(ctx: CheckContext, params: Mapping[str, Any]) -> Outc
             continue
         seen.add(key)
         how = "without stratify=" if name == "train_test_split" else "without stratification"
-        findings.append(Finding(split.cell, split.line,
-                                f"{name} ({split.site}) split {rows_text(split.get('n_rows') or 0)} "
-                                f"{how}", {"splitter": name}))
+        findings.append(
+            Finding(
+                split.cell,
+                split.line,
+                f"{name} ({split.site}) split {rows_text(split.get('n_rows') or 0)} {how}",
+                {"splitter": name},
+            )
+        )
     if findings:
-        return Outcome(Verdict.FAIL, (
-            f"{findings[0].text}. With only {positives:,} positives "
-            f"({ctx.prevalence:.2%}), a random split leaves each part, and each fold, with a different "
-            "share of them, so scores swing from split to split and a fold can hold almost none. Pass "
-            "stratify=y to train_test_split and use StratifiedKFold (cv=5 with a classifier is "
-            f"stratified already). {hint}"
-        ), tuple(findings))
+        return Outcome(
+            Verdict.FAIL,
+            (
+                f"{findings[0].text}. With only {positives:,} positives "
+                f"({ctx.prevalence:.2%}), a random split leaves each part, and each fold, with a different "
+                "share of them, so scores swing from split to split and a fold can hold almost none. Pass "
+                "stratify=y to train_test_split and use StratifiedKFold (cv=5 with a classifier is "
+                f"stratified already). {hint}"
+            ),
+            tuple(findings),
+        )
     return Outcome(Verdict.PASS, f"All {len(splits)} split(s) kept the class ratio (stratified).")

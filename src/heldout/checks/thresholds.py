@@ -53,32 +53,44 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
         overlap = len(rows & final)
         if overlap < min_overlap * len(rows):
             continue
-        observed = (f"{event.name} ({event.site}) "
-                    + ("swept thresholds" if how == "sweep" else "computed a threshold curve")
-                    + f" on {rows_text(len(rows))}, {overlap:,} of which are the rows your reported "
-                    "estimate comes from")
+        observed = (
+            f"{event.name} ({event.site}) "
+            + ("swept thresholds" if how == "sweep" else "computed a threshold curve")
+            + f" on {rows_text(len(rows))}, {overlap:,} of which are the rows your reported "
+            "estimate comes from"
+        )
         finding = Finding(event.cell, event.line, observed, {"metric": event.name, "overlap": overlap})
         thresholds = ctx.trace.array(event.get("thresholds"))
         chosen_here = how == "sweep" or (
-            isinstance(threshold, float) and thresholds is not None and thresholds.size
+            isinstance(threshold, float)
+            and thresholds is not None
+            and thresholds.size
             and bool(np.any(np.abs(thresholds - threshold) <= 1e-9))
         )
         if chosen_here:
-            return Outcome(Verdict.FAIL, (
-                f"{observed}, and your threshold {threshold} was picked there. A threshold chosen on "
-                "the evaluation rows is fitted to them: the precision and recall you report at it "
-                "are optimistic. Choose it on a validation split or out-of-fold predictions "
-                "(cross_val_predict, TunedThresholdClassifierCV) and keep the test rows for the "
-                f"final number. {hint}"
-            ), (finding,))
+            return Outcome(
+                Verdict.FAIL,
+                (
+                    f"{observed}, and your threshold {threshold} was picked there. A threshold chosen on "
+                    "the evaluation rows is fitted to them: the precision and recall you report at it "
+                    "are optimistic. Choose it on a validation split or out-of-fold predictions "
+                    "(cross_val_predict, TunedThresholdClassifierCV) and keep the test rows for the "
+                    f"final number. {hint}"
+                ),
+                (finding,),
+            )
         warn_finding = warn_finding or finding
     if warn_finding is not None:
-        return Outcome(Verdict.WARN, (
-            f"{warn_finding.text}. Your threshold does not come from that curve, so this looks like "
-            "a plot; make sure the threshold itself was chosen on other rows. " + hint
-        ), (warn_finding,))
+        return Outcome(
+            Verdict.WARN,
+            (
+                f"{warn_finding.text}. Your threshold does not come from that curve, so this looks like "
+                "a plot; make sure the threshold itself was chosen on other rows. " + hint
+            ),
+            (warn_finding,),
+        )
     if not isinstance(threshold, float):
         return Outcome(Verdict.WARN, f"Your report declares no decision threshold. {hint}")
-    return Outcome(Verdict.PASS, (
-        f"Threshold {threshold:g} was not chosen on the rows behind your reported estimate."
-    ))
+    return Outcome(
+        Verdict.PASS, (f"Threshold {threshold:g} was not chosen on the rows behind your reported estimate.")
+    )

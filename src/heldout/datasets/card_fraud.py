@@ -47,9 +47,7 @@ CATEGORIES = {
     "cash_withdrawal": (0, 0, 0.0, 0.5),
 }
 # Share of transactions per hour of day: busy daytime, quiet small hours.
-HOUR_PROFILE = np.array(
-    [2, 1, 1, 1, 1, 2, 4, 6, 7, 7, 7, 8, 9, 8, 7, 7, 8, 9, 9, 8, 7, 6, 4, 3], float
-)
+HOUR_PROFILE = np.array([2, 1, 1, 1, 1, 2, 4, 6, 7, 7, 7, 8, 9, 8, 7, 7, 8, 9, 9, 8, 7, 6, 4, 3], float)
 
 
 def _timestamps(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -112,9 +110,7 @@ def _features(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarra
     avg30 = np.round(np.exp(level[cust] + 0.35) * rng.lognormal(0, 0.12, n), 2)
 
     mismatch = (rng.random(n) < p_abroad[cust]).astype(int)
-    distance = np.where(
-        mismatch == 1, rng.lognormal(np.log(1500), 0.8, n), rng.lognormal(np.log(8), 1.1, n)
-    )
+    distance = np.where(mismatch == 1, rng.lognormal(np.log(1500), 0.8, n), rng.lognormal(np.log(8), 1.1, n))
     distance = np.where(rng.random(n) < np.where(online, 0.07, 0.01), np.nan, np.round(distance, 1))
     declines = rng.poisson(decline_rate[cust])
     new_device = (rng.random(n) < np.where(online, 0.10, 0.01)).astype(int)
@@ -189,9 +185,7 @@ def generate(seed: int) -> GeneratedDataset:
 
     train = _with_retries(rng, frame.iloc[:n_train_unique], dup_train)
     holdout = _with_retries(rng, frame.iloc[n_train_unique:].reset_index(drop=True), dup_hold)
-    labels = pd.DataFrame(
-        {"row": np.arange(len(holdout), dtype=np.int64), ID_COLUMN: holdout[ID_COLUMN]}
-    )
+    labels = pd.DataFrame({"row": np.arange(len(holdout), dtype=np.int64), ID_COLUMN: holdout[ID_COLUMN]})
     labels[LABEL] = holdout[LABEL].to_numpy()
     return GeneratedDataset(
         name="card_fraud",

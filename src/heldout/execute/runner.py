@@ -72,15 +72,27 @@ def run(job_path: Path) -> dict[str, Any]:
             except DeadKernelError:
                 record.update(status="kernel_died", cell=code_cell)
             except CellExecutionError as error:
-                record.update(status="crashed", cell=code_cell, error={
-                    "name": error.ename, "value": str(error.evalue)[:500],
-                    "traceback": _plain(str(error))[-_TRACEBACK_CHARS:]})
-            record["cells"].append({"cell": code_cell, "seconds": time.perf_counter() - started,
-                                    "truncated": index in client.truncated_cells})
+                record.update(
+                    status="crashed",
+                    cell=code_cell,
+                    error={
+                        "name": error.ename,
+                        "value": str(error.evalue)[:500],
+                        "traceback": _plain(str(error))[-_TRACEBACK_CHARS:],
+                    },
+                )
+            record["cells"].append(
+                {
+                    "cell": code_cell,
+                    "seconds": time.perf_counter() - started,
+                    "truncated": index in client.truncated_cells,
+                }
+            )
             if record["status"] != "completed":
                 return record
         finish = nbformat.v4.new_code_cell(
-            f"import heldout.trace.kernel as _heldout; _heldout.finish({str(job_path)!r})")
+            f"import heldout.trace.kernel as _heldout; _heldout.finish({str(job_path)!r})"
+        )
         nb.cells.append(finish)
         try:
             client.execute_cell(finish, len(nb.cells) - 1)
@@ -113,9 +125,13 @@ def main() -> int:
     except Exception as error:  # a record must always come out, even when nbclient itself fails
         import traceback
 
-        record = {"status": "runner_error", "error": {
-            "value": f"{type(error).__name__}: {error}",
-            "traceback": traceback.format_exc()[-_TRACEBACK_CHARS:]}}
+        record = {
+            "status": "runner_error",
+            "error": {
+                "value": f"{type(error).__name__}: {error}",
+                "traceback": traceback.format_exc()[-_TRACEBACK_CHARS:],
+            },
+        }
     with out:
         json.dump(record, out)
     return 0

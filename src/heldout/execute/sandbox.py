@@ -15,6 +15,7 @@ stdout, stderr and the record descriptor, and never follows a link the submissio
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import resource
@@ -73,9 +74,20 @@ def isolation_tier() -> str:
     if bwrap is None:
         return "none"
     trial = subprocess.run(
-        [bwrap, *_system_binds(), "--unshare-all", "--die-with-parent", "--new-session", "--",
-         sys.executable, "-c", "pass"],
-        capture_output=True, timeout=60, check=False,
+        [
+            bwrap,
+            *_system_binds(),
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--",
+            sys.executable,
+            "-c",
+            "pass",
+        ],
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
     return "bubblewrap" if trial.returncode == 0 else "none"
 
@@ -85,20 +97,30 @@ def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = N
     isolation = isolation or isolation_tier()
     read_end, write_end = os.pipe()
     inner_root = SANDBOX_ROOT if isolation == "bubblewrap" else str(host_workdir)
-    runner = [sys.executable, "-m", "heldout.execute.runner", f"{inner_root}/.heldout/job.json",
-              str(write_end)]
+    runner = [
+        sys.executable,
+        "-m",
+        "heldout.execute.runner",
+        f"{inner_root}/.heldout/job.json",
+        str(write_end),
+    ]
     env = _environment(inner_root)
     if isolation == "bubblewrap":
-        command = [shutil.which("bwrap") or "bwrap", *_bwrap_args(host_workdir, env, limits), "--",
-                   *runner]
+        command = [shutil.which("bwrap") or "bwrap", *_bwrap_args(host_workdir, env, limits), "--", *runner]
         cwd, popen_env = "/", {"PATH": "/usr/bin:/bin"}
     else:
         command, cwd, popen_env = runner, str(host_workdir), env
     started = time.monotonic()
     try:
         process = subprocess.Popen(
-            command, cwd=cwd, env=popen_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, pass_fds=(write_end,), start_new_session=True,
+            command,
+            cwd=cwd,
+            env=popen_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_end,),
+            start_new_session=True,
             preexec_fn=functools.partial(_apply_limits, limits),
         )
     except OSError as error:
@@ -132,10 +154,8 @@ def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = N
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     process.wait()
 
 
@@ -155,8 +175,11 @@ class _CappedReader(threading.Thread):
         if self.stream is None:
             return
         with self.stream:
-            while chunk := self.stream.read1(1 << 16) if hasattr(self.stream, "read1") else \
-                    self.stream.read(1 << 16):
+            while (
+                chunk := self.stream.read1(1 << 16)
+                if hasattr(self.stream, "read1")
+                else self.stream.read(1 << 16)
+            ):
                 if self.size + len(chunk) > self.cap:
                     self.truncated = True
                     continue
@@ -178,10 +201,8 @@ def _apply_limits(limits: Limits) -> None:
         (resource.RLIMIT_NPROC, limits.processes),
         (resource.RLIMIT_CORE, 0),
     ):
-        try:
+        with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
-        except (ValueError, OSError):
-            pass
 
 
 def _environment(root: str) -> dict[str, str]:
@@ -245,11 +266,21 @@ def _system_binds() -> list[str]:
 
 def _bwrap_args(host_workdir: Path, env: dict[str, str], limits: Limits) -> list[str]:
     args = [
-        "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-        "--hostname", "heldout",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--hostname",
+        "heldout",
         *_system_binds(),
-        "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp",
-        "--size", str(limits.disk_bytes), "--tmpfs", SANDBOX_ROOT,
+        "--size",
+        str(64 * 1024 * 1024),
+        "--tmpfs",
+        "/tmp",
+        "--size",
+        str(limits.disk_bytes),
+        "--tmpfs",
+        SANDBOX_ROOT,
     ]
     for entry in sorted(host_workdir.rglob("*")):
         relative = entry.relative_to(host_workdir)

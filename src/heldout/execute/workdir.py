@@ -15,8 +15,15 @@ NOTEBOOK_NAME = "submission.ipynb"
 RESULT_BYTES = 256 * 1024 * 1024
 
 
-def prepare_workdir(host_dir: Path, notebook_bytes: bytes, manifest: Manifest, dataset_dir: Path,
-                    inner_root: str, cell_seconds: float, output_bytes: int) -> Path:
+def prepare_workdir(
+    host_dir: Path,
+    notebook_bytes: bytes,
+    manifest: Manifest,
+    dataset_dir: Path,
+    inner_root: str,
+    cell_seconds: float,
+    output_bytes: int,
+) -> Path:
     """Fill ``host_dir``; paths written into the job are as the runner will see them (``inner_root``)."""
     (host_dir / ".heldout").mkdir(parents=True, exist_ok=True)
     for sub in ("home", "tmp", "runtime", "jupyter", "ipython", "mpl"):

@@ -19,38 +19,44 @@ def _paint(text: str, verdict: str, colour: bool) -> str:
     return f"\x1b[{_COLOUR[verdict]}m{text}\x1b[0m" if colour else text
 
 
-def render_terminal(result: GradeResult, stream: TextIO | None = None, colour: bool | None = None,
-                    width: int = 100) -> str:
+def render_terminal(
+    result: GradeResult, stream: TextIO | None = None, colour: bool | None = None, width: int = 100
+) -> str:
     stream = stream or sys.stdout
     if colour is None:
         colour = stream.isatty() and "NO_COLOR" not in os.environ
     lines: list[str] = []
     if result.isolation == "none":
-        lines.append("NOT ISOLATED: bubblewrap is unavailable here, so this submission ran as a plain "
-                     "subprocess that could read this machine's files.")
+        lines.append(
+            "NOT ISOLATED: bubblewrap is unavailable here, so this submission ran as a plain "
+            "subprocess that could read this machine's files."
+        )
     scenario = result.scenario["title"] if result.scenario else "unknown scenario"
     lines.append(f"heldout: {result.submission_path} ({scenario})")
     if result.error is not None:
         where = f" in cell {result.error.cell}" if result.error.cell else ""
         lines.append(_paint(f"ERROR ({result.error.kind}{where})", "error", colour))
-        lines += textwrap.wrap(result.error.message, width, initial_indent="  ",
-                               subsequent_indent="  ", replace_whitespace=False) or [""]
+        lines += textwrap.wrap(
+            result.error.message, width, initial_indent="  ", subsequent_indent="  ", replace_whitespace=False
+        ) or [""]
     if result.checks:
         lines.append("")
         name_width = max(len(c.title) for c in result.checks)
         for check in result.checks:
             verdict = str(check.verdict)
             points = f"{check.points:g}/{check.max_points}"
-            lines.append(f"  {_paint(_MARK[verdict], verdict, colour)}  {check.title:<{name_width}}  "
-                         f"{points:>7}")
+            lines.append(
+                f"  {_paint(_MARK[verdict], verdict, colour)}  {check.title:<{name_width}}  {points:>7}"
+            )
         problems = [c for c in result.checks if str(c.verdict) != "pass"]
         for check in problems:
             lines.append("")
             lines.append(_paint(f"{_MARK[str(check.verdict)]} {check.id}", str(check.verdict), colour))
             lines += textwrap.wrap(check.message, width, initial_indent="  ", subsequent_indent="  ")
             for finding in check.findings[1:4]:
-                lines += textwrap.wrap(f"also: {finding.text}", width, initial_indent="    ",
-                                       subsequent_indent="      ")
+                lines += textwrap.wrap(
+                    f"also: {finding.text}", width, initial_indent="    ", subsequent_indent="      "
+                )
         lines.append("")
         lines.append(f"score {result.points:g}/{result.max_points} - {result.status}")
     if result.holdout and result.holdout.get("score") is not None:

@@ -20,6 +20,7 @@ Parallel joblib workers would run outside the tracer, so joblib is set to run se
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -43,17 +44,36 @@ FIT_METHODS = ("fit", "partial_fit", "fit_transform", "fit_resample", "fit_predi
 PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 ESTIMATOR_METHODS = (*FIT_METHODS, "transform", *PREDICT_METHODS, "score")
 CURVE_METRICS = frozenset({"precision_recall_curve", "roc_curve", "det_curve"})
-THRESHOLD_METRICS = frozenset({
-    "accuracy_score", "balanced_accuracy_score", "f1_score", "fbeta_score", "precision_score",
-    "recall_score", "jaccard_score", "confusion_matrix", "classification_report",
-    "precision_recall_fscore_support", "matthews_corrcoef", "cohen_kappa_score",
-})
+THRESHOLD_METRICS = frozenset(
+    {
+        "accuracy_score",
+        "balanced_accuracy_score",
+        "f1_score",
+        "fbeta_score",
+        "precision_score",
+        "recall_score",
+        "jaccard_score",
+        "confusion_matrix",
+        "classification_report",
+        "precision_recall_fscore_support",
+        "matthews_corrcoef",
+        "cohen_kappa_score",
+    }
+)
 _METRIC_SUFFIXES = ("_score", "_error", "_loss", "_curve", "_deviance")
-_METRIC_EXTRA = frozenset({"confusion_matrix", "classification_report", "matthews_corrcoef",
-                           "precision_recall_fscore_support", "multilabel_confusion_matrix"})
+_METRIC_EXTRA = frozenset(
+    {
+        "confusion_matrix",
+        "classification_report",
+        "matthews_corrcoef",
+        "precision_recall_fscore_support",
+        "multilabel_confusion_matrix",
+    }
+)
 _NOT_METRICS = frozenset({"make_scorer", "check_scoring", "get_scorer", "get_scorer_names"})
-_SPLITTER_STRATIFIED = frozenset({"StratifiedKFold", "StratifiedShuffleSplit", "StratifiedGroupKFold",
-                                  "RepeatedStratifiedKFold"})
+_SPLITTER_STRATIFIED = frozenset(
+    {"StratifiedKFold", "StratifiedShuffleSplit", "StratifiedGroupKFold", "RepeatedStratifiedKFold"}
+)
 
 _ACTIVE: Tracer | None = None
 
@@ -146,8 +166,12 @@ class Tracer:
         self._wrapped_classes: set[type] = set()
         self._user_file_cache: dict[str, bool] = {}
         self._library_prefixes = tuple(
-            {os.path.dirname(os.__file__), sys.prefix, sys.base_prefix,
-             os.path.dirname(os.path.dirname(__file__))}
+            {
+                os.path.dirname(os.__file__),
+                sys.prefix,
+                sys.base_prefix,
+                os.path.dirname(os.path.dirname(__file__)),
+            }
         )
 
     # == installation ===================================================================================
@@ -175,28 +199,37 @@ class Tracer:
             self._wrap_estimator_class(cls)
         self._hook_new_estimator_classes(sklearn.base.BaseEstimator)
 
-        for base in (split_module.BaseCrossValidator, split_module.BaseShuffleSplit,
-                     split_module._RepeatedSplits):
+        for base in (
+            split_module.BaseCrossValidator,
+            split_module.BaseShuffleSplit,
+            split_module._RepeatedSplits,
+        ):
             for cls in (base, *_all_subclasses(base)):
                 if "split" in cls.__dict__ and inspect.isfunction(cls.__dict__["split"]):
                     self._patch_attr(cls, "split", self._split_wrapper(cls.__dict__["split"]))
 
         everywhere: dict[Callable, Callable] = {}
         everywhere[split_module.train_test_split] = self._function_wrapper(
-            split_module.train_test_split, self._on_train_test_split)
+            split_module.train_test_split, self._on_train_test_split
+        )
         from sklearn.utils import _indexing
+
         everywhere[_indexing._safe_indexing] = self._function_wrapper(
-            _indexing._safe_indexing, self._on_safe_indexing)
+            _indexing._safe_indexing, self._on_safe_indexing
+        )
         import sklearn.model_selection._validation as validation
+
         for name in ("cross_validate", "cross_val_score", "cross_val_predict"):
             original = getattr(validation, name)
             everywhere[original] = self._function_wrapper(
-                original, functools.partial(self._on_cross_validation, name))
+                original, functools.partial(self._on_cross_validation, name)
+            )
         for name in sklearn.metrics.__all__:
             original = getattr(sklearn.metrics, name)
             if _is_metric(name, original):
                 everywhere[original] = self._function_wrapper(
-                    original, functools.partial(self._on_metric, name))
+                    original, functools.partial(self._on_metric, name)
+                )
         self._patch_everywhere(everywhere)
 
         for cls in (scorer_module._Scorer, scorer_module._CurveScorer):
@@ -299,8 +332,11 @@ class Tracer:
         patch = _Patch(base, "__init_subclass__", inherited, classmethod(__init_subclass__))
         base.__init_subclass__ = patch.wrapper
         # Undoing must restore "no own __init_subclass__", which setattr(None) would not.
-        patch.undo = lambda: (delattr(base, "__init_subclass__") if inherited is None  # type: ignore[method-assign]
-                              else setattr(base, "__init_subclass__", inherited))
+        patch.undo = lambda: (
+            delattr(base, "__init_subclass__")
+            if inherited is None  # type: ignore[method-assign]
+            else setattr(base, "__init_subclass__", inherited)
+        )
         self._patches.append(patch)
 
     def _hook_pandas(self) -> None:
@@ -316,8 +352,9 @@ class Tracer:
                 original = inspect.getattr_static(cls, name)
                 self._patch_attr(cls, name, self._pandas_wrapper(original, name))
             values = inspect.getattr_static(cls, "values")
-            self._patch_attr(cls, "values", property(
-                self._pandas_wrapper(values.fget, "values"), doc=values.__doc__))
+            self._patch_attr(
+                cls, "values", property(self._pandas_wrapper(values.fget, "values"), doc=values.__doc__)
+            )
 
     # == wrappers =======================================================================================
     def _method_wrapper(self, name: str, original: Callable) -> Callable:
@@ -342,8 +379,9 @@ class Tracer:
 
     def _scorer_wrapper(self, original: Callable) -> Callable:
         @functools.wraps(original)
-        def traced(scorer: Any, method_caller: Any, estimator: Any, X: Any, y_true: Any,
-                   **kwargs: Any) -> Any:
+        def traced(
+            scorer: Any, method_caller: Any, estimator: Any, X: Any, y_true: Any, **kwargs: Any
+        ) -> Any:
             tracer = _ACTIVE
             if tracer is None or not tracer.enabled or tracer._inside_metric():
                 return original(scorer, method_caller, estimator, X, y_true, **kwargs)
@@ -356,8 +394,12 @@ class Tracer:
         def traced(splitter: Any, *args: Any, **kwargs: Any) -> Iterator:
             tracer = _ACTIVE
             top = tracer._top() if tracer is not None else None
-            if (tracer is None or not tracer.enabled or id(splitter) in tracer._splitting
-                    or (top is not None and top.kind in ("split", "metric"))):
+            if (
+                tracer is None
+                or not tracer.enabled
+                or id(splitter) in tracer._splitting
+                or (top is not None and top.kind in ("split", "metric"))
+            ):
                 # Inside train_test_split the splitter is its machinery, not a second split.
                 yield from original(splitter, *args, **kwargs)
                 return
@@ -398,8 +440,9 @@ class Tracer:
     def _event(self, kind: str, **fields: Any) -> dict[str, Any]:
         top = self._top()
         cell, line = self.sites.find(sys._getframe(2))
-        return self.recorder.add(kind, parent=None if top is None else top.event, cell=cell,
-                                 line=line, **fields)
+        return self.recorder.add(
+            kind, parent=None if top is None else top.event, cell=cell, line=line, **fields
+        )
 
     def _rows(self, lineage: Lineage | None) -> str | None:
         return None if lineage is None else self.recorder.rowset(lineage.rows)
@@ -412,10 +455,8 @@ class Tracer:
         if entry is not None and entry[0]() is obj:
             return entry[1]
         key = len(self._object_keys)
-        try:
+        with contextlib.suppress(TypeError):
             self._object_keys[id(obj)] = (weakref.ref(obj), key)
-        except TypeError:
-            pass
         return key
 
     def fit_event_of(self, obj: Any) -> int | None:
@@ -431,8 +472,7 @@ class Tracer:
         finally:
             self._stack.pop()
 
-    def _on_method(self, name: str, original: Callable, obj: Any, args: tuple,
-                   kwargs: dict[str, Any]) -> Any:
+    def _on_method(self, name: str, original: Callable, obj: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         top = self._top()
         if top is not None and (top.obj == id(obj) or top.kind == "metric"):
             return original(obj, *args, **kwargs)
@@ -443,11 +483,17 @@ class Tracer:
             return self._on_score(original, obj, X, _first(args, kwargs, 1, "y"), args, kwargs)
         lin_x = self.lineage.resolve(X)
         kind = "transform" if name == "transform" else "predict"
-        event = self._event(kind, method=name, estimator=type(obj).__name__,
-                            obj=self._object_key(obj), fit_event=self.fit_event_of(obj),
-                            rows=self._rows(lin_x), n_rows=_length(X), inputs=self._inputs(lin_x))
-        result = self._run(_Frame(event["id"], id(obj), kind),
-                           lambda: original(obj, *args, **kwargs))
+        event = self._event(
+            kind,
+            method=name,
+            estimator=type(obj).__name__,
+            obj=self._object_key(obj),
+            fit_event=self.fit_event_of(obj),
+            rows=self._rows(lin_x),
+            n_rows=_length(X),
+            inputs=self._inputs(lin_x),
+        )
+        result = self._run(_Frame(event["id"], id(obj), kind), lambda: original(obj, *args, **kwargs))
         if lin_x is not None:
             output = Lineage(lin_x.rows, event["id"])
             if kind == "predict":
@@ -456,19 +502,24 @@ class Tracer:
                 self.lineage.register(result, output)
         return result
 
-    def _on_fit(self, name: str, original: Callable, obj: Any, X: Any, y: Any, args: tuple,
-                kwargs: dict[str, Any]) -> Any:
+    def _on_fit(
+        self, name: str, original: Callable, obj: Any, X: Any, y: Any, args: tuple, kwargs: dict[str, Any]
+    ) -> Any:
         lin_x = self.lineage.resolve(X)
         lin_y = self.lineage.resolve(y) if y is not None else None
-        event = self._event("fit", method=name, estimator=type(obj).__name__,
-                            obj=self._object_key(obj), role=_role(obj),
-                            rows=self._rows(lin_x if lin_x is not None else lin_y),
-                            n_rows=_length(X), inputs=self._inputs(lin_x, lin_y))
+        event = self._event(
+            "fit",
+            method=name,
+            estimator=type(obj).__name__,
+            obj=self._object_key(obj),
+            role=_role(obj),
+            rows=self._rows(lin_x if lin_x is not None else lin_y),
+            n_rows=_length(X),
+            inputs=self._inputs(lin_x, lin_y),
+        )
         result = self._run(_Frame(event["id"], id(obj), "fit"), lambda: original(obj, *args, **kwargs))
-        try:
+        with contextlib.suppress(TypeError):
             self._fitted[id(obj)] = (weakref.ref(obj), event["id"])
-        except TypeError:
-            pass
         base = lin_x if lin_x is not None else lin_y
         if name == "fit_resample" and isinstance(result, tuple) and len(result) >= 2:
             rows_out = self._resampled_rows(obj, X, result[0], base)
@@ -483,8 +534,7 @@ class Tracer:
             self.lineage.register(result, Lineage(base.rows, event["id"]))
         return result
 
-    def _resampled_rows(self, sampler: Any, X_in: Any, X_out: Any, base: Lineage | None
-                        ) -> np.ndarray | None:
+    def _resampled_rows(self, sampler: Any, X_in: Any, X_out: Any, base: Lineage | None) -> np.ndarray | None:
         if base is None:
             return None
         indices = getattr(sampler, "sample_indices_", None)
@@ -504,34 +554,58 @@ class Tracer:
                 pass
         return synthetic_rows(n_out)
 
-    def _on_score(self, original: Callable, obj: Any, X: Any, y: Any, args: tuple,
-                  kwargs: dict[str, Any]) -> Any:
+    def _on_score(
+        self, original: Callable, obj: Any, X: Any, y: Any, args: tuple, kwargs: dict[str, Any]
+    ) -> Any:
         lin_x = self.lineage.resolve(X)
         lin_y = self.lineage.resolve(y)
-        event = self._event("metric", metric="score", via="score_method",
-                            estimator=type(obj).__name__, fit_event=self.fit_event_of(obj),
-                            rows=self._rows(lin_y if lin_y is not None else lin_x),
-                            n_rows=_length(y), inputs=self._inputs(lin_x),
-                            truth_producer=None if lin_y is None else lin_y.producer,
-                            threshold_dependent=True)
+        event = self._event(
+            "metric",
+            metric="score",
+            via="score_method",
+            estimator=type(obj).__name__,
+            fit_event=self.fit_event_of(obj),
+            rows=self._rows(lin_y if lin_y is not None else lin_x),
+            n_rows=_length(y),
+            inputs=self._inputs(lin_x),
+            truth_producer=None if lin_y is None else lin_y.producer,
+            threshold_dependent=True,
+        )
         value = self._run(_Frame(event["id"], id(obj), "metric"), lambda: original(obj, *args, **kwargs))
         event["value"] = _as_float(value)
         return value
 
-    def _on_scorer(self, original: Callable, scorer: Any, method_caller: Any, estimator: Any,
-                   X: Any, y_true: Any, kwargs: dict[str, Any]) -> Any:
+    def _on_scorer(
+        self,
+        original: Callable,
+        scorer: Any,
+        method_caller: Any,
+        estimator: Any,
+        X: Any,
+        y_true: Any,
+        kwargs: dict[str, Any],
+    ) -> Any:
         lin_x = self.lineage.resolve(X)
         lin_y = self.lineage.resolve(y_true)
         metric = getattr(getattr(scorer, "_score_func", None), "__name__", "custom_scorer")
         curve = type(scorer).__name__ == "_CurveScorer"
-        event = self._event("metric", metric=metric, via="scorer", estimator=type(estimator).__name__,
-                            fit_event=self.fit_event_of(estimator),
-                            rows=self._rows(lin_y if lin_y is not None else lin_x),
-                            n_rows=_length(y_true), inputs=self._inputs(lin_x), curve=curve,
-                            truth_producer=None if lin_y is None else lin_y.producer,
-                            threshold_dependent=metric in THRESHOLD_METRICS)
-        value = self._run(_Frame(event["id"], id(scorer), "metric"),
-                          lambda: original(scorer, method_caller, estimator, X, y_true, **kwargs))
+        event = self._event(
+            "metric",
+            metric=metric,
+            via="scorer",
+            estimator=type(estimator).__name__,
+            fit_event=self.fit_event_of(estimator),
+            rows=self._rows(lin_y if lin_y is not None else lin_x),
+            n_rows=_length(y_true),
+            inputs=self._inputs(lin_x),
+            curve=curve,
+            truth_producer=None if lin_y is None else lin_y.producer,
+            threshold_dependent=metric in THRESHOLD_METRICS,
+        )
+        value = self._run(
+            _Frame(event["id"], id(scorer), "metric"),
+            lambda: original(scorer, method_caller, estimator, X, y_true, **kwargs),
+        )
         event["value"] = _as_float(value)
         return value
 
@@ -545,21 +619,26 @@ class Tracer:
         fields: dict[str, Any] = {}
         if name in THRESHOLD_METRICS and y_pred is not None:
             fields["pred_digest"] = _digest(y_pred)
-        event = self._event("metric", metric=name, via="function",
-                            rows=self._rows(lin_t if lin_t is not None else lin_p),
-                            n_rows=_length(y_true), pred_producer=None if lin_p is None else
-                            lin_p.producer, inputs=self._inputs(lin_p),
-                            truth_producer=None if lin_t is None else lin_t.producer,
-                            threshold_dependent=name in THRESHOLD_METRICS,
-                            curve=name in CURVE_METRICS, **fields)
+        event = self._event(
+            "metric",
+            metric=name,
+            via="function",
+            rows=self._rows(lin_t if lin_t is not None else lin_p),
+            n_rows=_length(y_true),
+            pred_producer=None if lin_p is None else lin_p.producer,
+            inputs=self._inputs(lin_p),
+            truth_producer=None if lin_t is None else lin_t.producer,
+            threshold_dependent=name in THRESHOLD_METRICS,
+            curve=name in CURVE_METRICS,
+            **fields,
+        )
         value = self._run(_Frame(event["id"], 0, "metric"), lambda: original(*args, **kwargs))
         event["value"] = _as_float(value)
         if name in CURVE_METRICS and isinstance(value, tuple):
             event["thresholds"] = self.recorder.array(np.asarray(value[-1], dtype=np.float64))
         return value
 
-    def _on_cross_validation(self, name: str, original: Callable, args: tuple,
-                             kwargs: dict[str, Any]) -> Any:
+    def _on_cross_validation(self, name: str, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
         if any(frame.kind in ("cv", "metric") for frame in self._stack):
             return original(*args, **kwargs)
         estimator = _first(args, kwargs, 0, "estimator")
@@ -567,28 +646,41 @@ class Tracer:
         y = _first(args, kwargs, 2, "y")
         lin_x = self.lineage.resolve(X)
         lin_y = self.lineage.resolve(y)
-        event = self._event("cv", function=name, estimator=type(estimator).__name__,
-                            rows=self._rows(lin_x if lin_x is not None else lin_y), n_rows=_length(X),
-                            inputs=self._inputs(lin_x, lin_y))
+        event = self._event(
+            "cv",
+            function=name,
+            estimator=type(estimator).__name__,
+            rows=self._rows(lin_x if lin_x is not None else lin_y),
+            n_rows=_length(X),
+            inputs=self._inputs(lin_x, lin_y),
+        )
         result = self._run(_Frame(event["id"], 0, "cv"), lambda: original(*args, **kwargs))
         if name == "cross_val_predict" and lin_x is not None:
             self.lineage.add_prediction(result, Lineage(lin_x.rows, event["id"]))
         elif name == "cross_val_score":
             event["values"] = [_as_float(v) for v in np.ravel(result)]
         elif name == "cross_validate" and isinstance(result, dict):
-            event["values"] = {k: [_as_float(v) for v in np.ravel(vals)]
-                               for k, vals in result.items() if k.startswith("test_")}
+            event["values"] = {
+                k: [_as_float(v) for v in np.ravel(vals)]
+                for k, vals in result.items()
+                if k.startswith("test_")
+            }
         return result
 
     def _on_train_test_split(self, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
         if self._inside_metric():
             return original(*args, **kwargs)
         lineages = [self.lineage.resolve(a) for a in args]
-        event = self._event("split", splitter="train_test_split",
-                            stratified=kwargs.get("stratify") is not None,
-                            shuffle=bool(kwargs.get("shuffle", True)), groups=False,
-                            n_rows=_length(args[0]) if args else None,
-                            inputs=self._inputs(*lineages), folds=[])
+        event = self._event(
+            "split",
+            splitter="train_test_split",
+            stratified=kwargs.get("stratify") is not None,
+            shuffle=bool(kwargs.get("shuffle", True)),
+            groups=False,
+            n_rows=_length(args[0]) if args else None,
+            inputs=self._inputs(*lineages),
+            folds=[],
+        )
         result = self._run(_Frame(event["id"], 0, "split"), lambda: original(*args, **kwargs))
         if len(result) >= 2:
             train, test = (self.lineage.lookup(part) for part in result[:2])
@@ -614,8 +706,7 @@ class Tracer:
         self.lineage.register(result, selected)
         return result
 
-    def _on_split(self, original: Callable, splitter: Any, args: tuple, kwargs: dict[str, Any]
-                  ) -> Iterator:
+    def _on_split(self, original: Callable, splitter: Any, args: tuple, kwargs: dict[str, Any]) -> Iterator:
         X = _first(args, kwargs, 0, "X")
         y = _first(args, kwargs, 1, "y")
         groups = _first(args, kwargs, 2, "groups")
@@ -623,10 +714,16 @@ class Tracer:
         lin_y = self.lineage.resolve(y) if y is not None else None
         self._splitting.add(id(splitter))
         try:
-            event = self._event("split", splitter=type(splitter).__name__,
-                                stratified=type(splitter).__name__ in _SPLITTER_STRATIFIED,
-                                shuffle=getattr(splitter, "shuffle", None), groups=groups is not None,
-                                n_rows=_length(X), inputs=self._inputs(lin_x, lin_y), folds=[])
+            event = self._event(
+                "split",
+                splitter=type(splitter).__name__,
+                stratified=type(splitter).__name__ in _SPLITTER_STRATIFIED,
+                shuffle=getattr(splitter, "shuffle", None),
+                groups=groups is not None,
+                n_rows=_length(X),
+                inputs=self._inputs(lin_x, lin_y),
+                folds=[],
+            )
             base = lin_x if lin_x is not None else lin_y
             for train, test in original(splitter, *args, **kwargs):
                 if base is not None and len(event["folds"]) < 1000:

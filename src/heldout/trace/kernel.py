@@ -55,8 +55,11 @@ def finish(job_path: str) -> None:
     out["report"], out["errors"]["report"] = _collect_report(namespace, contract)
     out["defined"] = {
         role: namespace.get(name) is not None
-        for role, name in (("model", contract["model"]), ("report", contract["report"]),
-                           ("prepare", contract.get("prepare")))
+        for role, name in (
+            ("model", contract["model"]),
+            ("report", contract["report"]),
+            ("prepare", contract.get("prepare")),
+        )
         if name
     }
     scores, out["errors"]["predict"] = _predict_holdout(namespace, job)
@@ -70,8 +73,9 @@ def finish(job_path: str) -> None:
     os.replace(tmp, result_path)
 
 
-def _collect_report(namespace: dict[str, Any], contract: dict[str, Any]
-                    ) -> tuple[dict[str, Any] | None, str | None]:
+def _collect_report(
+    namespace: dict[str, Any], contract: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str | None]:
     name = contract["report"]
     if name not in namespace:
         return None, f"the notebook never defines `{name}`"
@@ -100,8 +104,7 @@ def _collect_report(namespace: dict[str, Any], contract: dict[str, Any]
     return report, "; ".join(problems) or None
 
 
-def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]
-                     ) -> tuple[np.ndarray | None, str | None]:
+def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np.ndarray | None, str | None]:
     contract = job["contract"]
     model = namespace.get(contract["model"])
     if model is None:

@@ -17,6 +17,7 @@ confirm that an object *is* a given selection, so exact duplicate rows never mer
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections import deque
 from dataclasses import dataclass
@@ -90,19 +91,15 @@ class LineageRegistry:
 
     def add_source(self, name: str, frame: pd.DataFrame, source_no: int, producer: int) -> Lineage:
         rows = source_row_ids(source_no, len(frame))
-        by_cardinality = sorted(
-            frame.columns, key=lambda column: -frame[column].nunique(dropna=False)
-        )
+        by_cardinality = sorted(frame.columns, key=lambda column: -frame[column].nunique(dropna=False))
         self._sources.append(_Source(name, frame, rows, [str(c) for c in by_cardinality]))
         lineage = Lineage(rows, producer)
         self.register(frame, lineage)
         return lineage
 
     def add_selection(self, source: Any, lineage: Lineage, index: np.ndarray) -> None:
-        try:
+        with contextlib.suppress(TypeError):
             self._selections.append((weakref.ref(source), lineage, np.asarray(index)))
-        except TypeError:
-            pass
 
     def add_prediction(self, output: Any, lineage: Lineage) -> None:
         self.register(output, lineage)
@@ -148,8 +145,10 @@ class LineageRegistry:
                     continue
                 theirs = source.frame[column].to_numpy()[labels]
                 if _same_values(mine.to_numpy(), theirs):
-                    return Lineage(source.rows[labels], None if not self.lookup(source.frame) else
-                                   self.lookup(source.frame).producer)
+                    return Lineage(
+                        source.rows[labels],
+                        None if not self.lookup(source.frame) else self.lookup(source.frame).producer,
+                    )
         return None
 
     def _by_selection(self, array: np.ndarray) -> Lineage | None:
@@ -160,9 +159,7 @@ class LineageRegistry:
             source = ref()
             if source is None or not isinstance(source, np.ndarray):
                 continue
-            if (index.dtype == bool and int(index.sum()) != n) or (
-                index.dtype != bool and len(index) != n
-            ):
+            if (index.dtype == bool and int(index.sum()) != n) or (index.dtype != bool and len(index) != n):
                 continue
             if source.shape[1:] == array.shape[1:] and _same_values(array, source[index]):
                 return lineage.take(index)
@@ -201,8 +198,7 @@ def _equal(a: np.ndarray, b: np.ndarray) -> bool:
     if a.dtype.kind == "f" and b.dtype.kind == "f":
         return bool(np.array_equal(a, b, equal_nan=True))
     try:
-        return bool(pd.isna(a).sum() == pd.isna(b).sum() and
-                    np.all((a == b) | (pd.isna(a) & pd.isna(b))))
+        return bool(pd.isna(a).sum() == pd.isna(b).sum() and np.all((a == b) | (pd.isna(a) & pd.isna(b))))
     except (TypeError, ValueError):
         return False
 

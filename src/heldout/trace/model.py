@@ -37,10 +37,12 @@ class Event:
     @property
     def name(self) -> str:
         """What a candidate would call it: the estimator class, metric or splitter name."""
-        for key in ("estimator", "metric", "splitter", "function", "file"):
+        if self.kind == "metric":
+            if self.data.get("via") == "score_method":
+                return f"{self.data.get('estimator')}.score"
+            return str(self.data.get("metric"))
+        for key in ("estimator", "splitter", "function", "file"):
             if self.data.get(key):
-                if self.kind == "metric" and self.data.get("via") == "score_method":
-                    return f"{self.data['estimator']}.score"
                 return str(self.data[key])
         return self.kind
 
@@ -119,6 +121,16 @@ class Trace:
         while parent is not None and 0 <= parent < len(self.events):
             yield self.events[parent]
             parent = self.events[parent].parent
+
+    def describe(self, event: Event) -> str:
+        """A metric as the candidate wrote it: inside cross_val_score or a search, name that call."""
+        if event.kind == "metric" and event.parent is not None:
+            parent = self.events[event.parent]
+            if parent.kind == "cv":
+                return f"{parent.name} ({event.name})"
+            if parent.kind == "fit" and parent.get("role") == "search":
+                return f"{parent.name} cross-validation ({event.name})"
+        return event.name
 
     def is_internal(self, event: Event) -> bool:
         """Made by a library on the candidate's behalf inside a fit (a search's folds), not typed."""

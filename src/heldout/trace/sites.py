@@ -18,8 +18,9 @@ Site = tuple[int | None, int | None]  # (cell, line); cell is None in a plain sc
 
 
 class SiteFinder:
-    def __init__(self, cell_of: Callable[[str], int | None] | None = None,
-                 script_files: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, cell_of: Callable[[str], int | None] | None = None, script_files: frozenset[str] = frozenset()
+    ) -> None:
         self._cell_of = cell_of or _ipython_cell_of()
         self._script_files = script_files
 
@@ -37,9 +38,7 @@ class SiteFinder:
 
     def is_user_frame(self, frame: FrameType) -> bool:
         filename = frame.f_code.co_filename
-        return bool(self._cell_of and self._cell_of(filename) is not None) or (
-            filename in self._script_files
-        )
+        return bool(self._cell_of and self._cell_of(filename) is not None) or (filename in self._script_files)
 
 
 def _ipython_cell_of() -> Callable[[str], int | None] | None:

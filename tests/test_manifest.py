@@ -1,0 +1,81 @@
+"""Manifests load into dataclasses; every mistake in one names the field and the fix."""
+
+import pytest
+
+from heldout.checks import CHECKS
+from heldout.errors import ManifestError
+from heldout.manifest import load_manifest
+
+
+def test_the_imbalance_manifest_loads(manifest):
+    assert manifest.id == "imbalance"
+    assert manifest.total_points == 100
+    assert next(c.id for c in manifest.checks) == "no_fit_on_evaluated_rows"
+    assert all(len(c.hints) == 3 for c in manifest.checks)
+    assert manifest.level("senior").pass_mark == 0.9
+
+
+@pytest.fixture
+def broken(tmp_path, root):
+    source = (root / "exercises" / "imbalance" / "exercise.toml").read_text()
+
+    def write(old: str, new: str):
+        assert old in source, old
+        path = tmp_path / "exercise.toml"
+        path.write_text(source.replace(old, new, 1))
+        return path
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        ("format = 1", "format = 2", "format", "newer than this heldout understands"),
+        (
+            "time_box_minutes = 180",
+            'time_box_minutes = "three hours"',
+            "time_box_minutes",
+            "must be an integer (got 'three hours' that is a str)",
+        ),
+        (
+            'id = "no_fit_on_evaluated_rows"',
+            'id = "no_fit_on_evaluated_row"',
+            "checks[0].id",
+            "did you mean 'no_fit_on_evaluated_rows'?",
+        ),
+        ("points = 20", "points = true", "checks[0].points", "must be an integer (got True)"),
+        ('competency = "data_hygiene"', 'competency = "hygiene"', "checks[0].competency", "must be one of"),
+        ('title = "Card fraud: learning from a rare class"\n', "", "title", "is missing"),
+        (
+            'task = "binary_classification"',
+            'task = "clasification"',
+            "task",
+            "did you mean 'binary_classification'?",
+        ),
+        (
+            'when = "headline_metric:warn"',
+            'when = "headline_metric:maybe"',
+            "followups[5].when",
+            "must end in :pass, :warn or :fail",
+        ),
+        ("pass_mark = 0.9", "pass_mark = 9", "levels[2].pass_mark", "between 0 and 1"),
+    ],
+)
+def test_a_bad_manifest_names_the_field(broken, old, new, field, problem):
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(broken(old, new), CHECKS)
+    assert raised.value.field == field
+    assert problem in str(raised.value)
+
+
+def test_invalid_toml_is_reported_as_such(tmp_path):
+    path = tmp_path / "exercise.toml"
+    path.write_text("format = = 1")
+    with pytest.raises(ManifestError, match="is not valid TOML"):
+        load_manifest(path, CHECKS)
+
+
+def test_a_missing_manifest_is_reported(tmp_path):
+    with pytest.raises(ManifestError, match="does not exist"):
+        load_manifest(tmp_path / "nope.toml", CHECKS)

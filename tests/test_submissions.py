@@ -1,0 +1,71 @@
+"""Every shipped solution and every correct variant passes; every flawed submission fails exactly its check.
+
+Expectations live in tests/submissions/<scenario>/expected.toml:
+[flawed.<stem>] fails = [...], warns = [...], message = "..."; [correct.<stem>] fails = [], warns = [...].
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from heldout.grading import grade
+from heldout.result import GradeResult
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBMISSIONS = ROOT / "tests" / "submissions"
+
+
+def _cases() -> list:
+    cases = []
+    for solution in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+        cases.append(pytest.param(solution, {"fails": []}, id=f"solution-{solution.parent.name}"))
+    for expected_file in sorted(SUBMISSIONS.glob("*/expected.toml")):
+        expected = tomllib.loads(expected_file.read_text(encoding="utf-8"))
+        for kind in ("correct", "flawed"):
+            for stem, spec in sorted(expected.get(kind, {}).items()):
+                path = expected_file.parent / kind / f"{stem}.ipynb"
+                cases.append(pytest.param(path, spec, id=f"{expected_file.parent.name}-{kind}-{stem}"))
+    return cases
+
+
+_RESULTS: dict[Path, GradeResult] = {}
+
+
+def graded(path: Path) -> GradeResult:
+    if path not in _RESULTS:
+        _RESULTS[path] = grade(path)
+    return _RESULTS[path]
+
+
+@pytest.mark.parametrize(("path", "expected"), _cases())
+def test_submission_gets_exactly_its_verdicts(path: Path, expected: dict) -> None:
+    assert path.is_file(), f"{path} is listed in expected.toml but missing"
+    result = graded(path)
+    assert result.error is None, result.error
+    verdicts = {c.id: str(c.verdict) for c in result.checks}
+    failed = {check for check, verdict in verdicts.items() if verdict == "fail"}
+    warned = {check for check, verdict in verdicts.items() if verdict == "warn"}
+    assert failed == set(expected.get("fails", [])), verdicts
+    assert warned == set(expected.get("warns", [])), verdicts
+    if "message" in expected:
+        messages = [c.message for c in result.checks if c.id in failed | warned]
+        assert any(expected["message"] in m for m in messages), messages
+
+
+def test_every_flawed_and_correct_notebook_is_listed() -> None:
+    listed = {case.values[0] for case in _cases()}
+    on_disk = set(SUBMISSIONS.glob("*/*/*.ipynb"))
+    assert on_disk <= listed, sorted(on_disk - listed)
+
+
+def test_grading_twice_gives_the_same_json() -> None:
+    solution = ROOT / "solutions" / "imbalance" / "solution.ipynb"
+    first = json.dumps(graded(solution).to_json(), sort_keys=True)
+    second = json.dumps(grade(solution).to_json(), sort_keys=True)
+    assert first == second
