@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from heldout.errors import SandboxError
+from heldout.execute.cgroups import RunGroup
 
 __all__ = ["Limits", "SandboxRun", "isolation_tier", "run_in_sandbox"]
 
@@ -111,6 +112,7 @@ def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = N
     else:
         command, cwd, popen_env = runner, str(host_workdir), env
     started = time.monotonic()
+    group = RunGroup(limits.processes, limits.memory_bytes)
     try:
         process = subprocess.Popen(
             command,
@@ -121,11 +123,12 @@ def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = N
             stderr=subprocess.PIPE,
             pass_fds=(write_end,),
             start_new_session=True,
-            preexec_fn=functools.partial(_apply_limits, limits),
+            preexec_fn=functools.partial(_enter_limits, limits, group),
         )
-    except OSError as error:
+    except (OSError, subprocess.SubprocessError) as error:
         os.close(read_end)
         os.close(write_end)
+        group.close()
         raise SandboxError(f"could not start the {isolation} sandbox: {error}") from error
     os.close(write_end)
     record_reader = _CappedReader(os.fdopen(read_end, "rb"), limits.record_bytes)
@@ -139,6 +142,7 @@ def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = N
         _kill_group(process)
     finally:
         _kill_group(process)  # stray children (a forked daemon) must not outlive the run
+        group.close()
     for reader in (record_reader, stdout_reader, stderr_reader):
         reader.join()
     return SandboxRun(
@@ -150,6 +154,9 @@ def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = N
         stdout_tail=stdout_reader.data.decode("utf-8", "replace")[-4000:],
         stderr_tail=stderr_reader.data.decode("utf-8", "replace")[-4000:],
         record_truncated=record_reader.truncated,
+        notes=[]
+        if group.kind != "none"
+        else ["no control group available: processes and total memory are capped per process only"],
     )
 
 
@@ -189,6 +196,11 @@ class _CappedReader(threading.Thread):
     @property
     def data(self) -> bytes:
         return b"".join(self.chunks)
+
+
+def _enter_limits(limits: Limits, group: RunGroup) -> None:
+    group.enter()
+    _apply_limits(limits)
 
 
 def _apply_limits(limits: Limits) -> None:

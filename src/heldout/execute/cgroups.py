@@ -1,0 +1,106 @@
+"""Per-run control groups: a process cap and a total-memory cap that rlimits cannot give.
+
+RLIMIT_NPROC counts processes per user and does not apply to root, so a fork bomb in one sandbox would
+starve every other run on the machine; RLIMIT_AS caps each process, not the run. Where heldout may
+create control groups (root with cgroup v1 ``pids`` and ``memory`` hierarchies, or a delegated cgroup
+v2 tree), every run gets its own group, and the group is emptied and removed afterwards. Elsewhere runs
+fall back to rlimits alone, and ``available()`` says so.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+__all__ = ["RunGroup", "available"]
+
+_V1 = Path("/sys/fs/cgroup")
+_V2_CANDIDATES = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))
+
+
+def _v1_roots() -> dict[str, Path] | None:
+    roots = {c: _V1 / c for c in ("pids", "memory")}
+    if all((r / "cgroup.procs").is_file() and os.access(r, os.W_OK) for r in roots.values()):
+        return roots
+    return None
+
+
+def _v2_root() -> Path | None:
+    for root in _V2_CANDIDATES:
+        controllers = root / "cgroup.controllers"
+        if controllers.is_file() and os.access(root, os.W_OK):
+            available = controllers.read_text().split()
+            if {"pids", "memory"} <= set(available):
+                return root
+    return None
+
+
+def available() -> str:
+    """``v1``, ``v2`` or ``none``: how this machine can contain a run."""
+    if _v1_roots() is not None:
+        return "v1"
+    if _v2_root() is not None:
+        return "v2"
+    return "none"
+
+
+class RunGroup:
+    """One run's control group(s). Create, ``enter()`` from the child, ``close()`` when done."""
+
+    def __init__(self, max_processes: int, max_memory_bytes: int) -> None:
+        self.name = f"heldout-{uuid.uuid4().hex[:12]}"
+        self.paths: list[Path] = []
+        kind = available()
+        try:
+            if kind == "v1":
+                roots = _v1_roots() or {}
+                pids, memory = roots["pids"] / self.name, roots["memory"] / self.name
+                pids.mkdir()
+                self.paths.append(pids)
+                (pids / "pids.max").write_text(str(max_processes))
+                memory.mkdir()
+                self.paths.append(memory)
+                (memory / "memory.limit_in_bytes").write_text(str(max_memory_bytes))
+            elif kind == "v2":
+                root = _v2_root()
+                assert root is not None
+                subtree = root / "cgroup.subtree_control"
+                if subtree.is_file():
+                    subtree.write_text("+pids +memory")
+                group = root / self.name
+                group.mkdir()
+                self.paths.append(group)
+                (group / "pids.max").write_text(str(max_processes))
+                (group / "memory.max").write_text(str(max_memory_bytes))
+        except OSError:
+            self.close()
+            self.paths = []
+        self.kind = kind if self.paths else "none"
+
+    def enter(self) -> None:
+        """Move the calling process into the group (runs in the child, before exec)."""
+        for path in self.paths:
+            (path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def close(self) -> None:
+        for path in self.paths:
+            for _ in range(50):
+                try:
+                    pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
+                except OSError:
+                    break
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.05)
+            try:
+                path.rmdir()
+            except OSError:
+                pass
