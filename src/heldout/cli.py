@@ -3,10 +3,13 @@
 Exit codes (also in README.md):
   0  graded, and no check failed (warnings allowed)
   1  graded, and at least one check failed
-  2  usage error: bad arguments, unknown scenario, a path that does not exist
+  2  usage error: bad arguments, unknown scenario, a path that does not exist, an unknown bundle
   3  the submission could not be graded to the end (not a notebook, crashed, timed out, no model,
      tampered); a result is still written and printed
   4  heldout itself failed (the sandbox could not start, a dataset differs from its checksum)
+
+grade-batch exits 0 when every submission got a result (whatever its verdict; see summary.csv),
+4 when heldout failed on at least one of them.
 """
 
 from __future__ import annotations
@@ -49,6 +52,25 @@ def _parser() -> argparse.ArgumentParser:
         "(announced in the report's first line)",
     )
     grade.add_argument("--no-color", action="store_true", help="plain text output")
+    grade.add_argument("--keys", type=Path, help="bundle key store (default: bundles/keys.json), "
+                       "needed to grade a notebook from a take-home bundle")
+
+    batch = commands.add_parser("grade-batch", help="grade every notebook below a folder, in parallel")
+    batch.add_argument("folder", type=Path, help="returned notebooks or bundle folders")
+    batch.add_argument("--out", type=Path, required=True, help="folder for one JSON result per "
+                       "submission and summary.csv; re-running resumes where it stopped")
+    batch.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    batch.add_argument("--scenario", help="scenario id for notebooks that do not declare one")
+    batch.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto")
+    batch.add_argument("--keys", type=Path, help="bundle key store (default: bundles/keys.json)")
+
+    bundle = commands.add_parser("bundle", help="write a take-home bundle for one candidate")
+    bundle.add_argument("scenario")
+    bundle.add_argument("--candidate", required=True, help="the candidate's name or id")
+    bundle.add_argument("--seed", type=int, help="dataset seed (default: derived from the candidate)")
+    bundle.add_argument("--out", type=Path, required=True, help="a folder, or a path ending in .zip")
+    bundle.add_argument("--keys", type=Path, help="key store to record the bundle in "
+                        "(default: bundles/keys.json; keep it, never ship it)")
 
     hint = commands.add_parser("hint", help="show the hints for a check, one level at a time")
     hint.add_argument("scenario")
@@ -91,6 +113,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "grade":
         return _grade(args)
+    if args.command == "grade-batch":
+        return _grade_batch(args)
+    if args.command == "bundle":
+        return _bundle(args)
     if args.command == "hint":
         return _hint(args)
     if args.command == "datasets":
@@ -111,12 +137,51 @@ def _grade(args: argparse.Namespace) -> int:
         flush=True,
     )
     isolation = None if args.isolation == "auto" else args.isolation
-    result = grade(args.path, scenario=args.scenario, isolation=isolation)
+    result = grade(args.path, scenario=args.scenario, isolation=isolation, keys=args.keys)
     render_terminal(result, colour=False if args.no_color else None)
     if args.json:
         result.write_json(args.json)
         print(f"result written to {args.json}", file=sys.stderr)
     return result.exit_code
+
+
+def _grade_batch(args: argparse.Namespace) -> int:
+    from heldout.batch import find_submissions, grade_batch, render_summary
+    from heldout.grading import grade
+
+    if not args.folder.is_dir():
+        print(f"heldout: {args.folder} is not a folder", file=sys.stderr)
+        return EXIT_CODES["usage"]
+    if args.jobs < 1:
+        print("heldout: --jobs must be 1 or more", file=sys.stderr)
+        return EXIT_CODES["usage"]
+    count = len(find_submissions(args.folder))
+    print(f"grading {count} notebooks below {args.folder} with {args.jobs} job(s) into {args.out}",
+          file=sys.stderr, flush=True)
+    isolation = None if args.isolation == "auto" else args.isolation
+
+    def grade_one(path: Path):
+        return grade(path, scenario=args.scenario, isolation=isolation, keys=args.keys)
+
+    entries = grade_batch(args.folder, args.out, args.jobs, grade_one)
+    render_summary(entries, sys.stdout)
+    print(f"results in {args.out} (summary.csv)", file=sys.stderr)
+    harness_failures = [e for e in entries if e.error and e.error.startswith("sandbox_error")]
+    return EXIT_CODES["harness"] if harness_failures else 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from heldout.bundle import KeyStore, write_bundle
+    from heldout.grading import DEFAULT_KEYS, load_scenario
+    from heldout.paths import project_root
+
+    root = project_root()
+    manifest = load_scenario(args.scenario, root)
+    keys = KeyStore(args.keys or root / DEFAULT_KEYS)
+    key = write_bundle(manifest, root, args.candidate, args.out, keys, seed=args.seed)
+    print(f"bundle for {key.candidate} written to {args.out} (dataset seed {key.seed}); "
+          f"its key is in {keys.path}: keep that file to grade the returned notebook")
+    return 0
 
 
 def _hint(args: argparse.Namespace) -> int:

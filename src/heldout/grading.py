@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from heldout import datasets
+from heldout.bundle import KeyStore, dataset_for_seed
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
 from heldout.checks.holdout import compute_baselines, holdout_summary
 from heldout.errors import HeldoutError, SandboxError, SubmissionError
@@ -34,6 +35,7 @@ from heldout.trace.record import decode_array
 __all__ = ["Submission", "grade", "list_scenarios", "load_scenario", "read_submission"]
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+DEFAULT_KEYS = Path("bundles") / "keys.json"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ class Submission:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.raw).hexdigest()
+
+    @property
+    def bundle_id(self) -> str | None:
+        meta = self.notebook.get("metadata", {}).get("heldout", {})
+        bundle = meta.get("bundle") if isinstance(meta, dict) else None
+        return bundle if isinstance(bundle, str) else None
 
     @property
     def declared_scenario(self) -> str | None:
@@ -121,6 +129,7 @@ def grade(
     isolation: str | None = None,
     keep_workdir: bool = False,
     limits: Limits | None = None,
+    keys: Path | None = None,
 ) -> GradeResult:
     """Grade one notebook end to end; problems of the submission become the result's error.
 
@@ -147,7 +156,13 @@ def grade(
             )
         scenario_id = available[0].id
     manifest = load_scenario(scenario_id, root)
-    dataset_dir = root / "datasets" / manifest.dataset.name
+    seed = None
+    if submission.bundle_id is not None:
+        key = KeyStore(keys or root / DEFAULT_KEYS).get(submission.bundle_id)
+        if key.scenario != manifest.id:
+            raise HeldoutError(f"bundle {key.bundle_id} was made for scenario '{key.scenario}'")
+        seed = key.seed
+    dataset_dir = dataset_for_seed(root, manifest.dataset.name, seed)
     isolation = isolation or isolation_tier()
     result = GradeResult(
         str(path),
@@ -155,6 +170,8 @@ def grade(
         {"id": manifest.id, "version": manifest.version, "title": manifest.title},
         isolation,
     )
+    generator = datasets.generator(manifest.dataset.name)
+    result.dataset = {"name": manifest.dataset.name, "seed": generator.DEFAULT_SEED if seed is None else seed}
     train, _holdout_features, holdout_labels = _dataset_tables(dataset_dir, manifest.dataset.label)
 
     host_dir = new_host_workdir()

@@ -58,6 +58,7 @@ class DatasetSpec:
     holdout_features: str
     holdout_labels: str
     positive_label: int = 1
+    candidate_files: tuple[str, ...] = ()  # what a take-home bundle ships (default: the training file)
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         holdout_features=ds.text("holdout_features"),
         holdout_labels=ds.text("holdout_labels"),
         positive_label=ds.get("positive_label", int, 1),
+        candidate_files=tuple(ds.get("candidate_files", list, [])) or (ds.text("train"),),
     )
 
     ct = top.sub("contract")

@@ -4,6 +4,7 @@ Fields (stable within a schema version; additions only):
 
 - ``schema``: "heldout.result/1"; ``heldout_version``
 - ``submission``: {"path", "sha256"}; ``scenario``: {"id", "version", "title"}
+- ``dataset``: {"name", "seed"} (a take-home bundle's own seed, or the shipped dataset's)
 - ``isolation``: "bubblewrap" or "none" (no isolation: the submission could read the host)
 - ``status``: "passed" (no check failed), "failed" (a check failed) or "error" (not gradable to the end)
 - ``error``: null, or {"kind", "message", "cell"}; kinds: invalid, crashed, timeout, kernel_died,
@@ -61,6 +62,7 @@ class GradeResult:
     holdout: dict[str, Any] | None = None
     report: dict[str, Any] | None = None
     followups: list[str] = field(default_factory=list)
+    dataset: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -96,6 +98,7 @@ class GradeResult:
             "heldout_version": __version__,
             "submission": {"path": self.submission_path, "sha256": self.submission_sha256},
             "scenario": self.scenario,
+            "dataset": self.dataset,
             "isolation": self.isolation,
             "status": self.status,
             "error": None if self.error is None else self.error.to_json(),

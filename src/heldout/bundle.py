@@ -1,0 +1,143 @@
+"""Take-home bundles: what one candidate receives, and the key the grader keeps to grade it.
+
+Every candidate gets the same task on a dataset variant of their own (another seed of the same
+generator: same size, prevalence and difficulty), so answers cannot be copied between candidates. The
+bundle holds the prompt, the starter notebook and the candidate's data files, never hidden labels,
+solutions, graders or anybody else's data. The starter's metadata carries an opaque bundle id; the
+grader's key store maps it back to (scenario, version, seed, candidate).
+
+Bundles are byte-identical for the same inputs: folders are written in sorted order and zip entries
+carry a fixed timestamp and mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import nbformat
+
+from heldout import datasets
+from heldout.errors import HeldoutError
+from heldout.manifest import Manifest
+
+__all__ = ["BundleKey", "KeyStore", "candidate_seed", "dataset_for_seed", "write_bundle"]
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class BundleKey:
+    bundle_id: str
+    scenario: str
+    version: str
+    seed: int
+    candidate: str
+
+
+def candidate_seed(scenario: str, candidate: str) -> int:
+    digest = hashlib.blake2b(f"{scenario}\0{candidate}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % (2**31 - 1)
+
+
+def _bundle_id(scenario: str, version: str, seed: int, candidate: str) -> str:
+    return hashlib.blake2b(f"{scenario}\0{version}\0{seed}\0{candidate}".encode(), digest_size=8).hexdigest()
+
+
+class KeyStore:
+    """A JSON file of bundle keys, kept by the hiring team and never shipped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def load(self) -> dict[str, BundleKey]:
+        if not self.path.is_file():
+            return {}
+        raw = json.loads(self.path.read_text(encoding="utf-8"))
+        return {k: BundleKey(**v) for k, v in raw.items()}
+
+    def add(self, key: BundleKey) -> None:
+        keys = self.load()
+        keys[key.bundle_id] = key
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(keys.items())}, indent=1) + "\n")
+        tmp.replace(self.path)
+
+    def get(self, bundle_id: str) -> BundleKey:
+        keys = self.load()
+        if bundle_id not in keys:
+            raise HeldoutError(
+                f"bundle {bundle_id} is not in the key store {self.path}; pass the --keys file that "
+                "`heldout bundle` wrote when this bundle was made"
+            )
+        return keys[bundle_id]
+
+
+def dataset_for_seed(root: Path, name: str, seed: int | None) -> Path:
+    """The folder holding dataset ``name`` for ``seed``: the shipped one, or a generated cache."""
+    generator = datasets.generator(name)
+    if seed is None or seed == generator.DEFAULT_SEED:
+        return root / "datasets" / name
+    folder = root / ".heldout-cache" / "datasets" / name / str(seed)
+    if not (folder / datasets.CHECKSUM_FILE).is_file():
+        scratch = Path(tempfile.mkdtemp(prefix=f".{seed}-", dir=folder.parent if folder.parent.exists()
+                                        else _mkdir(folder.parent)))
+        datasets.build(name, scratch, seed=seed)
+        try:
+            scratch.rename(folder)
+        except OSError:  # another grader built it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    return folder
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_bundle(manifest: Manifest, root: Path, candidate: str, out: Path, keys: KeyStore,
+                 seed: int | None = None) -> BundleKey:
+    """Write ``out`` (a folder, or a .zip) for ``candidate`` and record its key in ``keys``."""
+    if not candidate.strip():
+        raise HeldoutError("--candidate must not be empty")
+    seed = candidate_seed(manifest.id, candidate) if seed is None else seed
+    key = BundleKey(_bundle_id(manifest.id, manifest.version, seed, candidate), manifest.id,
+                    manifest.version, seed, candidate)
+    generated = datasets.generator(manifest.dataset.name).generate(seed)
+    files: dict[str, bytes] = {
+        "prompt.md": manifest.prompt.read_bytes(),
+        "starter.ipynb": _starter_bytes(manifest, key),
+    }
+    for name in manifest.dataset.candidate_files:
+        files[name] = generated.candidate_files[name].to_csv(
+            index=False, lineterminator="\n").encode("utf-8")
+    out = Path(out)
+    if out.suffix == ".zip":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(f"{out.stem}/{name}", date_time=_ZIP_TIME)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, files[name])
+    else:
+        if out.exists() and any(out.iterdir()):
+            raise HeldoutError(f"{out} exists and is not empty; choose a new --out")
+        out.mkdir(parents=True, exist_ok=True)
+        for name in sorted(files):
+            (out / name).write_bytes(files[name])
+    keys.add(key)
+    return key
+
+
+def _starter_bytes(manifest: Manifest, key: BundleKey) -> bytes:
+    notebook = nbformat.read(manifest.starter, as_version=4)
+    notebook.metadata["heldout"] = {"scenario": manifest.id, "version": manifest.version,
+                                    "bundle": key.bundle_id}
+    return (nbformat.writes(notebook) + "\n").encode("utf-8")

@@ -1,0 +1,95 @@
+"""Take-home bundles: what a candidate receives, per-candidate data, and grading a returned bundle."""
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from heldout.bundle import KeyStore, candidate_seed, dataset_for_seed, write_bundle
+from heldout.checks.holdout import compute_baselines
+from heldout.datasets import card_fraud
+from heldout.errors import HeldoutError
+
+
+@pytest.fixture
+def keys(tmp_path):
+    return KeyStore(tmp_path / "grader-only" / "keys.json")
+
+
+def test_a_bundle_holds_the_brief_the_starter_and_training_data_only(manifest, root, tmp_path, keys):
+    key = write_bundle(manifest, root, "Grace Hopper", tmp_path / "grace", keys)
+    assert sorted(p.name for p in (tmp_path / "grace").rglob("*")) == ["prompt.md", "starter.ipynb", "train.csv"]
+    train = pd.read_csv(tmp_path / "grace" / "train.csv")
+    assert "is_fraud" in train.columns and len(train) == 48_000
+    starter = nbformat.read(tmp_path / "grace" / "starter.ipynb", as_version=4)
+    assert starter.metadata["heldout"] == {"scenario": "imbalance", "version": manifest.version,
+                                           "bundle": key.bundle_id}
+    assert str(key.seed) not in json.dumps(starter.metadata)  # the seed stays with the grader
+    assert keys.get(key.bundle_id).candidate == "Grace Hopper"
+
+
+def test_a_zip_bundle_lists_no_label_or_solution_file(manifest, root, tmp_path, keys):
+    write_bundle(manifest, root, "Alan Turing", tmp_path / "alan.zip", keys)
+    names = zipfile.ZipFile(tmp_path / "alan.zip").namelist()
+    assert names == ["alan/prompt.md", "alan/starter.ipynb", "alan/train.csv"]
+    assert not any("label" in n or "solution" in n or "hidden" in n or "holdout" in n for n in names)
+
+
+def test_bundles_are_byte_identical_for_the_same_candidate(manifest, root, tmp_path, keys):
+    write_bundle(manifest, root, "Alan Turing", tmp_path / "one" / "alan.zip", keys)
+    write_bundle(manifest, root, "Alan Turing", tmp_path / "two" / "alan.zip", keys)
+    assert (tmp_path / "one" / "alan.zip").read_bytes() == (tmp_path / "two" / "alan.zip").read_bytes()
+
+
+def test_candidates_get_different_data_of_the_same_difficulty(tmp_path):
+    seeds = [candidate_seed("imbalance", name) for name in ("Ada", "Grace", "Alan")]
+    assert len(set(seeds)) == 3
+    trains = []
+    for seed in seeds:
+        data = card_fraud.generate(seed)
+        train = data.candidate_files["train.csv"]
+        holdout = data.candidate_files["holdout_features.csv"]
+        labels = data.hidden_files["holdout_labels.csv"]["is_fraud"].to_numpy()
+        trains.append(train)
+        assert 0.008 <= train["is_fraud"].mean() <= 0.015
+        baseline = compute_baselines(train, holdout, labels, "is_fraud", 1, ("logistic_regression",))
+        assert 0.15 <= baseline["logistic_regression"] <= 0.45, (seed, baseline)
+    assert not np.array_equal(trains[0]["amount"], trains[1]["amount"])
+
+
+def test_an_existing_folder_is_never_overwritten(manifest, root, tmp_path, keys):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "mine.txt").write_text("keep me")
+    with pytest.raises(HeldoutError, match="not empty"):
+        write_bundle(manifest, root, "Ada", tmp_path / "taken", keys)
+    assert (tmp_path / "taken" / "mine.txt").read_text() == "keep me"
+
+
+def test_an_unknown_bundle_is_a_usage_error(manifest, root, tmp_path, keys):
+    write_bundle(manifest, root, "Ada", tmp_path / "ada", keys)
+    run = subprocess.run([sys.executable, "-m", "heldout", "grade", str(tmp_path / "ada" / "starter.ipynb"),
+                          "--keys", str(tmp_path / "elsewhere.json")], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert run.returncode == 2 and "is not in the key store" in run.stderr
+
+
+@pytest.mark.slow
+def test_a_returned_bundle_is_graded_on_its_own_hidden_labels(manifest, root, tmp_path, keys):
+    from heldout.grading import grade
+
+    key = write_bundle(manifest, root, "Katherine Johnson", tmp_path / "kj", keys)
+    answer = nbformat.read(root / "solutions" / "imbalance" / "solution.ipynb", as_version=4)
+    answer.metadata["heldout"]["bundle"] = key.bundle_id
+    nbformat.write(answer, tmp_path / "kj" / "answer.ipynb")
+    result = grade(tmp_path / "kj" / "answer.ipynb", keys=keys.path)
+    assert result.dataset == {"name": "card_fraud", "seed": key.seed}
+    assert result.status == "passed", [(c.id, c.message) for c in result.checks if str(c.verdict) != "pass"]
+    own = dataset_for_seed(root, "card_fraud", key.seed)
+    assert (own / "hidden" / "holdout_labels.csv").is_file()
+    assert not (root / "datasets" / "card_fraud" / "hidden" / "holdout_labels.csv").samefile(
+        own / "hidden" / "holdout_labels.csv")
