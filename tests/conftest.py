@@ -119,3 +119,20 @@ def prepare_features(frame):
     return frame[COLUMNS]
 report = {"metric": "average_precision", "estimate": 0.3, "threshold": 0.5}
 """
+
+
+_GRADED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def graded_result():
+    """graded_result(path) -> GradeResult, each notebook graded once per test session."""
+    from heldout.grading import grade
+
+    def get(path: Path):
+        path = Path(path)
+        if path not in _GRADED:
+            _GRADED[path] = grade(path)
+        return _GRADED[path]
+
+    return get

@@ -34,19 +34,10 @@ def _cases() -> list:
     return cases
 
 
-_RESULTS: dict[Path, GradeResult] = {}
-
-
-def graded(path: Path) -> GradeResult:
-    if path not in _RESULTS:
-        _RESULTS[path] = grade(path)
-    return _RESULTS[path]
-
-
 @pytest.mark.parametrize(("path", "expected"), _cases())
-def test_submission_gets_exactly_its_verdicts(path: Path, expected: dict) -> None:
+def test_submission_gets_exactly_its_verdicts(path: Path, expected: dict, graded_result) -> None:
     assert path.is_file(), f"{path} is listed in expected.toml but missing"
-    result = graded(path)
+    result: GradeResult = graded_result(path)
     assert result.error is None, result.error
     verdicts = {c.id: str(c.verdict) for c in result.checks}
     failed = {check for check, verdict in verdicts.items() if verdict == "fail"}
@@ -64,8 +55,8 @@ def test_every_flawed_and_correct_notebook_is_listed() -> None:
     assert on_disk <= listed, sorted(on_disk - listed)
 
 
-def test_grading_twice_gives_the_same_json() -> None:
+def test_grading_twice_gives_the_same_json(graded_result) -> None:
     solution = ROOT / "solutions" / "imbalance" / "solution.ipynb"
-    first = json.dumps(graded(solution).to_json(), sort_keys=True)
+    first = json.dumps(graded_result(solution).to_json(), sort_keys=True)
     second = json.dumps(grade(solution).to_json(), sort_keys=True)
     assert first == second

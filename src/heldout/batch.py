@@ -41,8 +41,7 @@ class BatchEntry:
 def find_submissions(folder: Path) -> list[Path]:
     """Every notebook below ``folder`` (returned bundles are folders holding one), sorted."""
     return sorted(
-        p for p in Path(folder).rglob("*.ipynb")
-        if ".ipynb_checkpoints" not in p.parts and p.is_file()
+        p for p in Path(folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file()
     )
 
 
@@ -71,16 +70,25 @@ def _already_graded(result_file: Path, path: Path) -> dict[str, Any] | None:
 def _entry(path: Path, name: str, data: dict[str, Any], resumed: bool) -> BatchEntry:
     error = data.get("error") or None
     return BatchEntry(
-        path=path, name=name, status=data["status"], points=data["score"]["points"],
+        path=path,
+        name=name,
+        status=data["status"],
+        points=data["score"]["points"],
         max_points=data["score"]["max_points"],
         verdicts={c["id"]: c["verdict"] for c in data.get("checks", [])},
         holdout_score=(data.get("holdout") or {}).get("score"),
-        error=None if error is None else f"{error['kind']}: {error['message']}", resumed=resumed,
+        error=None if error is None else f"{error['kind']}: {error['message']}",
+        resumed=resumed,
     )
 
 
-def grade_batch(folder: Path, out: Path, jobs: int, grade_one: Callable[[Path], GradeResult],
-                progress: TextIO | None = None) -> list[BatchEntry]:
+def grade_batch(
+    folder: Path,
+    out: Path,
+    jobs: int,
+    grade_one: Callable[[Path], GradeResult],
+    progress: TextIO | None = None,
+) -> list[BatchEntry]:
     """Grade every notebook below ``folder`` into ``out``; returns one entry per submission."""
     progress = progress or sys.stderr
     folder, out = Path(folder), Path(out)
@@ -105,20 +113,31 @@ def grade_batch(folder: Path, out: Path, jobs: int, grade_one: Callable[[Path], 
         try:
             result = grade_one(path)
         except Exception as error:  # heldout's own fault must still leave this submission a result
-            result = GradeResult(str(path), _sha256(path), None, None,
-                                 error=GradeError("sandbox_error", f"{type(error).__name__}: {error}"))
+            result = GradeResult(
+                str(path),
+                _sha256(path),
+                None,
+                None,
+                error=GradeError("sandbox_error", f"{type(error).__name__}: {error}"),
+            )
         try:
             result.write_json(out / f"{name}.json")
             data = result.to_json()
         except (TypeError, ValueError, OSError) as error:
-            data = GradeResult(str(path), _sha256(path), None, None, error=GradeError(
-                "sandbox_error", f"the result could not be written: {error}")).to_json()
+            data = GradeResult(
+                str(path),
+                _sha256(path),
+                None,
+                None,
+                error=GradeError("sandbox_error", f"the result could not be written: {error}"),
+            ).to_json()
             (out / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         entry = _entry(path, name, data, resumed=False)
         with lock:
             entries[path] = entry
-            progress.write(f"[{len(entries)}/{total}] {name}: {entry.status} "
-                           f"({time.monotonic() - started:.0f} s)\n")
+            progress.write(
+                f"[{len(entries)}/{total}] {name}: {entry.status} ({time.monotonic() - started:.0f} s)\n"
+            )
             progress.flush()
         return entry
 
@@ -138,9 +157,17 @@ def _write_summary(path: Path, entries: list[BatchEntry]) -> None:
         writer = csv.writer(handle)
         writer.writerow(["submission", "status", "points", "max_points", "holdout_score", *checks, "error"])
         for e in entries:
-            writer.writerow([e.name, e.status, e.points, e.max_points,
-                             "" if e.holdout_score is None else e.holdout_score,
-                             *(e.verdicts.get(c, "") for c in checks), e.error or ""])
+            writer.writerow(
+                [
+                    e.name,
+                    e.status,
+                    e.points,
+                    e.max_points,
+                    "" if e.holdout_score is None else e.holdout_score,
+                    *(e.verdicts.get(c, "") for c in checks),
+                    e.error or "",
+                ]
+            )
     tmp.replace(path)
 
 
@@ -153,7 +180,11 @@ def render_summary(entries: list[BatchEntry], stream: TextIO) -> None:
     for e in entries:
         holdout = "" if e.holdout_score is None else f"{e.holdout_score:.3f}"
         note = (e.error or "")[:60]
-        stream.write(f"{e.name:<{width}}  {e.status:<7} {e.points:>4g}/{e.max_points:<3}  {holdout:>7}  {note}\n")
+        stream.write(
+            f"{e.name:<{width}}  {e.status:<7} {e.points:>4g}/{e.max_points:<3}  {holdout:>7}  {note}\n"
+        )
     counts = {s: sum(e.status == s for e in entries) for s in ("passed", "failed", "error")}
-    stream.write(f"{len(entries)} submissions: {counts['passed']} passed, {counts['failed']} failed, "
-                 f"{counts['error']} could not be graded\n")
+    stream.write(
+        f"{len(entries)} submissions: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['error']} could not be graded\n"
+    )

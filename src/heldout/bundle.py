@@ -86,8 +86,11 @@ def dataset_for_seed(root: Path, name: str, seed: int | None) -> Path:
         return root / "datasets" / name
     folder = root / ".heldout-cache" / "datasets" / name / str(seed)
     if not (folder / datasets.CHECKSUM_FILE).is_file():
-        scratch = Path(tempfile.mkdtemp(prefix=f".{seed}-", dir=folder.parent if folder.parent.exists()
-                                        else _mkdir(folder.parent)))
+        scratch = Path(
+            tempfile.mkdtemp(
+                prefix=f".{seed}-", dir=folder.parent if folder.parent.exists() else _mkdir(folder.parent)
+            )
+        )
         datasets.build(name, scratch, seed=seed)
         try:
             scratch.rename(folder)
@@ -101,22 +104,27 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def write_bundle(manifest: Manifest, root: Path, candidate: str, out: Path, keys: KeyStore,
-                 seed: int | None = None) -> BundleKey:
+def write_bundle(
+    manifest: Manifest, root: Path, candidate: str, out: Path, keys: KeyStore, seed: int | None = None
+) -> BundleKey:
     """Write ``out`` (a folder, or a .zip) for ``candidate`` and record its key in ``keys``."""
     if not candidate.strip():
         raise HeldoutError("--candidate must not be empty")
     seed = candidate_seed(manifest.id, candidate) if seed is None else seed
-    key = BundleKey(_bundle_id(manifest.id, manifest.version, seed, candidate), manifest.id,
-                    manifest.version, seed, candidate)
+    key = BundleKey(
+        _bundle_id(manifest.id, manifest.version, seed, candidate),
+        manifest.id,
+        manifest.version,
+        seed,
+        candidate,
+    )
     generated = datasets.generator(manifest.dataset.name).generate(seed)
     files: dict[str, bytes] = {
         "prompt.md": manifest.prompt.read_bytes(),
         "starter.ipynb": _starter_bytes(manifest, key),
     }
     for name in manifest.dataset.candidate_files:
-        files[name] = generated.candidate_files[name].to_csv(
-            index=False, lineterminator="\n").encode("utf-8")
+        files[name] = generated.candidate_files[name].to_csv(index=False, lineterminator="\n").encode("utf-8")
     out = Path(out)
     if out.suffix == ".zip":
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +146,9 @@ def write_bundle(manifest: Manifest, root: Path, candidate: str, out: Path, keys
 
 def _starter_bytes(manifest: Manifest, key: BundleKey) -> bytes:
     notebook = nbformat.read(manifest.starter, as_version=4)
-    notebook.metadata["heldout"] = {"scenario": manifest.id, "version": manifest.version,
-                                    "bundle": key.bundle_id}
+    notebook.metadata["heldout"] = {
+        "scenario": manifest.id,
+        "version": manifest.version,
+        "bundle": key.bundle_id,
+    }
     return (nbformat.writes(notebook) + "\n").encode("utf-8")

@@ -52,25 +52,57 @@ def _parser() -> argparse.ArgumentParser:
         "(announced in the report's first line)",
     )
     grade.add_argument("--no-color", action="store_true", help="plain text output")
-    grade.add_argument("--keys", type=Path, help="bundle key store (default: bundles/keys.json), "
-                       "needed to grade a notebook from a take-home bundle")
+    _export_options(grade)
+    grade.add_argument(
+        "--keys",
+        type=Path,
+        help="bundle key store (default: bundles/keys.json), "
+        "needed to grade a notebook from a take-home bundle",
+    )
 
     batch = commands.add_parser("grade-batch", help="grade every notebook below a folder, in parallel")
     batch.add_argument("folder", type=Path, help="returned notebooks or bundle folders")
-    batch.add_argument("--out", type=Path, required=True, help="folder for one JSON result per "
-                       "submission and summary.csv; re-running resumes where it stopped")
+    batch.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for one JSON result per submission and summary.csv; re-running resumes where it stopped",
+    )
     batch.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     batch.add_argument("--scenario", help="scenario id for notebooks that do not declare one")
     batch.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto")
     batch.add_argument("--keys", type=Path, help="bundle key store (default: bundles/keys.json)")
+    batch.add_argument(
+        "--reports",
+        action="store_true",
+        help="also write each submission's HTML and "
+        "Markdown reports (both audiences) and Gradescope results.json into --out",
+    )
+
+    report = commands.add_parser("report", help="write reports and exports from a JSON result")
+    report.add_argument("result", type=Path, help="a result written by `heldout grade --json`")
+    _export_options(report)
+
+    scorecard = commands.add_parser("scorecard", help="merge a result with the interviewer's rubric")
+    scorecard.add_argument("result", type=Path)
+    scorecard.add_argument("--rubric", type=Path, required=True, help="the interviewer's rubric (TOML)")
+    scorecard.add_argument("--out", type=Path, help="write the scorecard: .md or .json (default: print)")
+
+    compare = commands.add_parser("compare", help="candidates side by side (same scenario and version)")
+    compare.add_argument("results", type=Path, nargs="+")
+    compare.add_argument("--csv", type=Path, help="also write the table as CSV")
+    compare.add_argument("--html", type=Path, help="also write the table as an HTML page")
 
     bundle = commands.add_parser("bundle", help="write a take-home bundle for one candidate")
     bundle.add_argument("scenario")
     bundle.add_argument("--candidate", required=True, help="the candidate's name or id")
     bundle.add_argument("--seed", type=int, help="dataset seed (default: derived from the candidate)")
     bundle.add_argument("--out", type=Path, required=True, help="a folder, or a path ending in .zip")
-    bundle.add_argument("--keys", type=Path, help="key store to record the bundle in "
-                        "(default: bundles/keys.json; keep it, never ship it)")
+    bundle.add_argument(
+        "--keys",
+        type=Path,
+        help="key store to record the bundle in (default: bundles/keys.json; keep it, never ship it)",
+    )
 
     hint = commands.add_parser("hint", help="show the hints for a check, one level at a time")
     hint.add_argument("scenario")
@@ -86,6 +118,29 @@ def _parser() -> argparse.ArgumentParser:
     check = data_commands.add_parser("check", help="verify files against SHA256SUMS and the generator")
     check.add_argument("names", nargs="*")
     return parser
+
+
+def _export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="OUT",
+        help="interviewer's HTML report at OUT and the candidate's at OUT with .candidate before the suffix",
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="OUT",
+        help="the same two reports in Markdown (figures as PNG files beside them)",
+    )
+    parser.add_argument("--gradescope", type=Path, metavar="OUT", help="Gradescope autograder results.json")
+
+
+def _exports(args: argparse.Namespace, result: dict) -> None:
+    from heldout.report.exports import write_exports
+
+    for path in write_exports(result, html=args.html, markdown=args.markdown, gradescope=args.gradescope):
+        print(f"wrote {path}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +170,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _grade(args)
     if args.command == "grade-batch":
         return _grade_batch(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "scorecard":
+        return _scorecard(args)
+    if args.command == "compare":
+        return _compare(args)
     if args.command == "bundle":
         return _bundle(args)
     if args.command == "hint":
@@ -142,7 +203,62 @@ def _grade(args: argparse.Namespace) -> int:
     if args.json:
         result.write_json(args.json)
         print(f"result written to {args.json}", file=sys.stderr)
+    _exports(args, result.to_json())
     return result.exit_code
+
+
+def _load_result(path: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise HeldoutError(f"{path}: not a readable heldout result ({error})") from None
+    if not str(data.get("schema", "")).startswith("heldout.result/"):
+        raise HeldoutError(f"{path}: not a heldout result (no heldout.result schema)")
+    return data
+
+
+def _report(args: argparse.Namespace) -> int:
+    if not (args.html or args.markdown or args.gradescope):
+        print("heldout: say what to write: --html, --markdown and/or --gradescope", file=sys.stderr)
+        return EXIT_CODES["usage"]
+    _exports(args, _load_result(args.result))
+    return 0
+
+
+def _scorecard(args: argparse.Namespace) -> int:
+    import json
+
+    from heldout.grading import load_scenario
+    from heldout.scorecard import build_scorecard, load_rubric
+
+    result = _load_result(args.result)
+    manifest = load_scenario((result.get("scenario") or {}).get("id") or "")
+    card = build_scorecard(result, load_rubric(args.rubric), manifest)
+    if args.out is None:
+        print(card.to_markdown(), end="")
+    elif args.out.suffix == ".json":
+        args.out.write_text(json.dumps(card.to_json(), indent=2) + "\n", encoding="utf-8")
+    else:
+        args.out.write_text(card.to_markdown(), encoding="utf-8")
+    if args.out is not None:
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from heldout.compare import comparison_table, load_results, write_csv, write_html, write_terminal
+
+    results = load_results(args.results)
+    header, rows = comparison_table(results)
+    write_terminal(header, rows, sys.stdout)
+    if args.csv:
+        write_csv(header, rows, args.csv)
+    if args.html:
+        scenario = results[0][1]["scenario"]
+        write_html(header, rows, args.html, f"{scenario['title']} ({scenario['version']}): panel view")
+    return 0
 
 
 def _grade_batch(args: argparse.Namespace) -> int:
@@ -156,14 +272,32 @@ def _grade_batch(args: argparse.Namespace) -> int:
         print("heldout: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_CODES["usage"]
     count = len(find_submissions(args.folder))
-    print(f"grading {count} notebooks below {args.folder} with {args.jobs} job(s) into {args.out}",
-          file=sys.stderr, flush=True)
+    print(
+        f"grading {count} notebooks below {args.folder} with {args.jobs} job(s) into {args.out}",
+        file=sys.stderr,
+        flush=True,
+    )
     isolation = None if args.isolation == "auto" else args.isolation
 
     def grade_one(path: Path):
         return grade(path, scenario=args.scenario, isolation=isolation, keys=args.keys)
 
-    entries = grade_batch(args.folder, args.out, args.jobs, grade_one)
+    def grade_and_report(path: Path):
+        result = grade_one(path)
+        if args.reports:
+            from heldout.batch import result_name
+            from heldout.report.exports import write_exports
+
+            stem = args.out / result_name(args.folder, path)
+            write_exports(
+                result.to_json(),
+                html=stem.with_suffix(".html"),
+                markdown=stem.with_suffix(".md"),
+                gradescope=stem.with_name(f"{stem.name}.gradescope.json"),
+            )
+        return result
+
+    entries = grade_batch(args.folder, args.out, args.jobs, grade_and_report)
     render_summary(entries, sys.stdout)
     print(f"results in {args.out} (summary.csv)", file=sys.stderr)
     harness_failures = [e for e in entries if e.error and e.error.startswith("sandbox_error")]
@@ -179,8 +313,10 @@ def _bundle(args: argparse.Namespace) -> int:
     manifest = load_scenario(args.scenario, root)
     keys = KeyStore(args.keys or root / DEFAULT_KEYS)
     key = write_bundle(manifest, root, args.candidate, args.out, keys, seed=args.seed)
-    print(f"bundle for {key.candidate} written to {args.out} (dataset seed {key.seed}); "
-          f"its key is in {keys.path}: keep that file to grade the returned notebook")
+    print(
+        f"bundle for {key.candidate} written to {args.out} (dataset seed {key.seed}); "
+        f"its key is in {keys.path}: keep that file to grade the returned notebook"
+    )
     return 0
 
 

@@ -18,11 +18,12 @@ from typing import Any
 import nbformat
 import numpy as np
 import pandas as pd
+from sklearn.metrics import average_precision_score
 
 from heldout import datasets
 from heldout.bundle import KeyStore, dataset_for_seed
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
-from heldout.checks.holdout import compute_baselines, holdout_summary
+from heldout.checks.holdout import baseline_scores, holdout_summary
 from heldout.errors import HeldoutError, SandboxError, SubmissionError
 from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, run_in_sandbox
 from heldout.execute.workdir import prepare_workdir
@@ -116,9 +117,14 @@ def _dataset_tables(dataset_dir: Path, label: str) -> tuple[pd.DataFrame, pd.Dat
 
 
 @functools.cache
-def _baselines(dataset_dir: Path, label: str, positive: int, names: tuple[str, ...]) -> dict[str, float]:
+def _baselines(
+    dataset_dir: Path, label: str, positive: int, names: tuple[str, ...]
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """(average precision, holdout scores) of each baseline; fitted once per dataset and process."""
     train, holdout, labels = _dataset_tables(dataset_dir, label)
-    return compute_baselines(train, holdout, labels, label, positive, names)
+    scores = baseline_scores(train, holdout, label, positive, names)
+    y_true = (labels == positive).astype(int)
+    return {name: float(average_precision_score(y_true, values)) for name, values in scores.items()}, scores
 
 
 # -- the pipeline ------------------------------------------------------------------------------------------
@@ -236,15 +242,17 @@ def grade(
         kernel["errors"]["predict"] = "the number of holdout scores does not match the holdout"
     report = kernel.get("report")
     result.report = report
+    baseline_ap, baseline_values = _baselines(
+        dataset_dir, manifest.dataset.label, manifest.dataset.positive_label, manifest.holdout.baselines
+    )
     ctx = CheckContext(
         manifest=manifest,
         trace=trace,
         report=report,
         train_labels=train[manifest.dataset.label].to_numpy(),
         holdout=HoldoutScores(scores, holdout_labels, kernel["errors"].get("predict")),
-        baselines=_baselines(
-            dataset_dir, manifest.dataset.label, manifest.dataset.positive_label, manifest.holdout.baselines
-        ),
+        baselines=baseline_ap,
+        baseline_scores=baseline_values,
     )
     result.checks = run_checks(ctx)
     result.holdout = holdout_summary(ctx)

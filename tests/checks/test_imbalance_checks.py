@@ -265,3 +265,13 @@ def test_a_test_curve_for_a_plot_only_warns(judge):
         "threshold_not_tuned_on_test"
     ]
     assert str(check.verdict) == "warn"
+
+
+def test_threshold_from_out_of_fold_scores_behind_a_cross_validated_estimate_passes(judge):
+    X, y = load()
+    scores = ms.cross_val_score(LogisticRegression(), X, y, cv=4, scoring="average_precision")
+    oof = ms.cross_val_predict(LogisticRegression(), X, y, cv=4, method="predict_proba")[:, 1]
+    precision, recall, thresholds = metrics.precision_recall_curve(y, oof)
+    chosen = float(thresholds[np.argmax(precision[:-1] >= 0.5)])
+    report = {"metric": "average_precision", "estimate": float(scores.mean()), "threshold": chosen}
+    assert verdict(judge(report), "threshold_not_tuned_on_test") == "pass"

@@ -88,6 +88,7 @@ class CheckContext:
     train_labels: np.ndarray  # label of every row of the training file, by position
     holdout: HoldoutScores
     baselines: Mapping[str, float]
+    baseline_scores: Mapping[str, np.ndarray] = field(default_factory=dict)  # for report curves
 
     @cached_property
     def analysis(self) -> Any:

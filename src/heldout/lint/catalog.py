@@ -1,0 +1,242 @@
+"""What heldout's lint knows about library names: which classes learn from rows, and how.
+
+Names are matched on their qualified import path ("sklearn.preprocessing.StandardScaler"). A class
+from a library not listed here is an *unknown* estimator: its fits are followed, but a finding that
+rests on what it learned is only ever a hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CURVE_METRICS",
+    "THRESHOLD_METRICS",
+    "ClassInfo",
+    "classify",
+    "is_metric",
+    "normalise_metric",
+]
+
+_ML_ROOTS = ("sklearn", "imblearn", "xgboost", "lightgbm", "catboost", "category_encoders", "feature_engine")
+
+SPLITTERS_STRATIFIED = frozenset(
+    {"StratifiedKFold", "StratifiedShuffleSplit", "StratifiedGroupKFold", "RepeatedStratifiedKFold"}
+)
+SPLITTERS_PLAIN = frozenset({"KFold", "ShuffleSplit", "RepeatedKFold"})
+SPLITTERS_EXEMPT = frozenset(
+    {
+        "GroupKFold",
+        "GroupShuffleSplit",
+        "LeaveOneGroupOut",
+        "LeavePGroupsOut",
+        "TimeSeriesSplit",
+        "PredefinedSplit",
+        "LeaveOneOut",
+        "LeavePOut",
+    }
+)
+_SEARCHES = frozenset({"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"})
+_LABEL_ONLY = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"})
+# Learn nothing from the rows they are fitted on (at most the number of columns).
+_STATELESS = frozenset(
+    {
+        "FunctionTransformer",
+        "Normalizer",
+        "Binarizer",
+        "PolynomialFeatures",
+        "GaussianRandomProjection",
+        "SparseRandomProjection",
+        "FeatureHasher",
+        "HashingVectorizer",
+    }
+)
+_SELECTORS = frozenset(
+    {"RFE", "RFECV", "VarianceThreshold", "SequentialFeatureSelector", "GenericUnivariateSelect"}
+)
+_TRANSFORMER_SUFFIXES = (
+    "Scaler",
+    "Imputer",
+    "Encoder",
+    "Transformer",
+    "Discretizer",
+    "Vectorizer",
+    "Embedding",
+)
+_TRANSFORMERS = frozenset(
+    {
+        "PCA",
+        "IncrementalPCA",
+        "KernelPCA",
+        "SparsePCA",
+        "TruncatedSVD",
+        "NMF",
+        "FastICA",
+        "FactorAnalysis",
+        "LatentDirichletAllocation",
+        "Isomap",
+        "TSNE",
+        "Nystroem",
+        "SplineTransformer",
+        "MissingIndicator",
+        "FeatureUnion",
+        "ColumnTransformer",
+        "DictVectorizer",
+        "TfidfTransformer",
+        "KBinsDiscretizer",
+        "QuantileTransformer",
+        "PowerTransformer",
+        "UMAP",
+    }
+)
+# Wrappers that cross-validate inside their own fit, as the author intended (no evaluation of theirs).
+_SELF_VALIDATING = frozenset(
+    {"TunedThresholdClassifierCV", "CalibratedClassifierCV", "FixedThresholdClassifier"}
+)
+_CLASSIFIER_NAMES = frozenset(
+    {
+        "LogisticRegression",
+        "LogisticRegressionCV",
+        "LinearDiscriminantAnalysis",
+        "QuadraticDiscriminantAnalysis",
+        "NearestCentroid",
+        "Perceptron",
+        "TunedThresholdClassifierCV",
+        "CalibratedClassifierCV",
+        "FixedThresholdClassifier",
+    }
+)
+
+CURVE_METRICS = frozenset({"precision_recall_curve", "roc_curve", "det_curve"})
+THRESHOLD_METRICS = frozenset(
+    {
+        "accuracy_score",
+        "balanced_accuracy_score",
+        "f1_score",
+        "fbeta_score",
+        "precision_score",
+        "recall_score",
+        "jaccard_score",
+        "confusion_matrix",
+        "classification_report",
+        "precision_recall_fscore_support",
+        "matthews_corrcoef",
+        "cohen_kappa_score",
+    }
+)
+_METRIC_SUFFIXES = ("_score", "_error", "_loss", "_curve", "_deviance")
+_METRIC_EXTRA = frozenset(
+    {
+        "confusion_matrix",
+        "classification_report",
+        "matthews_corrcoef",
+        "precision_recall_fscore_support",
+        "multilabel_confusion_matrix",
+    }
+)
+_NOT_METRICS = frozenset({"make_scorer", "check_scoring", "get_scorer", "get_scorer_names"})
+
+# What authors write for a metric, mapped to scikit-learn's function names. Mirrors
+# heldout.checks.evaluations.METRIC_ALIASES (a test keeps the two equal) without importing NumPy.
+_METRIC_ALIASES = {
+    "average_precision": "average_precision_score",
+    "average_precision_score": "average_precision_score",
+    "ap": "average_precision_score",
+    "pr_auc": "average_precision_score",
+    "prauc": "average_precision_score",
+    "auprc": "average_precision_score",
+    "pr-auc": "average_precision_score",
+    "precision_recall_auc": "average_precision_score",
+    "roc_auc": "roc_auc_score",
+    "roc_auc_score": "roc_auc_score",
+    "auc": "roc_auc_score",
+    "auroc": "roc_auc_score",
+    "accuracy": "accuracy_score",
+    "accuracy_score": "accuracy_score",
+    "score": "accuracy_score",
+    "f1": "f1_score",
+    "f1_score": "f1_score",
+    "recall_at_precision": "recall_at_precision",
+    "precision_at_recall": "precision_at_recall",
+    "expected_cost": "expected_cost",
+    "cost": "expected_cost",
+    "balanced_accuracy": "balanced_accuracy_score",
+    "recall": "recall_score",
+    "precision": "precision_score",
+}
+
+
+def normalise_metric(name: str) -> str:
+    key = name.strip().lower().replace(" ", "_")
+    return _METRIC_ALIASES.get(key, key)
+
+
+def is_metric(qualname: str) -> bool:
+    if not qualname.startswith("sklearn."):
+        return False
+    name = qualname.rsplit(".", 1)[-1]
+    return name not in _NOT_METRICS and (name.endswith(_METRIC_SUFFIXES) or name in _METRIC_EXTRA)
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """What constructing ``qualname`` gives."""
+
+    kind: str  # estimator, splitter, other
+    role: str = "model"  # transformer, selector, sampler, model, pipeline, search, unknown
+    known: bool = True
+    classifier: bool | None = None
+    stateless: bool = False
+    label_only: bool = False
+    self_validating: bool = False
+    stratified: bool = False
+    exempt: bool = False
+
+
+def _is_classifier(name: str) -> bool:
+    return name.endswith(("Classifier", "SVC", "NB")) or name in _CLASSIFIER_NAMES
+
+
+def classify(qualname: str) -> ClassInfo:
+    """The role of a class from a known ML library, or ``ClassInfo("other")`` for anything else."""
+    root = qualname.split(".", 1)[0]
+    name = qualname.rsplit(".", 1)[-1]
+    if root not in _ML_ROOTS or not name[:1].isupper():
+        return ClassInfo("other")
+    if name in SPLITTERS_STRATIFIED or name in SPLITTERS_PLAIN or name in SPLITTERS_EXEMPT:
+        return ClassInfo("splitter", stratified=name in SPLITTERS_STRATIFIED, exempt=name in SPLITTERS_EXEMPT)
+    if root in ("category_encoders", "feature_engine"):
+        return ClassInfo("estimator", role="transformer")
+    if root in ("xgboost", "lightgbm", "catboost"):
+        if name.endswith(("Classifier", "Regressor", "Ranker")):
+            return ClassInfo("estimator", role="model", classifier=name.endswith("Classifier"))
+        return ClassInfo("other")
+    if root == "imblearn":
+        module = qualname.split(".")[1] if qualname.count(".") >= 2 else ""
+        if name == "Pipeline":
+            return ClassInfo("estimator", role="pipeline")
+        if module in ("over_sampling", "under_sampling", "combine") or name.endswith(("SMOTE", "Sampler")):
+            return ClassInfo("estimator", role="sampler")
+        if name.endswith("Classifier"):
+            return ClassInfo("estimator", role="model", classifier=True)
+        return ClassInfo("other")
+    if name in _SEARCHES:
+        return ClassInfo("estimator", role="search")
+    if name == "Pipeline":
+        return ClassInfo("estimator", role="pipeline")
+    if name in _LABEL_ONLY:
+        return ClassInfo("estimator", role="transformer", label_only=True)
+    if name in _STATELESS:
+        return ClassInfo("estimator", role="transformer", stateless=True)
+    if name.startswith("Select") or name in _SELECTORS:
+        return ClassInfo("estimator", role="selector")
+    if name.endswith(_TRANSFORMER_SUFFIXES) or name in _TRANSFORMERS:
+        return ClassInfo("estimator", role="transformer")
+    if name in ("Bunch", "Parallel") or name.endswith(("Display", "Warning", "Error")):
+        return ClassInfo("other")
+    return ClassInfo(
+        "estimator",
+        role="model",
+        classifier=True if _is_classifier(name) else (False if "Regress" in name else None),
+        self_validating=name in _SELF_VALIDATING,
+    )

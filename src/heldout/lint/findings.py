@@ -1,0 +1,77 @@
+"""What one lint finding is: a kind, a severity, where, about what, and the runtime check it mirrors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["CHECK_OF_KIND", "KINDS", "LintFinding", "Severity", "Site", "location"]
+
+Site = tuple[int | None, int | None]  # (code cell, 1-based; None in a script), line within it
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the data flow proves the mistake
+    HINT = "hint"  # worth a look; the code alone cannot prove it
+
+
+# Each kind and the runtime check (heldout.checks) that judges the same property from a trace, so a
+# reviewer can compare the static answer with the graded one. None: no runtime check exists yet.
+CHECK_OF_KIND: dict[str, str | None] = {
+    "preprocessing_leak": "no_fit_on_evaluated_rows",
+    "resampling_overlap": "resampling_inside_training",
+    "resampled_evaluation": "evaluation_on_untouched_rows",
+    "multi_test": "threshold_not_tuned_on_test",
+    "full_frame_statistic": None,
+    "metric_choice": "headline_metric",
+    "split_choice": "stratified_split",
+    "future_looking_feature": None,
+    "fit_in_serving_path": None,
+    "syntax": None,
+}
+KINDS = tuple(CHECK_OF_KIND)
+
+
+def location(site: Site) -> str:
+    """ "cell 4, line 2" in a notebook, "line 2" in a script."""
+    cell, line = site
+    where = f"line {line}" if line is not None else "somewhere"
+    return where if cell is None else f"cell {cell}, {where}"
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    kind: str
+    severity: str
+    cell: int | None
+    line: int | None
+    subject: str  # the variable or call the finding is about
+    message: str
+    check_id: str | None
+
+    @classmethod
+    def of(cls, kind: str, severity: Severity, site: Site, subject: str, message: str) -> LintFinding:
+        """A finding whose check_id always matches its kind."""
+        if kind not in CHECK_OF_KIND:
+            raise ValueError(f"unknown lint finding kind '{kind}' (known: {', '.join(KINDS)})")
+        return cls(kind, str(severity), site[0], site[1], subject, message, CHECK_OF_KIND[kind])
+
+    @property
+    def site(self) -> Site:
+        return (self.cell, self.line)
+
+    @property
+    def location(self) -> str:
+        return location(self.site)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "severity": self.severity,
+            "cell": self.cell,
+            "line": self.line,
+            "subject": self.subject,
+            "message": self.message,
+            "check_id": self.check_id,
+        }

@@ -1,0 +1,277 @@
+"""The abstract values of the lint's data-flow model, and the rows they stand for.
+
+Rows are described by where they came from, never by their content. A *row path* starts at a root (a
+data file, or the call that made the data) and gains one *step* ``(key, side)`` per split or row filter
+that cut it: the test part of split 3 of ``train.csv`` is ``("file:train.csv", (3, 1))``. Two paths that
+went different ways through the same step are disjoint; a path that extends another is a part of it, so
+they overlap; anything else (two independent random splits) is unknown. A value holds a set of paths
+(``pd.concat`` of two parts holds both) or None when its rows cannot be told.
+
+Resampling and per-row operations keep the paths: what matters for leakage is which rows a fit saw and
+which rows were scored, and a resampled frame still carries (copies of) the rows it was made from.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+from typing import Any
+
+__all__ = [
+    "EMPTY",
+    "Const",
+    "Container",
+    "Data",
+    "Estimator",
+    "Function",
+    "IndexOf",
+    "Indices",
+    "Overlap",
+    "Permutation",
+    "PredInfo",
+    "Ref",
+    "Rows",
+    "Score",
+    "SliceOf",
+    "SplitPairs",
+    "Splitter",
+    "Thresholds",
+    "Unknown",
+    "UserClass",
+    "Value",
+    "contained_scores",
+    "rows_overlap",
+    "with_loops",
+    "with_step",
+]
+
+Step = tuple[Hashable, int]
+RowPath = tuple[Any, ...]  # (root, *steps)
+Rows = frozenset[RowPath] | None
+EMPTY: frozenset = frozenset()
+
+
+class Overlap(IntEnum):
+    DISJOINT = 0
+    UNKNOWN = 1
+    PROVEN = 2
+
+
+def _path_overlap(p: RowPath, q: RowPath) -> Overlap:
+    if p[0] != q[0]:
+        return Overlap.DISJOINT  # different files
+    for a, b in zip(p[1:], q[1:], strict=False):
+        if a == b:
+            continue
+        if a[0] == b[0]:
+            return Overlap.DISJOINT  # the same cut, taken on its other side
+        return Overlap.UNKNOWN
+    return Overlap.PROVEN  # one path extends the other: a part of it, or the very same rows
+
+
+def rows_overlap(
+    a: frozenset[RowPath], b: frozenset[RowPath]
+) -> tuple[Overlap, tuple[RowPath, RowPath] | None]:
+    """How two known row sets relate, with the pair of paths that shows it (for messages)."""
+    best, witness = Overlap.DISJOINT, None
+    for p in sorted(a, key=len):
+        for q in sorted(b, key=len):
+            relation = _path_overlap(p, q)
+            if relation > best:
+                best, witness = relation, (p, q)
+                if best is Overlap.PROVEN:
+                    return best, witness
+    return best, witness
+
+
+def with_step(rows: Rows, step: Step) -> Rows:
+    return None if rows is None else frozenset(path + (step,) for path in rows)
+
+
+@dataclass(eq=False, kw_only=True)
+class Value:
+    # Loops (ids) whose variable this value depends on: tells a sweep over thresholds or models on fixed
+    # rows from a cross-validation loop whose rows change with the loop.
+    loops: frozenset[int] = EMPTY
+
+
+@dataclass(eq=False, kw_only=True)
+class Unknown(Value):
+    """Anything the model does not follow; never the cause of a finding."""
+
+
+@dataclass(eq=False, kw_only=True)
+class Const(Value):
+    value: Any
+
+
+@dataclass(eq=False, kw_only=True)
+class Ref(Value):
+    """An imported module, function or class, by qualified name ("sklearn.preprocessing.StandardScaler")."""
+
+    qualname: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Function(Value):
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    cell: int | None
+
+
+@dataclass(eq=False, kw_only=True)
+class UserClass(Value):
+    name: str
+    role: str | None  # an estimator role when it subclasses scikit-learn's mixins
+
+
+@dataclass(eq=False, kw_only=True)
+class Container(Value):
+    kind: str  # list, tuple, dict, set
+    items: list[Value] = field(default_factory=list)
+    keys: list[Value] | None = None  # dicts only
+
+
+@dataclass(eq=False, kw_only=True)
+class Score(Value):
+    """A metric's result (a number, a fold array, a table of scores), with the evaluations behind it."""
+
+    events: frozenset[int] = EMPTY
+
+
+@dataclass(eq=False, kw_only=True)
+class Thresholds(Value):
+    """The thresholds a curve function returned; reading one off them chooses a threshold there."""
+
+    event: int
+
+
+@dataclass(eq=False, kw_only=True)
+class Indices(Value):
+    """Row positions of one side of a cut (fold indices, a slice of a permutation)."""
+
+    step: Step
+
+
+@dataclass(eq=False, kw_only=True)
+class SplitPairs(Value):
+    """What ``splitter.split(X, y)`` returns: (train, test) index pairs, one per fold."""
+
+    key: int
+
+
+@dataclass(eq=False, kw_only=True)
+class SliceOf(Value):
+    """A slice in a subscript, by the source text of its bounds (``X[:n]`` and ``X[n:]`` are complements)."""
+
+    lower: str | None
+    upper: str | None
+    step: str | None
+
+
+@dataclass(eq=False, kw_only=True)
+class Permutation(Value):
+    key: int
+
+
+@dataclass(eq=False, kw_only=True)
+class IndexOf(Value):
+    """``frame.index``: used to take the complement of a part (``df.drop(train.index)``)."""
+
+    data: Data
+
+
+@dataclass(eq=False, kw_only=True)
+class Splitter(Value):
+    cls: str
+    stratified: bool
+    exempt: bool  # grouped, time-ordered or predefined folds: stratification is not the question
+
+
+@dataclass(frozen=True)
+class PredInfo:
+    """What a prediction array came from."""
+
+    training: frozenset[int]  # fits upstream of the model's training data, and the model's own fit
+    model_fit: int | None  # None for out-of-fold predictions
+    oof: bool
+    input_name: str
+    input_loops: frozenset[int]
+
+
+@dataclass(eq=False, kw_only=True)
+class Data(Value):
+    rows: Rows = None
+    lineage: frozenset[int] = EMPTY  # fits and statistics upstream of these values
+    taints: frozenset[tuple[str | None, int, bool]] = EMPTY  # (column, future event, certain)
+    pred: PredInfo | None = None
+    column_preds: dict[str, PredInfo] = field(default_factory=dict)
+    name: str | None = None
+    local_name: bool = False  # named inside a function; a notebook-level name replaces it
+    mask: Step | None = None  # set when the value is a boolean row filter
+    grouped: bool = False  # a pandas GroupBy
+    window_future: int | None = None  # a centred rolling window: its aggregates look ahead
+    column: str | None = None
+
+    def derived(self, **changes: Any) -> Data:
+        """A new value computed from this one (pandas copies): same rows and history, no name."""
+        base = {
+            "name": None,
+            "local_name": False,
+            "mask": None,
+            "grouped": False,
+            "window_future": None,
+            "column": None,
+        }
+        base.update(changes)
+        result = replace(self, **base)
+        result.column_preds = dict(changes.get("column_preds", self.column_preds))
+        return result
+
+
+@dataclass(eq=False, kw_only=True)
+class Estimator(Value):
+    cls: str
+    role: str  # transformer, selector, sampler, model, pipeline, search, unknown
+    known: bool = True  # False: a class heldout knows nothing about (its fit may learn anything)
+    classifier: bool | None = None
+    stateless: bool = False  # learns nothing from rows (FunctionTransformer, Normalizer)
+    label_only: bool = False  # LabelEncoder and friends
+    fit: int | None = None  # the fit event of its current state
+    steps: list[Estimator] = field(default_factory=list)
+    inner: Estimator | None = None
+    cv: Value | None = None
+    search_events: frozenset[int] = EMPTY  # internal evaluations of a search's fit
+    name: str | None = None
+    local_name: bool = False
+
+
+def with_loops(value: Value, loops: frozenset[int]) -> Value:
+    """The value as seen through a loop variable (a copy; identity is not needed for those)."""
+    if not loops or loops <= value.loops:
+        return value
+    if isinstance(value, Const | Ref | Function | UserClass):
+        return value
+    copy = replace(value)
+    copy.loops = value.loops | loops
+    if isinstance(copy, Data):
+        copy.column_preds = dict(value.column_preds)  # type: ignore[union-attr]
+    return copy
+
+
+def contained_scores(value: Value, depth: int = 0) -> frozenset[int]:
+    """Evaluation ids of every score inside a value (lists of fold scores, dicts of sweeps)."""
+    if isinstance(value, Score):
+        return value.events
+    if isinstance(value, Container) and depth < 4:
+        found: set[int] = set()
+        for item in _items(value):
+            found |= contained_scores(item, depth + 1)
+        return frozenset(found)
+    return EMPTY
+
+
+def _items(container: Container) -> Iterable[Value]:
+    yield from container.items
+    yield from container.keys or ()

@@ -1,0 +1,126 @@
+"""What a feedback report says, decided once for every output format (Markdown, HTML).
+
+Two audiences read a result. The candidate gets what was right, what was wrong and why it matters,
+located by cell and line, and nothing about the hidden holdout. The interviewer also gets the
+hidden-holdout figures and plots, the optimism gap, red flags and the follow-up questions the
+manifest chose for what this submission did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["AUDIENCES", "Figure", "ReportContent", "build_content"]
+
+AUDIENCES = ("candidate", "interviewer")
+_HOLDOUT_CHECK = "holdout_beats_baselines"
+_LARGE_GAP = 0.10
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # file stem for Markdown siblings
+    title: str
+    png: bytes
+
+
+@dataclass
+class ReportContent:
+    title: str
+    audience: str
+    status_line: str
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    right: list[dict[str, Any]] = field(default_factory=list)
+    wrong: list[dict[str, Any]] = field(default_factory=list)
+    holdout: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+    red_flags: list[str] = field(default_factory=list)
+    followups: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+
+
+def _where(finding: dict[str, Any]) -> str:
+    if finding.get("cell") is None:
+        return ""
+    return f"cell {finding['cell']}, line {finding['line']}"
+
+
+def build_content(result: dict[str, Any], audience: str, with_figures: bool = True) -> ReportContent:
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})")
+    scenario = (result.get("scenario") or {}).get("title", "heldout")
+    submission = result["submission"]["path"]
+    score = result["score"]
+    content = ReportContent(
+        title=f"{scenario}: {submission}",
+        audience=audience,
+        status_line=f"{result['status']} - {score['points']:g} of {score['max_points']} points",
+    )
+    if result.get("isolation") == "none":
+        content.warnings.append("This submission ran without isolation (bubblewrap was unavailable).")
+    if result.get("error"):
+        error = result["error"]
+        where = f" (cell {error['cell']})" if error.get("cell") else ""
+        content.error = f"{error['kind']}{where}: {error['message']}"
+    interviewer = audience == "interviewer"
+    for check in result.get("checks", []):
+        entry = {
+            "id": check["id"],
+            "title": check["title"],
+            "verdict": check["verdict"],
+            "points": f"{check['points']:g}/{check['max_points']}",
+            "competency": check["competency"].replace("_", " "),
+            "message": check["message"],
+            "where": list(dict.fromkeys(w for w in (_where(f) for f in check.get("findings", [])) if w)),
+        }
+        if check["id"] == _HOLDOUT_CHECK and not interviewer:
+            entry["message"] = "Your model was scored on the hidden holdout against simple baselines; " + (
+                "it beat them by the required margin."
+                if check["verdict"] == "pass"
+                else "it did not beat them by the required margin."
+            )
+        (content.right if check["verdict"] == "pass" else content.wrong).append(entry)
+    if not interviewer:
+        return content
+
+    holdout = result.get("holdout") or {}
+    if holdout.get("score") is not None:
+        content.holdout.append((f"hidden holdout {holdout['metric']}", f"{holdout['score']:.3f}"))
+        for name, value in (holdout.get("baselines") or {}).items():
+            content.holdout.append((f"baseline: {name.replace('_', ' ')}", f"{value:.3f}"))
+        if holdout.get("reported_estimate") is not None:
+            content.holdout.append(("candidate's own estimate", f"{holdout['reported_estimate']:.3f}"))
+            content.holdout.append(("optimism gap (estimate - hidden)", f"{holdout['optimism_gap']:+.3f}"))
+        content.holdout.append(("holdout prevalence", f"{holdout['prevalence']:.2%}"))
+    content.red_flags = _red_flags(result)
+    content.followups = list(result.get("followups", []))
+    if with_figures and holdout.get("curves"):
+        from heldout.report.figures import pr_curve_png, score_histogram_png
+
+        content.figures.append(
+            Figure("pr-curve", "Precision-recall on the hidden holdout", pr_curve_png(holdout))
+        )
+        threshold = (result.get("report") or {}).get("threshold")
+        content.figures.append(
+            Figure("scores", "Holdout scores by class", score_histogram_png(holdout, threshold))
+        )
+    return content
+
+
+def _red_flags(result: dict[str, Any]) -> list[str]:
+    flags = []
+    error = result.get("error") or {}
+    if error.get("kind") == "tampered":
+        flags.append("The notebook tampered with the grader's instrumentation.")
+    for check in result.get("checks", []):
+        if check["verdict"] == "fail" and check["competency"] == "data_hygiene":
+            flags.append(f"Leakage: {check['title'].lower()} failed.")
+    gap = (result.get("holdout") or {}).get("optimism_gap")
+    if gap is not None and gap > _LARGE_GAP:
+        flags.append(
+            f"The candidate's estimate was {gap:.3f} above the hidden score: the estimate is not honest."
+        )
+    if result.get("isolation") == "none":
+        flags.append("Graded without isolation: the notebook could have read files on the grading machine.")
+    return flags

@@ -1,0 +1,136 @@
+"""Reports, exports, scorecards and the panel view say the right things, for the right audience."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from heldout.compare import comparison_table, load_results
+from heldout.errors import HeldoutError
+from heldout.report.exports import write_exports
+from heldout.report.gradescope import to_gradescope, validate_gradescope
+from heldout.scorecard import build_scorecard, load_rubric
+
+pytestmark = pytest.mark.slow
+
+FLAWED = Path(__file__).parent / "submissions" / "imbalance" / "flawed"
+SOLUTION = Path(__file__).parent.parent / "solutions" / "imbalance" / "solution.ipynb"
+
+
+@pytest.fixture(scope="module")
+def smote(graded_result):
+    return graded_result(FLAWED / "smote_before_split.ipynb").to_json()
+
+
+@pytest.fixture(scope="module")
+def solution(graded_result):
+    return graded_result(SOLUTION).to_json()
+
+
+def test_both_audiences_get_a_markdown_report(smote, tmp_path):
+    write_exports(smote, markdown=tmp_path / "r.md")
+    interviewer = (tmp_path / "r.md").read_text()
+    candidate = (tmp_path / "r.candidate.md").read_text()
+    for text in (interviewer, candidate):
+        assert "## What to fix" in text and "Resampling only inside training folds" in text
+        assert "SMOTE (cell 3, line 3) was fitted on 48,000 rows" in text
+    holdout = smote["holdout"]
+    assert f"| hidden holdout average_precision | {holdout['score']:.3f} |" in interviewer
+    assert f"| optimism gap (estimate - hidden) | {holdout['optimism_gap']:+.3f} |" in interviewer
+    assert "![Precision-recall on the hidden holdout](r-pr-curve.png)" in interviewer
+    assert (tmp_path / "r-pr-curve.png").read_bytes().startswith(b"\x89PNG")
+    assert "## Red flags" in interviewer and "above the hidden score" in interviewer
+    assert "What exactly do the synthetic rows carry across" in interviewer  # its follow-up question
+    assert "Hidden holdout" not in candidate and f"{holdout['score']:.3f}" not in candidate
+    assert "Follow-up" not in candidate and "Red flags" not in candidate
+
+
+def test_the_solution_report_has_no_red_flags_and_the_general_questions(solution, tmp_path):
+    write_exports(solution, markdown=tmp_path / "s.md")
+    text = (tmp_path / "s.md").read_text()
+    assert "## What to fix" not in text and "Red flags" not in text
+    assert "missed fraud costs 20 times" in text
+
+
+def test_gradescope_results_validate(smote, solution):
+    for result in (smote, solution):
+        data = to_gradescope(result)
+        assert validate_gradescope(data) == []
+        assert data["score"] == result["score"]["points"]
+        assert sum(t["max_score"] for t in data["tests"]) == result["score"]["max_points"]
+    failed = [t for t in to_gradescope(smote)["tests"] if t["status"] == "failed"]
+    assert [t["name"].split(":")[0] for t in failed] == ["resampling_inside_training"]
+    hidden = [t for t in to_gradescope(smote)["tests"] if t["visibility"] != "visible"]
+    assert [t["name"].split(":")[0] for t in hidden] == ["holdout_beats_baselines"]
+
+
+def test_gradescope_validation_catches_a_bad_file():
+    problems = validate_gradescope({"score": "ten", "tests": [{"name": "x", "score": 3, "max_score": 2,
+                                                               "output": "", "visibility": "sometimes"}]})
+    assert "score must be a number" in problems
+    assert "tests[0].score exceeds max_score" in problems
+    assert any("visibility" in p for p in problems)
+
+
+def test_scorecard_merges_the_rubric_at_the_candidates_level(smote, solution, manifest, tmp_path):
+    rubric = tmp_path / "ada.toml"
+    rubric.write_text('candidate = "Ada"\nlevel = "mid"\n[scores.communication]\nscore = 3\nnotes = "clear"\n'
+                      "[scores.trade_offs]\nscore = 3\n[scores.production_sense]\nscore = 2\n")
+    strong = build_scorecard(solution, load_rubric(rubric), manifest)
+    assert strong.meets_bar and strong.competencies["communication"]["manual"] == 3
+    assert strong.competencies["data_hygiene"]["automated"] == 4
+    weak = build_scorecard(smote, load_rubric(rubric), manifest)
+    assert not weak.meets_bar
+    assert weak.competencies["data_hygiene"]["automated_points"] == 20
+    assert weak.reasons == ["data hygiene: resampling only inside training folds failed"]
+    assert "| communication |" in weak.to_markdown() and "clear" in weak.to_markdown()
+
+
+def test_a_bad_rubric_names_the_field(tmp_path):
+    rubric = tmp_path / "bad.toml"
+    rubric.write_text('candidate = "Ada"\nlevel = "mid"\n[scores.communication]\nscore = 7\n')
+    with pytest.raises(HeldoutError, match="scores.communication.score' must be 1, 2, 3 or 4"):
+        load_rubric(rubric)
+
+
+def test_compare_puts_candidates_side_by_side_and_refuses_mixed_versions(smote, solution, tmp_path):
+    (tmp_path / "ada.json").write_text(json.dumps(solution))
+    (tmp_path / "bob.json").write_text(json.dumps(smote))
+    header, rows = comparison_table(load_results([tmp_path / "ada.json", tmp_path / "bob.json"]))
+    assert header == ["", "ada", "bob"]
+    table = {row[0]: row[1:] for row in rows}
+    assert table["resampling_inside_training"] == ["pass", "fail"]
+    assert table["competency: data_hygiene"] == ["40/40", "20/40"]
+    other = dict(smote, scenario=dict(smote["scenario"], version="2.0.0"))
+    (tmp_path / "old.json").write_text(json.dumps(other))
+    with pytest.raises(HeldoutError, match="different scenarios or versions"):
+        load_results([tmp_path / "ada.json", tmp_path / "old.json"])
+
+
+CHECK_IMAGES = """<script>
+window.addEventListener('load', () => {
+  const images = [...document.images];
+  const shown = images.filter(i => i.complete && i.naturalWidth > 0).length;
+  document.title = 'IMAGES ' + shown + '/' + images.length;
+});
+</script></body>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_the_html_report_loads_in_a_real_browser_and_shows_its_plots(smote, tmp_path):
+    write_exports(smote, html=tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text()
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+    (tmp_path / "probe.html").write_text(html.replace("</body>", CHECK_IMAGES))
+    run = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+         "--virtual-time-budget=5000", "--dump-dom", (tmp_path / "probe.html").as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert re.search(r"<title>IMAGES 2/2</title>", run.stdout), run.stdout[:500]
+    assert "Uncaught" not in run.stderr and "Failed to load resource" not in run.stderr
