@@ -28,3 +28,10 @@ def grade(session: nox.Session) -> None:
     session.install("-e", ".")
     for solution in sorted((ROOT / "solutions").glob("*/*.ipynb")):
         session.run("heldout", "grade", str(solution.relative_to(ROOT)))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Figures and ratios of what grading costs (prints a table; see benchmarks/bench.py)."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
