@@ -41,13 +41,13 @@ def test_a_zip_bundle_lists_no_label_or_solution_file(manifest, root, tmp_path, 
 
 
 def test_bundles_are_byte_identical_for_the_same_candidate(manifest, root, tmp_path, keys):
-    write_bundle(manifest, root, "Alan Turing", tmp_path / "one" / "alan.zip", keys)
-    write_bundle(manifest, root, "Alan Turing", tmp_path / "two" / "alan.zip", keys)
+    write_bundle(manifest, root, "Alan Turing", tmp_path / "one" / "alan.zip", keys, seed=1234)
+    write_bundle(manifest, root, "Alan Turing", tmp_path / "two" / "alan.zip", keys, seed=1234)
     assert (tmp_path / "one" / "alan.zip").read_bytes() == (tmp_path / "two" / "alan.zip").read_bytes()
 
 
 def test_candidates_get_different_data_of_the_same_difficulty(tmp_path):
-    seeds = [candidate_seed("imbalance", name) for name in ("Ada", "Grace", "Alan")]
+    seeds = [candidate_seed() for _ in range(3)]
     assert len(set(seeds)) == 3
     trains = []
     for seed in seeds:
@@ -60,6 +60,12 @@ def test_candidates_get_different_data_of_the_same_difficulty(tmp_path):
         baseline = compute_baselines(train, holdout, labels, "is_fraud", 1, ("logistic_regression",))
         assert 0.15 <= baseline["logistic_regression"] <= 0.45, (seed, baseline)
     assert not np.array_equal(trains[0]["amount"], trains[1]["amount"])
+
+
+def test_a_candidates_seed_is_secret_not_derived_from_their_name(manifest, root, tmp_path, keys):
+    first = write_bundle(manifest, root, "Ada", tmp_path / "a1", keys)
+    second = write_bundle(manifest, root, "Ada", tmp_path / "a2", keys)
+    assert first.seed != second.seed and first.bundle_id != second.bundle_id
 
 
 def test_an_existing_folder_is_never_overwritten(manifest, root, tmp_path, keys):

@@ -1,19 +1,21 @@
 """Take-home bundles: what one candidate receives, and the key the grader keeps to grade it.
 
-Every candidate gets the same task on a dataset variant of their own (another seed of the same
-generator: same size, prevalence and difficulty), so answers cannot be copied between candidates. The
+Every candidate gets the same task on a dataset variant of their own (another, secret seed of the same
+generator: same size, prevalence and difficulty), so answers cannot be copied between candidates, and
+the public generator cannot be used to rebuild anybody's hidden labels. The
 bundle holds the prompt, the starter notebook and the candidate's data files, never hidden labels,
 solutions, graders or anybody else's data. The starter's metadata carries an opaque bundle id; the
 grader's key store maps it back to (scenario, version, seed, candidate).
 
-Bundles are byte-identical for the same inputs: folders are written in sorted order and zip entries
-carry a fixed timestamp and mode.
+Bundles are byte-identical for the same candidate and seed: folders are written in sorted order and
+zip entries carry a fixed timestamp and mode.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import shutil
 import tempfile
 import zipfile
@@ -40,9 +42,10 @@ class BundleKey:
     candidate: str
 
 
-def candidate_seed(scenario: str, candidate: str) -> int:
-    digest = hashlib.blake2b(f"{scenario}\0{candidate}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big") % (2**31 - 1)
+def candidate_seed() -> int:
+    """A fresh secret seed. Never derived from the candidate: the generator is public code, so a seed
+    a candidate could guess would let them regenerate their own hidden labels."""
+    return secrets.randbelow(2**31 - 2) + 1
 
 
 def _bundle_id(scenario: str, version: str, seed: int, candidate: str) -> str:
@@ -110,7 +113,7 @@ def write_bundle(
     """Write ``out`` (a folder, or a .zip) for ``candidate`` and record its key in ``keys``."""
     if not candidate.strip():
         raise HeldoutError("--candidate must not be empty")
-    seed = candidate_seed(manifest.id, candidate) if seed is None else seed
+    seed = candidate_seed() if seed is None else seed
     key = BundleKey(
         _bundle_id(manifest.id, manifest.version, seed, candidate),
         manifest.id,

@@ -172,7 +172,7 @@ def normalise_metric(name: str) -> str:
 
 
 def is_metric(qualname: str) -> bool:
-    if not qualname.startswith("sklearn."):
+    if not qualname.startswith(("sklearn.", "imblearn.")) or ".metrics" not in qualname:
         return False
     name = qualname.rsplit(".", 1)[-1]
     return name not in _NOT_METRICS and (name.endswith(_METRIC_SUFFIXES) or name in _METRIC_EXTRA)

@@ -68,6 +68,10 @@ class EvalEvent:
     pred_loops: frozenset[int]  # loops the predictions depend on
     rows_loops: frozenset[int]  # loops the scored rows depend on
     classifier: bool | None = None
+    label: str = ""  # how messages name it: the metric, "cross_val_score", "GridSearchCV's cross-validation"
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.metric
 
 
 @dataclass

@@ -28,7 +28,6 @@ from heldout.lint.values import (
     Estimator,
     Function,
     Ref,
-    Score,
     Unknown,
     UserClass,
     Value,
@@ -492,11 +491,3 @@ class Flow:
     def _e_DictComp(self, node: ast.DictComp) -> Value:
         key, value = self._comprehension(node.generators, [node.key, node.value])
         return Container(kind="dict", items=[value], keys=[key], loops=key.loops | value.loops)
-
-
-def scores_in(values: Iterable[Value]) -> frozenset[int]:
-    found: set[int] = set()
-    for value in values:
-        if isinstance(value, Score):
-            found |= value.events
-    return frozenset(found)

@@ -211,6 +211,7 @@ class Data(Value):
     local_name: bool = False  # named inside a function; a notebook-level name replaces it
     mask: Step | None = None  # set when the value is a boolean row filter
     grouped: bool = False  # a pandas GroupBy
+    window: bool = False  # rolling, expanding or ewm: aggregates are per row, not across the frame
     window_future: int | None = None  # a centred rolling window: its aggregates look ahead
     column: str | None = None
 

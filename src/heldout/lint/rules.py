@@ -1,0 +1,552 @@
+"""From the data-flow record to findings: one function per finding kind.
+
+Each rule is an error only where the record proves the mistake (the rows a fit saw provably include
+rows that were later scored, a threshold provably picked among scores on the reported rows); what the
+record suggests but cannot prove is a hint. The rules mirror heldout's runtime checks, which judge the
+same properties from a trace of the executed notebook (see ``heldout.checks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from heldout.lint.catalog import normalise_metric
+from heldout.lint.events import EvalEvent, FitEvent, Record
+from heldout.lint.findings import LintFinding, Severity, location
+from heldout.lint.task import Task
+from heldout.lint.values import Overlap, RowPath, contained_scores, rows_overlap
+
+__all__ = [
+    "fit_in_serving_path",
+    "full_frame_statistic",
+    "future_looking_feature",
+    "lint_record",
+    "metric_choice",
+    "multi_test",
+    "preprocessing_leak",
+    "resampled_evaluation",
+    "resampling_overlap",
+    "split_choice",
+]
+
+_LEARNS = (
+    ("TargetEncoder", "its per-category target rates"),
+    ("Scaler", "its means and scales"),
+    ("Imputer", "its fill values"),
+    ("Encoder", "its categories and their codes"),
+    ("Discretizer", "its bin edges"),
+    ("PCA", "its components"),
+    ("SVD", "its components"),
+)
+_ROLE_LEARNS = {"selector": "which features it kept", "transformer": "what it learned", "unknown": "what it learned"}
+_WEAK_METRIC_WHY = (
+    "It is threshold-free but dominated by the many easy negatives when positives are rare, so a large "
+    "value can hide poor precision. Report average precision (PR-AUC) or recall at a fixed precision "
+    "next to it."
+)
+
+
+def lint_record(record: Record, task: Task) -> list[LintFinding]:
+    """Every rule's findings, one per kind and site (the most severe), in notebook order."""
+    analysis = Analysis(record)
+    found = [
+        *preprocessing_leak(analysis),
+        *resampling_overlap(analysis),
+        *resampled_evaluation(analysis),
+        *full_frame_statistic(analysis),
+        *multi_test(analysis),
+        *metric_choice(analysis, task),
+        *split_choice(analysis, task),
+        *future_looking_feature(analysis),
+        *fit_in_serving_path(analysis),
+    ]
+    return _deduplicate(found)
+
+
+def _deduplicate(findings: Iterable[LintFinding]) -> list[LintFinding]:
+    kept: dict[tuple, LintFinding] = {}
+    for finding in findings:
+        key = (finding.kind, finding.cell, finding.line)
+        if key not in kept or (finding.severity == Severity.ERROR and kept[key].severity != Severity.ERROR):
+            kept[key] = finding
+    return sorted(kept.values(), key=lambda f: (f.cell or 0, f.line or 0, f.kind))
+
+
+@dataclass(frozen=True)
+class Leak:
+    fit: FitEvent
+    evaluation: EvalEvent
+    side: str  # training: behind the model; input: behind the rows it predicted
+    overlap: Overlap
+    witness: tuple[RowPath, RowPath]
+
+
+class Analysis:
+    """What several rules share: the evaluations, the leaks, the sweeps and the final estimate."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.evaluations = [e for e in record.evals if not self.is_training_score(e)]
+        self.sweeps = self._sweeps()
+        self.final = self._final()
+        # Leaks into the final estimate first: each finding names one evaluation, the one that matters.
+        final_ids = {e.id for e in self.final}
+        self.leaks = sorted(self._leaks(), key=lambda leak: (leak.evaluation.id not in final_ids, leak.evaluation.id))
+
+    def fit(self, fit_id: int | None) -> FitEvent | None:
+        return None if fit_id is None else self.record.fits.get(fit_id)
+
+    def is_training_score(self, evaluation: EvalEvent) -> bool:
+        model = self.fit(evaluation.model_fit)
+        return model is not None and model.rows is not None and model.rows == evaluation.rows
+
+    def _leaks(self) -> Iterable[Leak]:
+        for evaluation in self.evaluations:
+            if evaluation.rows is None:
+                continue
+            sides = [(f, "training") for f in sorted(evaluation.training)]
+            sides += [(f, "input") for f in sorted(evaluation.input - evaluation.training)]
+            for fit_id, side in sides:
+                fit = self.fit(fit_id)
+                if fit is None or fit.rows is None or fit.serving:
+                    continue
+                if side == "input" and fit.role == "sampler":
+                    continue  # a resampled evaluation set: resampled_evaluation's business
+                relation, witness = rows_overlap(fit.rows, evaluation.rows)
+                if relation is not Overlap.DISJOINT and witness is not None:
+                    yield Leak(fit, evaluation, side, relation, witness)
+
+    # -- sweeps and the final estimate ---------------------------------------------------------------
+    def _sweeps(self) -> dict[int, list[EvalEvent]]:
+        """Held-out evaluations repeated over a loop whose variable changes the predictions, not the rows."""
+        sweeps: dict[int, list[EvalEvent]] = {}
+        for evaluation in self.evaluations:
+            if evaluation.oof or evaluation.via not in ("metric", "score") or evaluation.curve:
+                continue
+            for loop in sorted(evaluation.enclosing & evaluation.pred_loops - evaluation.rows_loops):
+                sweeps.setdefault(loop, []).append(evaluation)
+        return sweeps
+
+    @property
+    def swept(self) -> set[int]:
+        return {e.id for events in self.sweeps.values() for e in events}
+
+    @property
+    def report(self):
+        return self.record.reports[-1] if self.record.reports else None
+
+    def _final(self) -> list[EvalEvent]:
+        """The evaluations behind the reported estimate; else the last evaluation outside any sweep."""
+        if self.report is not None:
+            wanted = contained_scores(self.report.estimate)
+            reported = [e for e in self.record.evals if e.id in wanted]
+            if reported:
+                return reported
+        swept = self.swept
+        candidates = [
+            e for e in self.evaluations if e.id not in swept and not e.curve and e.via != "search" and not e.oof
+        ]
+        candidates = candidates or [e for e in self.evaluations if e.id not in swept and not e.curve]
+        return candidates[-1:]
+
+    @property
+    def final_rows(self) -> frozenset | None:
+        rows = [e.rows for e in self.final if e.rows is not None]
+        return frozenset().union(*rows) if rows else None
+
+
+# -- leaks -----------------------------------------------------------------------------------------------
+def _learns(fit: FitEvent) -> str:
+    for fragment, words in _LEARNS:
+        if fragment in fit.cls:
+            return words
+    return _ROLE_LEARNS.get(fit.role, "what it learned")
+
+
+def _metric_label(evaluation: EvalEvent) -> str:
+    return evaluation.label
+
+
+def _fitted(fit: FitEvent) -> str:
+    if fit.role == "statistic":
+        return f"The {fit.cls} in `{fit.subject}`"
+    name = fit.subject_name
+    return f"{fit.cls} `{name}`" if name else fit.cls
+
+
+def _parts(split) -> str:
+    names = [n for n in split.part_names if n]
+    if len(names) == 2:
+        return f"`{names[0]}`/`{names[1]}`"
+    return f"parts by {split.cls}"
+
+
+def _relation(leak: Leak, record: Record) -> str:
+    """How the fitted rows relate to the scored ones, in the notebook's own names and sites."""
+    fit, evaluation = leak.fit, leak.evaluation
+    fit_path, scored_path = leak.witness
+    fitted = f"`{fit.data_name}` ({location(fit.site)})"
+    scored = f"`{evaluation.subject}`"
+    by = f"{_metric_label(evaluation)} ({location(evaluation.site)})"
+    if leak.overlap is Overlap.UNKNOWN:
+        return (
+            f"is fitted on {fitted}, and {scored}, scored by {by}, comes from another split of the same "
+            "rows, so the two most likely share rows"
+        )
+    if fit_path == scored_path:
+        return f"is fitted on {fitted}, the very rows {by} scores"
+    if len(fit_path) < len(scored_path):
+        key, side = scored_path[len(fit_path)]
+        split = record.splits.get(key)
+        if split is None:
+            return f"is fitted on {fitted}, which contains the rows of {scored}; {scored} is later evaluated by {by}"
+        if split.order > fit.order:
+            return (
+                f"is fitted on {fitted} before `{split.source_name}` is split into {_parts(split)} "
+                f"({location(split.site)}); {scored} is later evaluated by {by}"
+            )
+        held_out = split.part_names[side]
+        part = f"`{held_out}`" if held_out else f"a part split off by {split.cls}"
+        return (
+            f"is fitted on {fitted}, which still holds the rows of {part} ({location(split.site)}); "
+            f"{scored} is evaluated by {by}"
+        )
+    return f"is fitted on {fitted}, part of the rows of {scored} that {by} scores"
+
+
+def _leak_message(leak: Leak, record: Record, why: str) -> str:
+    return f"{_fitted(leak.fit)} {_relation(leak, record)}. {why}"
+
+
+def _severity(leak: Leak) -> Severity:
+    return Severity.ERROR if leak.overlap is Overlap.PROVEN and leak.fit.known else Severity.HINT
+
+
+def _unknown_note(fit: FitEvent) -> str:
+    if fit.known:
+        return ""
+    return f" (heldout does not know what {fit.cls} learns from the rows it is fitted on, so this is a hint)"
+
+
+def preprocessing_leak(analysis: Analysis) -> list[LintFinding]:
+    """A transformer, selector or model fitted on rows that are later scored (or the reported score is
+    a training score)."""
+    findings = []
+    for leak in analysis.leaks:
+        fit = leak.fit
+        if fit.role in ("sampler", "statistic"):
+            continue
+        if fit.role in ("model", "search") and fit.id == leak.evaluation.model_fit:
+            why = (
+                "The model has seen rows it is scored on, so the score measures memory, not generalisation. "
+                "Fit it on the training part only and score the held-out part; refit on all rows only "
+                "after the estimate is settled."
+            )
+        elif fit.role in ("model", "search"):
+            why = (
+                f"Its predictions are features of the model you evaluate, and it learned them from the "
+                "evaluated rows. Fit it on the training part only (inside a Pipeline it is refitted per fold)."
+            )
+        else:
+            learns = _learns(fit)
+            why = (
+                f"{learns[0].upper() + learns[1:]} came partly from the rows you evaluate on, so the estimate "
+                "is optimistic and will not hold on new data. Fit it on the training part only: put it in a "
+                "Pipeline, which cross_val_score and GridSearchCV refit inside each training fold, or fit on "
+                "the training part and only transform the rest."
+            )
+        subject = fit.subject_name or fit.cls
+        message = _leak_message(leak, analysis.record, why) + _unknown_note(fit)
+        findings.append(LintFinding.of("preprocessing_leak", _severity(leak), fit.site, subject, message))
+    findings.extend(_reported_training_score(analysis))
+    return findings
+
+
+def _reported_training_score(analysis: Analysis) -> list[LintFinding]:
+    training_scores = [e for e in analysis.final if analysis.is_training_score(e)]
+    if analysis.report is None:
+        training_scores = [e for e in analysis.record.evals if analysis.is_training_score(e)]
+        if analysis.evaluations or not training_scores:
+            return []
+        severity = Severity.HINT  # the only score in the notebook, though not declared as the estimate
+    else:
+        severity = Severity.ERROR
+    findings = []
+    for evaluation in training_scores[:1]:
+        model = analysis.fit(evaluation.model_fit)
+        assert model is not None
+        message = (
+            f"{'Your reported estimate' if severity is Severity.ERROR else 'The only score here'} is "
+            f"{_metric_label(evaluation)} ({location(evaluation.site)}) computed on `{evaluation.subject}`, "
+            f"the very rows {model.cls} was fitted on ({location(model.site)}). A score on training rows "
+            "measures memory, not generalisation. Report a score on rows the model never saw (a held-out "
+            "split or cross-validation)."
+        )
+        findings.append(
+            LintFinding.of("preprocessing_leak", severity, evaluation.site, evaluation.subject, message)
+        )
+    return findings
+
+
+def resampling_overlap(analysis: Analysis) -> list[LintFinding]:
+    """A sampler run on rows that are later scored: resampling before the split or the folds."""
+    findings = []
+    for leak in analysis.leaks:
+        if leak.fit.role != "sampler":
+            continue
+        why = (
+            "Resampling before the split lets copies or interpolations of evaluated rows into training, so "
+            "the model is scored on rows it has effectively seen. Resample inside each training fold only: "
+            "an imblearn Pipeline (make_pipeline(SMOTE(), model)) does this for cross_val_score and "
+            "GridSearchCV."
+        )
+        message = _leak_message(leak, analysis.record, why) + _unknown_note(leak.fit)
+        subject = leak.fit.subject_name or leak.fit.cls
+        findings.append(LintFinding.of("resampling_overlap", _severity(leak), leak.fit.site, subject, message))
+    return findings
+
+
+def resampled_evaluation(analysis: Analysis) -> list[LintFinding]:
+    """Scores computed on rows a sampler rebalanced after the split (a balanced test set)."""
+    blamed = {leak.fit.id for leak in analysis.leaks if leak.fit.role == "sampler"}
+    findings = []
+    for evaluation in analysis.evaluations:
+        for fit_id in sorted((evaluation.input | evaluation.truth) - evaluation.training):
+            sampler = analysis.fit(fit_id)
+            if sampler is None or sampler.role != "sampler" or sampler.id in blamed or sampler.serving:
+                continue
+            message = (
+                f"{_fitted(sampler)} resampled `{sampler.data_name}` ({location(sampler.site)}) before "
+                f"{_metric_label(evaluation)} ({location(evaluation.site)}) scored it, so the evaluated rows no "
+                "longer have the natural class ratio. Production traffic arrives at that ratio; a score on "
+                "rebalanced or synthetic rows says little about it (precision especially is inflated). "
+                "Resample the training part only and evaluate on the untouched test rows."
+                + _unknown_note(sampler)
+            )
+            severity = Severity.ERROR if sampler.known else Severity.HINT
+            findings.append(
+                LintFinding.of("resampled_evaluation", severity, evaluation.site, evaluation.subject, message)
+            )
+    return findings
+
+
+def full_frame_statistic(analysis: Analysis) -> list[LintFinding]:
+    """A statistic across rows (mean, median, quantile, group means) that includes rows later scored."""
+    findings = []
+    for leak in analysis.leaks:
+        if leak.fit.role != "statistic":
+            continue
+        why = (
+            "It came partly from the rows you evaluate on: the same leak as a scaler or imputer fitted on all "
+            "rows, so the estimate is optimistic. Compute it on the training part and apply that value to the "
+            "other parts, or use the matching transformer (SimpleImputer, StandardScaler, TargetEncoder) "
+            "inside a Pipeline."
+        )
+        message = _leak_message(leak, analysis.record, why)
+        findings.append(
+            LintFinding.of("full_frame_statistic", _severity(leak), leak.fit.site, leak.fit.subject or "", message)
+        )
+    return findings
+
+
+# -- several candidates scored on the test rows ----------------------------------------------------------
+def multi_test(analysis: Analysis) -> list[LintFinding]:
+    """Thresholds or models compared by their score on the rows of the final estimate, the best kept."""
+    record = analysis.record
+    findings = []
+    final_rows = analysis.final_rows
+    for loop_id, events in analysis.sweeps.items():
+        rows = [e.rows for e in events if e.rows is not None]
+        if not rows:
+            continue
+        swept_rows = frozenset().union(*rows)
+        compared_with = final_rows if final_rows is not None else swept_rows
+        relation, _ = rows_overlap(swept_rows, compared_with)
+        if relation is not Overlap.PROVEN:
+            continue
+        loop = record.loops[loop_id]
+        first = events[0]
+        picked = [record.selections[e.id] for e in events if e.id in record.selections]
+        final_is_sweep = not analysis.final or all(e in events for e in analysis.final)
+        if final_is_sweep:
+            against = "the best of those scores is the notebook's result"
+        else:
+            final = analysis.final[0]
+            label = "your reported estimate" if analysis.report is not None else "your final estimate"
+            against = f"{label}, {_metric_label(final)} ({location(final.site)}), scores the same rows"
+        observed = (
+            f"{_metric_label(first)} ({location(first.site)}) scores one candidate per `{loop.target}` "
+            f"(loop at {location(loop.site)}) on `{first.subject}`"
+        )
+        if picked:
+            message = (
+                f"{observed}, the best is picked at {location(picked[0])}, and {against}. A threshold or model "
+                "chosen by its score on the evaluation rows is fitted to them, so the number you report is "
+                "optimistic. Choose it on a validation split or out-of-fold predictions (cross_val_predict, "
+                "TunedThresholdClassifierCV) and keep the test rows for one final number."
+            )
+            severity = Severity.ERROR
+        else:
+            message = (
+                f"{observed}, and {against}. heldout sees no choice made from these scores; if you pick a "
+                "threshold or a model by them, you tune on the evaluation rows. Compare candidates on a "
+                "validation split or out-of-fold predictions instead."
+            )
+            severity = Severity.HINT
+        findings.append(LintFinding.of("multi_test", severity, first.site, loop.target, message))
+    findings.extend(_curves_on_final_rows(analysis, final_rows))
+    return findings
+
+
+def _curves_on_final_rows(analysis: Analysis, final_rows: frozenset | None) -> list[LintFinding]:
+    findings = []
+    for curve in analysis.evaluations:
+        if not curve.curve or curve.oof or curve.rows is None or final_rows is None:
+            continue
+        if rows_overlap(curve.rows, final_rows)[0] is not Overlap.PROVEN:
+            continue
+        observed = (
+            f"{curve.metric} ({location(curve.site)}) computes a threshold curve on `{curve.subject}`, the rows "
+            "of your final estimate"
+        )
+        picked = analysis.record.selections.get(curve.id)
+        if picked is not None:
+            message = (
+                f"{observed}, and a threshold is read off it at {location(picked)}. A threshold chosen on the "
+                "evaluation rows is fitted to them: the precision and recall you report at it are optimistic. "
+                "Choose it on a validation split or out-of-fold predictions (cross_val_predict, "
+                "TunedThresholdClassifierCV) and keep the test rows for the final number."
+            )
+            severity = Severity.ERROR
+        else:
+            message = (
+                f"{observed}; no threshold is read off it here, so this looks like a plot. Make sure the "
+                "threshold itself was chosen on other rows."
+            )
+            severity = Severity.HINT
+        findings.append(LintFinding.of("multi_test", severity, curve.site, curve.metric, message))
+    return findings
+
+
+# -- the headline metric and the split ----------------------------------------------------------------
+def _rarity(record: Record) -> tuple[bool, bool, str]:
+    """(proven, suggested, where): does the code itself say the positive class is rare?"""
+    proven = [e for e in record.rarity if e.proven]
+    chosen = proven[0] if proven else (record.rarity[0] if record.rarity else None)
+    where = f" (the code says the positive class is rare: {chosen.text}, {location(chosen.site)})" if chosen else ""
+    return bool(proven), bool(record.rarity), where
+
+
+def metric_choice(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """Accuracy (or, for a scenario that says so, a weak metric) as the headline on a rare class."""
+    report = analysis.report
+    effective = declared = None
+    site = None
+    if report is not None:
+        site, declared = report.site, report.metric
+        reported = [e for e in analysis.final if e.id in contained_scores(report.estimate)]
+        if reported and reported[0].via == "score" and reported[0].classifier:
+            effective = "accuracy_score"
+        elif declared:
+            effective = normalise_metric(declared)
+        elif reported:
+            effective = normalise_metric(reported[0].metric)
+    elif analysis.final:
+        final = analysis.final[0]
+        site, declared = final.site, final.metric
+        effective = "accuracy_score" if final.via == "score" and final.classifier else normalise_metric(final.metric)
+    if effective is None or site is None:
+        return []
+    shown = declared or effective
+    wrong_why = (
+        f"Your headline metric is {shown} ({location(site)}). With a rare positive class, a model that never "
+        "flags anything scores close to 100 % accuracy: the number cannot tell a useless model from a good "
+        "one. Report average precision (PR-AUC), recall at a fixed precision, or an expected cost."
+    )
+    if task.wrong_metrics or task.weak_metrics:
+        if effective in task.wrong_metrics:
+            message = wrong_why + f" (scenario {task.scenario} grades this as headline_metric)"
+            return [LintFinding.of("metric_choice", Severity.ERROR, site, shown, message)]
+        if effective in task.weak_metrics:
+            message = f"Your headline metric is {shown} ({location(site)}). {_WEAK_METRIC_WHY}"
+            return [LintFinding.of("metric_choice", Severity.HINT, site, shown, message)]
+        return []
+    if effective != "accuracy_score":
+        return []
+    proven, suggested, where = _rarity(analysis.record)
+    if not suggested:
+        return []
+    severity = Severity.ERROR if proven else Severity.HINT
+    return [LintFinding.of("metric_choice", severity, site, shown, wrong_why + where)]
+
+
+def split_choice(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """A random split or folds without stratification on a rare-class task."""
+    proven, suggested, where = _rarity(analysis.record)
+    if task.stratify:
+        severity, where = Severity.ERROR, f" (scenario {task.scenario} grades this as stratified_split)"
+    elif proven:
+        severity = Severity.ERROR
+    elif suggested:
+        severity = Severity.HINT
+    else:
+        return []
+    findings = []
+    for split in analysis.record.unstratified:
+        how = "without stratify=" if split.cls == "train_test_split" else f"with {split.cls}, without stratification"
+        message = (
+            f"{split.cls} ({location(split.site)}) splits `{split.source_name}` {how}. With a rare positive "
+            "class, a random split leaves each part, and each fold, with a different share of positives, so "
+            "scores swing from split to split and a fold can hold almost none. Pass stratify=y to "
+            "train_test_split and use StratifiedKFold (cv=5 with a classifier is stratified already)."
+            + where
+        )
+        findings.append(LintFinding.of("split_choice", severity, split.site, split.cls, message))
+    return findings
+
+
+# -- look-ahead features and fits at serving time -------------------------------------------------------
+def future_looking_feature(analysis: Analysis) -> list[LintFinding]:
+    findings = []
+    for use in analysis.record.future_uses:
+        column = f"column `{use.column}`" if use.column else "values"
+        message = (
+            f"{use.what} ({location(use.future_site)}) makes {column} from later rows, and they reach the "
+            f"features {use.fit_cls} is fitted on ({location(use.fit_site)}). At prediction time the later rows "
+            "do not exist yet, so the model learns from information it will never have and the estimate is "
+            "optimistic. Build features from past rows only (shift(1), a rolling window ending at the current "
+            "row); a look-ahead belongs in the target, not in X."
+        )
+        if not use.certain:
+            message += " (heldout could not follow every column selection on the way, so this is a hint)"
+        severity = Severity.ERROR if use.certain else Severity.HINT
+        findings.append(
+            LintFinding.of("future_looking_feature", severity, use.future_site, use.column or use.what, message)
+        )
+    return findings
+
+
+def fit_in_serving_path(analysis: Analysis) -> list[LintFinding]:
+    """A fit (or a statistic) inside the function that prepares rows at prediction time."""
+    findings = []
+    for fit in analysis.record.fits.values():
+        if fit.serving is None or fit.rows is None:
+            continue
+        if rows_overlap(fit.rows, frozenset({(f"serving:{fit.serving}",)}))[0] is not Overlap.PROVEN:
+            continue
+        if fit.role == "statistic":
+            what = f"computes {fit.subject} over the rows it is given ({location(fit.site)})"
+            severity = Severity.HINT
+        else:
+            what = f"fits {_fitted(fit)} on the rows it is given ({location(fit.site)})"
+            severity = Severity.ERROR if fit.known else Severity.HINT
+        message = (
+            f"`{fit.serving}` {what}. It runs at prediction time, so each batch of new rows is prepared with "
+            "statistics of that batch instead of the training data: the same row gets different features in "
+            "different batches, and a batch of one row breaks it. Fit once on the training part outside the "
+            "function and only transform inside it."
+        )
+        subject = fit.subject_name or fit.cls
+        findings.append(LintFinding.of("fit_in_serving_path", severity, fit.site, subject, message))
+    return findings

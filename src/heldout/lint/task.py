@@ -1,0 +1,58 @@
+"""What the lint knows of the task a notebook answers, from its scenario's manifest when it names one.
+
+A notebook's ``metadata.heldout.scenario`` points at ``exercises/<id>/exercise.toml``; the manifest says
+which headline metrics are wrong or weak for the task (the ``headline_metric`` check's parameters),
+whether splits must be stratified (the ``stratified_split`` check) and which function serves
+predictions (``contract.prepare``). Without a manifest the lint judges the code alone and is more
+careful: for instance, accuracy is only called wrong when the code itself shows the rare class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from heldout.errors import HeldoutError
+from heldout.lint.catalog import normalise_metric
+
+__all__ = ["DEFAULT_PREPARE", "Task", "task_for"]
+
+DEFAULT_PREPARE = "prepare_features"  # the contract name of heldout's scenarios
+
+
+@dataclass(frozen=True)
+class Task:
+    scenario: str | None = None
+    wrong_metrics: frozenset[str] = field(default_factory=frozenset)  # normalised metric names
+    weak_metrics: frozenset[str] = field(default_factory=frozenset)
+    stratify: bool = False  # the scenario grades stratified splitting
+    prepare: str = DEFAULT_PREPARE
+
+
+def task_for(scenario: str | None, near: Path) -> Task:
+    """The task of ``scenario``, read from the heldout project that holds ``near``; a bare Task if none."""
+    if not scenario:
+        return Task()
+    return _load(scenario, str(near.resolve().parent))
+
+
+@lru_cache(maxsize=32)
+def _load(scenario: str, folder: str) -> Task:
+    from heldout.manifest import load_manifest
+    from heldout.paths import project_root
+
+    try:
+        manifest = load_manifest(project_root(Path(folder)) / "exercises" / scenario / "exercise.toml")
+    except (HeldoutError, OSError):
+        return Task(scenario=scenario)  # an unknown scenario: lint the code alone
+    checks = {check.id: check for check in manifest.checks}
+    headline = checks.get("headline_metric")
+    params = headline.params if headline is not None else {}
+    return Task(
+        scenario=scenario,
+        wrong_metrics=frozenset(normalise_metric(m) for m in params.get("wrong", []) if isinstance(m, str)),
+        weak_metrics=frozenset(normalise_metric(m) for m in params.get("weak", []) if isinstance(m, str)),
+        stratify="stratified_split" in checks,
+        prepare=manifest.contract.prepare or DEFAULT_PREPARE,
+    )
