@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -284,23 +285,48 @@ def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError
             if run.record_truncated
             else (f"the process ended with code {run.exit_code} (memory limit, a crash, or os._exit)")
         )
-        tail = run.stderr_tail.strip()[-800:]
+        tail = _printable(_without_noise(run.stderr_tail).strip()[-800:])
         detail = f" Last output:\n{tail}" if tail else ""
         return {}, GradeError("crashed", f"The run produced no result: {why}.{detail}")
     try:
         record = json.loads(run.record)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return {}, GradeError("crashed", "The run's record was not readable.")
+    if not isinstance(record, dict):
+        return {}, GradeError("crashed", "The run's record was not readable.")
     status = record.get("status")
     cell = record.get("cell")
+    scoring = record.get("stage") == "scoring"
+    err = record.get("error") if isinstance(record.get("error"), dict) else {}
     if status == "completed" and isinstance(record.get("kernel"), dict):
         return record, None
-    if status == "crashed":
-        err = record.get("error", {})
+    if status == "completed" or status == "result_unreadable":
+        detail = _printable(str(err.get("value", "it is not a JSON object")))
+        if "larger than" in detail:
+            return record, GradeError("crashed", f"The run's result was too large to read ({detail}).")
         return record, GradeError(
-            "crashed", (f"Cell {cell} raised {err.get('name')}: {err.get('value')}"), cell
+            "tampered",
+            (
+                "heldout's result file from the kernel was missing, replaced or not readable after the "
+                f"last cell ({detail}), so nothing from this run can be trusted."
+            ),
+        )
+    if status == "crashed":
+        return record, GradeError(
+            "crashed",
+            f"Cell {cell} raised {_printable(str(err.get('name')))}: {_printable(str(err.get('value')))}",
+            cell,
         )
     if status == "timeout":
+        if scoring:
+            return record, GradeError(
+                "timeout",
+                (
+                    "Scoring the model on the holdout after the last cell (the notebook's prepare "
+                    f"function and predict_proba or decision_function) ran longer than the "
+                    f"{limits.cell_seconds:.0f} s limit per cell and was interrupted."
+                ),
+            )
         return record, GradeError(
             "timeout",
             (
@@ -310,13 +336,47 @@ def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError
             cell,
         )
     if status == "kernel_died":
+        if scoring:
+            return record, GradeError(
+                "kernel_died",
+                (
+                    "The kernel died while heldout scored the model on the holdout after the last cell "
+                    "(memory limit, a crash, os._exit or a restart in the model or the prepare function)."
+                ),
+            )
         return record, GradeError(
             "kernel_died",
             (f"The kernel died while running cell {cell} (memory limit, a crash, os._exit or a restart)."),
             cell,
         )
-    err = record.get("error", {}).get("value", "no detail")
-    return record, GradeError("crashed", f"The run did not finish ({status}): {err}")
+    if status == "finish_failed" and scoring:
+        return record, GradeError(
+            "crashed",
+            (
+                "heldout's scoring step after the last cell failed with "
+                f"{_printable(str(err.get('name')))}: {_printable(str(err.get('value')))}. It never fails "
+                "on its own: did the notebook change heldout's files or modules, or leave the disk full?"
+            ),
+        )
+    detail = _printable(str(err.get("value", "no detail")))
+    return record, GradeError("crashed", f"The run did not finish ({_printable(str(status))}): {detail}")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_KERNEL_NOISE = ("Kernel is running over TCP without encryption",)
+
+
+def _printable(text: str) -> str:
+    """The candidate's text (exception names and messages), with control characters shown, not obeyed.
+
+    Messages end up in terminals: an escape sequence in an exception could clear the screen, retitle the
+    window or overwrite the verdict line.
+    """
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _without_noise(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not any(n in line for n in _KERNEL_NOISE))
 
 
 def _followups(manifest: Manifest, result: GradeResult) -> list[str]:

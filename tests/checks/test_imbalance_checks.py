@@ -275,3 +275,44 @@ def test_threshold_from_out_of_fold_scores_behind_a_cross_validated_estimate_pas
     chosen = float(thresholds[np.argmax(precision[:-1] >= 0.5)])
     report = {"metric": "average_precision", "estimate": float(scores.mean()), "threshold": chosen}
     assert verdict(judge(report), "threshold_not_tuned_on_test") == "pass"
+
+
+def test_a_manual_fold_loop_mean_is_found_and_its_out_of_fold_threshold_passes(judge):
+    X, y = load()
+    X, y = X.to_numpy(), y.to_numpy()
+    oof = np.zeros(len(y))
+    scores = []
+    for train_idx, test_idx in ms.StratifiedKFold(4, shuffle=True, random_state=0).split(X, y):
+        model = LogisticRegression().fit(X[train_idx], y[train_idx])
+        oof[test_idx] = model.predict_proba(X[test_idx])[:, 1]
+        scores.append(metrics.average_precision_score(y[test_idx], oof[test_idx]))
+    precision, _, thresholds = metrics.precision_recall_curve(y, oof)
+    chosen = float(thresholds[np.argmax(precision[:-1] >= 0.5)])
+    report = {"metric": "average_precision", "estimate": float(np.mean(scores)), "threshold": chosen}
+    result = judge(report)
+    assert verdict(result, "threshold_not_tuned_on_test") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_the_fold_count_ignores_early_stopping_splits_inside_the_folds(judge):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = load()
+    X_tr, X_val, y_tr, y_val = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    model = make_pipeline(StandardScaler(), HistGradientBoostingClassifier(max_iter=20, early_stopping=True,
+                                                                           validation_fraction=0.2))
+    scores = ms.cross_val_score(model, X_tr, y_tr, cv=3, scoring="average_precision")
+    proba = model.fit(X_tr, y_tr).predict_proba(X_val)[:, 1]
+    best = max(np.linspace(0.1, 0.9, 9), key=lambda t: metrics.f1_score(y_val, proba >= t))
+    report = {"metric": "average_precision", "estimate": float(scores.mean()), "threshold": float(best)}
+    assert verdict(judge(report), "threshold_not_tuned_on_test") == "pass"
+
+
+def test_an_unstratified_cv_given_to_a_threshold_tuner_fails(judge):
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    X, y = load()
+    X_tr, _, y_tr, _ = ms.train_test_split(X, y, stratify=y, random_state=0)
+    TunedThresholdClassifierCV(LogisticRegression(), cv=ms.KFold(3)).fit(X_tr, y_tr)
+    check = judge()["stratified_split"]
+    assert str(check.verdict) == "fail" and "KFold" in check.message

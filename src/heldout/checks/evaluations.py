@@ -219,13 +219,36 @@ class EvaluationAnalysis:
                 gap = abs(sum(e.get("value") for e in chunk) / folds - estimate)
                 if gap < best_gap:
                     best, best_gap = chunk, gap
+        # A hand-written fold loop: the same metric call, run once per fold on disjoint rows.
+        loops: dict[tuple, list[Event]] = {}
+        for event in metrics:
+            if event.get("via") == "function" and event.parent is None:
+                loops.setdefault((event.get("metric"), event.cell, event.line), []).append(event)
+        for events in loops.values():
+            for size in range(2, min(len(events), 20) + 1):
+                for start in range(len(events) - size + 1):
+                    chunk = events[start : start + size]
+                    gap = abs(sum(e.get("value") for e in chunk) / size - estimate)
+                    if gap < best_gap and self._disjoint(chunk):
+                        best, best_gap = chunk, gap
         return best
 
+    def _disjoint(self, events: list[Event]) -> bool:
+        seen: set[int] = set()
+        for event in events:
+            rows = self.trace.row_set(event) or frozenset()
+            if not rows or rows & seen:
+                return False
+            seen |= rows
+        return True
+
     def _fold_count(self, parent: int | None) -> int:
+        """Folds of the split that cross-validation (or a search) ran itself: its direct child, not a
+        split made inside one of its fits (early stopping has one fold of its own)."""
         if parent is None:
             return 0
         for event in self.trace.descendants(parent):
-            if event.kind == "split" and event.get("folds"):
+            if event.kind == "split" and event.parent == parent and event.get("folds"):
                 return len(event.get("folds"))
         return 0
 

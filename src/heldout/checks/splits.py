@@ -31,7 +31,9 @@ def candidate_splits(trace: Trace) -> list[Event]:
     chosen = []
     for event in trace.of_kind("split"):
         fits = [a for a in trace.ancestors(event) if a.kind == "fit"]
-        if all(a.get("role") in _CANDIDATE_CONTAINERS for a in fits):
+        # A fit that takes a cv parameter (a search, TunedThresholdClassifierCV, RFECV) splits the
+        # way the candidate told it to; any other fit splits the way its library decided.
+        if all(a.get("role") in _CANDIDATE_CONTAINERS or a.get("takes_cv") for a in fits):
             chosen.append(event)
     return chosen
 

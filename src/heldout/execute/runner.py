@@ -3,8 +3,11 @@
 Started by heldout.execute.sandbox as ``python -m heldout.execute.runner JOB FD``. It executes the code cells
 in a fresh IPython kernel (nbclient) with the tracer installed before the first cell, then asks the
 kernel for the contract's artefacts, and writes one JSON record to that descriptor. The kernel never holds it
-(jupyter_client closes inherited descriptors), so whatever the candidate's code prints cannot forge the
-record; it can only fill its own capped stdout.
+(jupyter_client closes inherited descriptors), and the runner makes itself undumpable so that no other
+process of the sandbox can reopen it through ``/proc/<runner>/fd`` (or read the runner's memory): whatever
+the candidate's code prints cannot forge the record; it can only fill its own capped stdout. What the
+kernel sends is bounded before it is decoded (message size, messages queued), so an output flood cannot
+take the runner's memory.
 """
 
 from __future__ import annotations
@@ -17,12 +20,52 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from traitlets import default
 
 from heldout.execute.safe_read import read_capped
 
 _TRACEBACK_CHARS = 3000
+_REPLY_BYTES = 64 * 1024 * 1024  # any one message from the kernel (a reply, the echoed cell source)
+_IOPUB_QUEUE = 64  # output messages waiting to be read; the kernel drops the rest
+_iopub_bytes = 16 * 1024 * 1024  # one output message; set from the job (larger ones are never kept)
+
+
+class _BoundedKernelClient(AsyncKernelClient):
+    """Refuses oversized messages at the socket, before they are decoded.
+
+    nbclient decodes every output message before the per-cell cap can drop it, and ZeroMQ queues whatever
+    the kernel sends faster than that: a notebook printing a few hundred MB took the runner past its
+    memory limit (it died in the JSON decoder and the record was lost). A message over the limit makes
+    ZeroMQ drop the connection, which reconnects by itself; the outputs in between are lost, as they would
+    have been dropped anyway.
+    """
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, _REPLY_BYTES)
+        return context
+
+    def connect_iopub(self, identity: bytes | None = None) -> zmq.Socket:
+        self.context.setsockopt(zmq.MAXMSGSIZE, _iopub_bytes)
+        self.context.setsockopt(zmq.RCVHWM, _IOPUB_QUEUE)
+        try:
+            return super().connect_iopub(identity)
+        finally:
+            self.context.setsockopt(zmq.MAXMSGSIZE, _REPLY_BYTES)
+            self.context.setsockopt(zmq.RCVHWM, 1000)
+
+
+class _BoundedKernelManager(AsyncKernelManager):
+    @default("client_factory")
+    def _bounded_client_factory(self) -> type:
+        return _BoundedKernelClient
 
 
 class _CappedClient(NotebookClient):
@@ -45,8 +88,10 @@ class _CappedClient(NotebookClient):
 
 
 def run(job_path: Path) -> dict[str, Any]:
+    global _iopub_bytes
     job = json.loads(job_path.read_text(encoding="utf-8"))
     nb = nbformat.read(job["notebook"], as_version=4)
+    _iopub_bytes = job["output_bytes"] + 1024 * 1024
     start_line = f"import heldout.trace.kernel as _heldout; _heldout.start({str(job_path)!r})"
     client = _CappedClient(
         nb,
@@ -56,6 +101,7 @@ def run(job_path: Path) -> dict[str, Any]:
         extra_arguments=[f"--IPKernelApp.exec_lines={start_line}", "--HistoryManager.enabled=False"],
         output_bytes=job["output_bytes"],
         startup_timeout=120,
+        kernel_manager_class=_BoundedKernelManager,
     )
     record: dict[str, Any] = {"status": "completed", "cells": []}
     code_cell = 0
@@ -94,13 +140,32 @@ def run(job_path: Path) -> dict[str, Any]:
             f"import heldout.trace.kernel as _heldout; _heldout.finish({str(job_path)!r})"
         )
         nb.cells.append(finish)
+        # The scoring step runs the candidate's model and prepare function: it can hang or end the kernel
+        # like any cell. It never raises by itself, so an exception means the notebook interfered.
         try:
             client.execute_cell(finish, len(nb.cells) - 1)
-        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-            record.update(status="finish_failed", error={"value": _plain(str(error))[-_TRACEBACK_CHARS:]})
+        except CellTimeoutError:
+            record.update(status="timeout", stage="scoring")
             return record
-    raw = read_capped(Path(job["kernel_result"]), job["result_bytes"], job_path.parent.parent)
-    record["kernel"] = json.loads(raw)
+        except DeadKernelError:
+            record.update(status="kernel_died", stage="scoring")
+            return record
+        except CellExecutionError as error:
+            record.update(
+                status="finish_failed",
+                stage="scoring",
+                error={
+                    "name": error.ename,
+                    "value": str(error.evalue)[:500],
+                    "traceback": _plain(str(error))[-_TRACEBACK_CHARS:],
+                },
+            )
+            return record
+    try:
+        raw = read_capped(Path(job["kernel_result"]), job["result_bytes"], job_path.parent.parent)
+        record["kernel"] = json.loads(raw)
+    except (OSError, ValueError) as error:  # replaced by a link, a folder, a fake or nothing at all
+        record.update(status="result_unreadable", error={"value": f"{type(error).__name__}: {error}"[:500]})
     return record
 
 
@@ -111,7 +176,22 @@ def _plain(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
+def _undumpable() -> None:
+    """Keep the sandbox's other processes (same user) out of ``/proc/<runner>/fd`` and ``/proc/<runner>/mem``.
+
+    Otherwise the kernel can reopen the record descriptor named on this command line, write a record of
+    its own and kill the runner before it writes the real one.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
 def main() -> int:
+    _undumpable()
     if len(sys.argv) != 3 or not sys.argv[2].isdigit():
         print("usage: python -m heldout.execute.runner JOB FD (started by heldout grade)", file=sys.stderr)
         return 2

@@ -5,7 +5,12 @@ Two tiers, chosen once per process:
 - ``bubblewrap``: every namespace unshared (no network), a new session (no terminal injection), a cleared
   environment, the system and the Python installation read-only, and a private size-capped tmpfs as the
   working folder holding only the submission and the candidate's files. Nothing else of the host is
-  mounted: not the repository, not the hidden labels, not the solutions.
+  mounted: not the repository, not the hidden labels, not the solutions, not heldout's dataset
+  generators (which rebuild the hidden labels from a seed). Everything else is read-only too (the
+  sandbox's own root, ``/dev``, ``/proc/sys``), and a grader running as root starts the sandbox with
+  no capabilities and no way to make a user namespace that would give them back: bubblewrap keeps all
+  of root's capabilities by default, enough to remount the read-only system (and heldout's own
+  source) read-write, or to write the host's ``/proc/sys``.
 - ``none``: a plain subprocess with the same limits and working-folder layout, used only where bubblewrap
   cannot start. Results say so in their first line.
 
@@ -74,9 +79,14 @@ def isolation_tier() -> str:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "none"
+    return "bubblewrap" if _trial(bwrap, *_hardening()) else "none"
+
+
+def _trial(bwrap: str, *extra: str) -> bool:
     trial = subprocess.run(
         [
             bwrap,
+            *extra,
             *_system_binds(),
             "--unshare-all",
             "--die-with-parent",
@@ -90,7 +100,22 @@ def isolation_tier() -> str:
         timeout=60,
         check=False,
     )
-    return "bubblewrap" if trial.returncode == 0 else "none"
+    return trial.returncode == 0
+
+
+@functools.cache
+def _hardening() -> tuple[str, ...]:
+    """bubblewrap flags that leave the sandbox's root powerless, as far as this bubblewrap allows.
+
+    Started by root, bubblewrap keeps every capability inside the sandbox (its user namespace maps root
+    to the host's root), so the candidate's code could remount the read-only binds read-write. Drop them
+    all, and forbid nested user namespaces (bubblewrap >= 0.8), which would hand them back.
+    """
+    bwrap = shutil.which("bwrap")
+    drop = ("--cap-drop", "ALL") if os.geteuid() == 0 else ()
+    if bwrap is not None and _trial(bwrap, *drop, "--unshare-user", "--disable-userns"):
+        return (*drop, "--unshare-user", "--disable-userns")
+    return drop
 
 
 def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = None) -> SandboxRun:
@@ -272,12 +297,26 @@ def _system_binds() -> list[str]:
         # Only the package folder: never the repository around it (solutions, hidden labels).
         package = os.path.join(root, "heldout")
         args += ["--ro-bind", package, package]
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    generators = _generators_folder()
+    if generators is not None:
+        # The generators are deterministic: with the default seed they rebuild the hidden labels exactly.
+        args += ["--tmpfs", generators, "--remount-ro", generators]
+    args += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys"]
+    args += ["--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger"]
+    args += ["--dev", "/dev", "--size", str(64 * 1024 * 1024), "--tmpfs", "/dev/shm"]
     return args
+
+
+def _generators_folder() -> str | None:
+    import heldout
+
+    folder = Path(heldout.__file__).resolve().parent / "datasets"
+    return str(folder) if folder.is_dir() else None
 
 
 def _bwrap_args(host_workdir: Path, env: dict[str, str], limits: Limits) -> list[str]:
     args = [
+        *_hardening(),
         "--unshare-all",
         "--die-with-parent",
         "--new-session",
@@ -306,6 +345,9 @@ def _bwrap_args(host_workdir: Path, env: dict[str, str], limits: Limits) -> list
     for name, value in env.items():
         args += ["--setenv", name, value]
     args += ["--chdir", SANDBOX_ROOT]
+    # Last, once every mount point exists: the sandbox's own root and /dev are unbounded tmpfs (memory),
+    # so nothing may be written there; /sandbox, /tmp and /dev/shm stay writable, each with its size cap.
+    args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     return args
 
 

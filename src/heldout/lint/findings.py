@@ -36,8 +36,9 @@ KINDS = tuple(CHECK_OF_KIND)
 def location(site: Site) -> str:
     """ "cell 4, line 2" in a notebook, "line 2" in a script."""
     cell, line = site
-    where = f"line {line}" if line is not None else "somewhere"
-    return where if cell is None else f"cell {cell}, {where}"
+    if line is None:
+        return "the whole file" if cell is None else f"cell {cell}"
+    return f"line {line}" if cell is None else f"cell {cell}, line {line}"
 
 
 @dataclass(frozen=True)

@@ -316,10 +316,11 @@ class Library:
     def named(self, value: Value, name: str, local: bool) -> None:
         if isinstance(value, Data | Estimator) and (value.name is None or (value.local_name and not local)):
             value.name, value.local_name = name, local
-        if isinstance(value, Data) and value.rows and len(value.rows) == 1 and value.column is None:
-            (path,) = value.rows
-            if len(path) > 1:
-                key, side = path[-1]
+        if isinstance(value, Data) and value.rows and value.column is None:
+            # A part of a split (all its paths end with one side of one cut) names that side.
+            last_steps = {path[-1] for path in value.rows if len(path) > 1}
+            if len(last_steps) == 1 and all(len(path) > 1 for path in value.rows):
+                ((key, side),) = last_steps
                 split = self.record.splits.get(key)
                 if split is not None and split.part_names[side] is None:
                     split.part_names[side] = name

@@ -186,33 +186,33 @@ def _relation(leak: Leak, record: Record) -> str:
     """How the fitted rows relate to the scored ones, in the notebook's own names and sites."""
     fit, evaluation = leak.fit, leak.evaluation
     fit_path, scored_path = leak.witness
-    fitted = f"`{fit.data_name}` ({location(fit.site)})"
+    fitted = f"{'computed' if fit.role == 'statistic' else 'fitted'} on `{fit.data_name}` ({location(fit.site)})"
     scored = f"`{evaluation.subject}`"
     by = f"{_metric_label(evaluation)} ({location(evaluation.site)})"
     if leak.overlap is Overlap.UNKNOWN:
         return (
-            f"is fitted on {fitted}, and {scored}, scored by {by}, comes from another split of the same "
+            f"is {fitted}, and {scored}, scored by {by}, comes from another split of the same "
             "rows, so the two most likely share rows"
         )
     if fit_path == scored_path:
-        return f"is fitted on {fitted}, the very rows {by} scores"
+        return f"is {fitted}, the very rows {by} scores"
     if len(fit_path) < len(scored_path):
         key, side = scored_path[len(fit_path)]
         split = record.splits.get(key)
         if split is None:
-            return f"is fitted on {fitted}, which contains the rows of {scored}; {scored} is later evaluated by {by}"
+            return f"is {fitted}, which contains the rows of {scored}; {scored} is later evaluated by {by}"
         if split.order > fit.order:
             return (
-                f"is fitted on {fitted} before `{split.source_name}` is split into {_parts(split)} "
+                f"is {fitted} before `{split.source_name}` is split into {_parts(split)} "
                 f"({location(split.site)}); {scored} is later evaluated by {by}"
             )
         held_out = split.part_names[side]
         part = f"`{held_out}`" if held_out else f"a part split off by {split.cls}"
         return (
-            f"is fitted on {fitted}, which still holds the rows of {part} ({location(split.site)}); "
+            f"is {fitted}, which still holds the rows of {part} ({location(split.site)}); "
             f"{scored} is evaluated by {by}"
         )
-    return f"is fitted on {fitted}, part of the rows of {scored} that {by} scores"
+    return f"is {fitted}, part of the rows of {scored} that {by} scores"
 
 
 def _leak_message(leak: Leak, record: Record, why: str) -> str:

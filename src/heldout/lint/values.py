@@ -65,10 +65,25 @@ def _path_overlap(p: RowPath, q: RowPath) -> Overlap:
     for a, b in zip(p[1:], q[1:], strict=False):
         if a == b:
             continue
-        if a[0] == b[0]:
+        if a[0] == b[0] or _different_values(a, b):
             return Overlap.DISJOINT  # the same cut, taken on its other side
         return Overlap.UNKNOWN
     return Overlap.PROVEN  # one path extends the other: a part of it, or the very same rows
+
+
+def _different_values(a: Step, b: Step) -> bool:
+    """``df[df.y == 0]`` and ``df[df.y == 1]``: one column equal to two different literals."""
+    (key_a, side_a), (key_b, side_b) = a, b
+    if not (isinstance(key_a, tuple) and isinstance(key_b, tuple) and len(key_a) == len(key_b) == 4):
+        return False
+    return (
+        side_a == side_b == 0
+        and key_a[0] == key_b[0] == "cmp"
+        and key_a[2] == key_b[2] == "eq"
+        and key_a[1] == key_b[1]
+        and key_a[3].startswith("Constant(")
+        and key_b[3].startswith("Constant(")
+    )
 
 
 def rows_overlap(

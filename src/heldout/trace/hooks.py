@@ -507,6 +507,7 @@ class Tracer:
     ) -> Any:
         lin_x = self.lineage.resolve(X)
         lin_y = self.lineage.resolve(y) if y is not None else None
+        fields = {"takes_cv": True} if getattr(obj, "cv", None) is not None else {}
         event = self._event(
             "fit",
             method=name,
@@ -516,6 +517,7 @@ class Tracer:
             rows=self._rows(lin_x if lin_x is not None else lin_y),
             n_rows=_length(X),
             inputs=self._inputs(lin_x, lin_y),
+            **fields,
         )
         result = self._run(_Frame(event["id"], id(obj), "fit"), lambda: original(obj, *args, **kwargs))
         with contextlib.suppress(TypeError):

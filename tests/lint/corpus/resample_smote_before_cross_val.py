@@ -1,4 +1,4 @@
-# expect: resampling_overlap:error@12
+# expect: resampling_overlap:error@13
 import numpy as np
 from imblearn.over_sampling import ADASYN
 from sklearn.linear_model import LogisticRegression
