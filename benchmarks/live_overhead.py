@@ -110,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be 1 or more")
     os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the kernels
     root = project_root()
-    pooled: dict[str, list[float]] = {"cpu": [], "wall": [], "checks": []}
+    clocks = ("cpu", "checks", "wall")
+    pooled: dict[str, list[float]] = {clock: [] for clock in clocks}  # every cell run
+    per_cell: dict[str, list[float]] = {clock: [] for clock in clocks}  # each cell's median over rounds
+    noise: list[float] = []  # "without" against "without" one round apart: the noise floor
     loads: list[float] = []
     for manifest in list_scenarios(root):
         notebooks = [manifest.starter, root / "solutions" / manifest.id / "solution.ipynb"]
@@ -125,39 +128,47 @@ def main(argv: list[str] | None = None) -> int:
                     for live in (False, True) if round_no % 2 == 0 else (True, False):
                         runs[live].append(run_once(notebook, folder, live))
                     loads.append(runs[True][-1]["preamble"] - runs[False][-1]["preamble"])
-                cpu = added_ms([r["cpu"] for r in runs[True]], [r["cpu"] for r in runs[False]])
-                wall = added_ms([r["wall"] for r in runs[True]], [r["wall"] for r in runs[False]])
-                checks = [[s * 1000 for s in r["checks"]] for r in runs[True]]
-                pooled["cpu"] += [v for run in cpu for v in run]
-                pooled["wall"] += [v for run in wall for v in run]
-                pooled["checks"] += [v for run in checks for v in run]
+                off_cpu = [r["cpu"] for r in runs[False]]
+                added = {
+                    "cpu": added_ms([r["cpu"] for r in runs[True]], off_cpu),
+                    "wall": added_ms([r["wall"] for r in runs[True]], [r["wall"] for r in runs[False]]),
+                    "checks": [[s * 1000 for s in r["checks"]] for r in runs[True]],
+                }
+                noise += [abs(v) for run in added_ms(off_cpu[1:], off_cpu[:-1]) for v in run]
                 print(f"\n{manifest.id}: {notebook.relative_to(root)} ({args.rounds} rounds, medians in ms)")
                 print(
                     f"  {'cell':>4}  {'cpu without':>11}  {'cpu added':>9}  {'checks':>6}  "
                     f"{'wall without':>12}  {'wall added':>10}"
                 )
-                for i in range(len(cpu[0])):
+                for i in range(len(off_cpu[0])):
 
                     def med(rows: list[list[float]], i: int = i) -> float:
                         return statistics.median(row[i] for row in rows)
 
+                    for clock in clocks:
+                        pooled[clock] += [run[i] for run in added[clock]]
+                        per_cell[clock].append(med(added[clock]))
                     print(
-                        f"  {i + 1:>4}  {med([r['cpu'] for r in runs[False]]) * 1000:>11.1f}  "
-                        f"{med(cpu):>9.1f}  {med(checks):>6.1f}  "
-                        f"{med([r['wall'] for r in runs[False]]) * 1000:>12.1f}  {med(wall):>10.1f}"
+                        f"  {i + 1:>4}  {med(off_cpu) * 1000:>11.1f}  {med(added['cpu']):>9.1f}  "
+                        f"{med(added['checks']):>6.1f}  "
+                        f"{med([r['wall'] for r in runs[False]]) * 1000:>12.1f}  {med(added['wall']):>10.1f}"
                     )
     if not pooled["cpu"]:
         print("live_overhead: nothing measured (no scenario with a starter or solution)", file=sys.stderr)
         return 1
-    count = len(pooled["cpu"])
-    print(f"\nadded per cell over {count} cell runs (target: p95 under {TARGET_MS:.0f} ms)")
-    for key, label in (
-        ("cpu", "kernel CPU (tracing + checks)"),
-        ("checks", "checks after the cell alone"),
-        ("wall", "wall clock (noisy on long cells)"),
-    ):
-        p50, p95 = percentile(pooled[key], 50), percentile(pooled[key], 95)
-        print(f"  {label:<34} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   p95/target {p95 / TARGET_MS:6.2f}")
+
+    def line(label: str, values: list[float]) -> str:
+        p50, p95 = percentile(values, 50), percentile(values, 95)
+        return f"  {label:<48} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   p95/target {p95 / TARGET_MS:6.2f}"
+
+    cells, runs_count = len(per_cell["cpu"]), len(pooled["cpu"])
+    print(f"\nadded per cell (target: p95 under {TARGET_MS:.0f} ms)")
+    print(line(f"kernel CPU, {cells} cells (median of rounds)", per_cell["cpu"]))
+    print(line("checks after the cell alone (median of rounds)", per_cell["checks"]))
+    print(line("wall clock (median of rounds)", per_cell["wall"]))
+    print(line(f"kernel CPU, {runs_count} single cell runs", pooled["cpu"]))
+    print(line("checks after the cell alone, single runs", pooled["checks"]))
+    print(line("noise floor: CPU without vs without, |diff|", noise))
     print(
         f"one-off cost of %load_ext heldout (installing the tracer): {statistics.median(loads) * 1000:.0f} ms"
     )

@@ -217,20 +217,28 @@ def test_without_a_scenario_it_says_how_to_set_one_once(folder, tmp_path_factory
 
 
 @pytest.mark.slow
-def test_heldout_grade_on_a_notebook_that_loads_the_extension_gives_the_same_finding(tmp_path):
+def test_heldout_grade_on_a_notebook_that_loads_the_extension_keeps_the_graders_trace(tmp_path):
+    """The grader's tracer is already active: the extension must stay passive, not install its own.
+
+    Loaded late (after the leaky fit), a second tracer would replace the grader's record and lose the
+    leak. Unisolated, so that the extension can find the project, as it can on a laptop.
+    """
     from heldout.grading import grade
 
-    planted = PLANTED["imbalance"]
+    load, read, scale, split, score = PLANTED["imbalance"].cells
     handin = (
         "prepare_features = lambda frame: StandardScaler().fit_transform(frame[FEATURES])\n"
         'report = {"metric": "average_precision", "estimate": float(ap), "threshold": 0.5}'
     )
-    path = write_notebook(tmp_path / "live.ipynb", *planted.cells, "%heldout status", handin)
-    result = grade(path)
-    assert result.error is None, result.error  # the grader's tracer stays the only one: no tampering
-    check = next(c for c in result.checks if c.id == planted.check)
+    path = write_notebook(tmp_path / "live.ipynb", read, scale, split, load, score, "%heldout status", handin)
+    result = grade(path, isolation="none")
+    assert result.error is None, result.error
+    check = next(c for c in result.checks if c.id == "no_fit_on_evaluated_rows")
     assert str(check.verdict) == "fail"
-    assert planted.text in check.message
+    assert check.message.startswith(
+        "StandardScaler (cell 2, line 3) was fitted on 48,000 rows, 12,000 of which "
+        "average_precision_score (cell 5, line 4) later scored"
+    )
 
 
 # == in-process ===========================================================================================

@@ -138,9 +138,10 @@ class LiveSession:
     # == lifecycle ======================================================================================
     def start(self, manifest: Manifest) -> None:
         files = {manifest.dataset.train: 0, manifest.dataset.holdout_features: 1}
+        fresh = self.tracer is None
         if self.tracer is None:
             self.tracer = Tracer(files).install()
-        else:
+        else:  # another scenario in the same kernel: keep what was traced so far
             self.tracer.dataset_files = files
         self.manifest = manifest
         self.results, self._shown, self._hint_levels, self._labels = [], set(), {}, None
@@ -148,7 +149,7 @@ class LiveSession:
             f"heldout live: watching this kernel for scenario '{manifest.id}' ({manifest.title}). "
             "Findings appear under the cell that proves them; `%heldout status`, `%heldout hint`."
         )
-        if any(isinstance(value, pd.DataFrame) for value in list(self.shell.user_ns.values())):
+        if fresh and any(isinstance(value, pd.DataFrame) for value in list(self.shell.user_ns.values())):
             print(
                 f"heldout live: data read before this line is not traced; re-run the cell that reads "
                 f"{manifest.dataset.train}."
@@ -410,8 +411,9 @@ def load_ipython_extension(shell: Any) -> None:
     if _SESSION is not None:
         print("heldout live is already on in this kernel (`%heldout status`).")
         return
-    if False and active_tracer() is not None:
-        # A graded run: the grader's tracer is the record; a second one would read as tampering.
+    if active_tracer() is not None:
+        # A graded run: the grader's tracer holds the record. A second tracer would take over as the
+        # active one and the grader would read its trace, which starts at this cell.
         session = LiveSession(shell, passive="this kernel is already traced (a heldout grading run)")
     else:
         session = LiveSession(shell)

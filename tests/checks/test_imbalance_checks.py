@@ -316,3 +316,53 @@ def test_an_unstratified_cv_given_to_a_threshold_tuner_fails(judge):
     TunedThresholdClassifierCV(LogisticRegression(), cv=ms.KFold(3)).fit(X_tr, y_tr)
     check = judge()["stratified_split"]
     assert str(check.verdict) == "fail" and "KFold" in check.message
+
+
+def test_an_imputer_output_rebuilt_as_a_frame_and_copied_is_still_traced(judge):
+    from sklearn.impute import SimpleImputer
+
+    df = pd.read_csv("train.csv")
+    filled = pd.DataFrame(SimpleImputer().fit_transform(df[FEATURES]), columns=FEATURES, index=df.index)
+    X = filled.copy()
+    X["extra"] = X["a"] * 2
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, df["is_fraud"], stratify=df["is_fraud"], random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail" and check.message.startswith("SimpleImputer (line")
+
+
+def test_an_unused_imputer_does_not_taint_the_raw_columns(judge):
+    from sklearn.impute import SimpleImputer
+
+    df = pd.read_csv("train.csv")
+    pd.DataFrame(SimpleImputer().fit_transform(df[FEATURES]), columns=FEATURES, index=df.index)  # unused
+    df.loc[df.index[:5], "a"] = np.nan  # raw data with gaps, so its values differ from the filled frame
+    X = df[FEATURES].fillna(0).copy()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, df["is_fraud"], stratify=df["is_fraud"], random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"
+
+
+def test_columns_from_an_encoder_fitted_on_all_rows_are_a_leak(judge):
+    from sklearn.preprocessing import TargetEncoder
+
+    df = pd.read_csv("train.csv")
+    encoder = TargetEncoder(target_type="binary").fit(df[["kind"]], df["is_fraud"])
+    X = df[FEATURES].copy()
+    X[["kind_risk"]] = encoder.transform(df[["kind"]])
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, df["is_fraud"], stratify=df["is_fraud"], random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail" and check.message.startswith("TargetEncoder (line")
+
+
+def test_smote_on_arrays_is_blamed_once_not_its_inner_nearest_neighbours(judge):
+    X, y = load()
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X.to_numpy(), y.to_numpy())
+    ms.cross_val_score(LogisticRegression(), X_res, y_res, cv=4, scoring="average_precision")
+    result = judge()
+    assert verdict(result, "resampling_inside_training") == "fail"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"

@@ -39,9 +39,13 @@ def expected_findings(path: Path) -> Expected:
     found: Expected = set()
     for item in declared.group(1).split(","):
         match = _ITEM.match(item.strip())
-        assert match, f"{path.name}: cannot read expectation {item.strip()!r} (want kind:severity@[cell:]line)"
+        assert match, (
+            f"{path.name}: cannot read expectation {item.strip()!r} (want kind:severity@[cell:]line)"
+        )
         cell = int(match["cell"]) if match["cell"] else None
-        assert (cell is not None) == (path.suffix == ".ipynb"), f"{path.name}: use @cell:line only in notebooks"
+        assert (cell is not None) == (path.suffix == ".ipynb"), (
+            f"{path.name}: use @cell:line only in notebooks"
+        )
         found.add((match["kind"], match["severity"], cell, int(match["line"])))
     return found
 
@@ -67,46 +71,109 @@ def test_corpus_is_large_and_shows_every_kind_firing() -> None:
 # Clean corpus files are clean because the flow was followed, not because it was lost: one small
 # edit that introduces the mistake must turn each of them into an error of the expected kind.
 MUTATIONS = [
-    ("clean_fit_on_train_only.py", [("scaler.transform(imputer.transform(X_test))",
-                                     "scaler.fit_transform(imputer.transform(X_test))")], "preprocessing_leak"),
-    ("clean_pandas_masks.py", [("centre = values[first].mean(axis=0)", "centre = values.mean(axis=0)")],
-     "full_frame_statistic"),
-    ("clean_pandas_masks.py", [('median_amount = fit_part["amount"].median()',
-                                'median_amount = df["amount"].median()')], "full_frame_statistic"),
-    ("clean_pandas_masks.py", [('rate_by_merchant = fit_part.groupby("merchant")',
-                                'rate_by_merchant = train.groupby("merchant")')], "full_frame_statistic"),
-    ("clean_manual_folds_numpy.py", [("model.fit(X[train_idx], y[train_idx])", "model.fit(X, y)")],
-     "preprocessing_leak"),
-    ("clean_imblearn_smote_pipeline.py", [("X_train, X_test, y_train, y_test = train_test_split(X, y,",
-                                           "X, y = SMOTE().fit_resample(X, y)\n"
-                                           "X_train, X_test, y_train, y_test = train_test_split(X, y,")],
-     "resampling_overlap"),
-    ("clean_threshold_on_validation.py", [("val_proba = model.predict_proba(X_val)",
-                                           "val_proba = model.predict_proba(X_test)"),
-                                          ("f1_score(y_val, val_proba >= t)", "f1_score(y_test, val_proba >= t)")],
-     "multi_test"),
-    ("clean_refit_all_after_eval.py", [("model.fit(X_train, y_train)", "model.fit(X, y)")], "preprocessing_leak"),
-    ("clean_label_encoder.py", [("RandomForestClassifier(random_state=0).fit(X_train, y_train)",
-                                 "RandomForestClassifier(random_state=0).fit(X, y)")], "preprocessing_leak"),
-    ("clean_pipeline_gridsearch.py", [("search.fit(X_train, y_train)", "search.fit(X, y)")], "preprocessing_leak"),
-    ("clean_dead_scaler.py", [('X = df.drop(columns=["label"])  # rebinding', "X = X_all_scaled  # rebinding")],
-     "preprocessing_leak"),
-    ("clean_reassigned_names.py", [('X = df.drop(columns=["label"])  # ...', "# X = ...")], "preprocessing_leak"),
-    ("clean_future_shift_as_target.py", [('X = sales[["units", "lag_1", "mean_7"]]',
-                                          'X = sales[["units", "lag_1", "mean_7", "target"]]')],
-     "future_looking_feature"),
-    ("clean_statistics_eda.py", [('X, y = df.drop(columns=["label"]), df["label"]',
-                                  'X, y = df.drop(columns=["label"]), df["label"]\nX = X.fillna(X.mean())')],
-     "full_frame_statistic"),
-    ("clean_regression_no_stratify.py", [("RandomForestRegressor().fit(X_train, y_train)",
-                                          "RandomForestRegressor().fit(X, y)")], "preprocessing_leak"),
+    (
+        "clean_fit_on_train_only.py",
+        [("scaler.transform(imputer.transform(X_test))", "scaler.fit_transform(imputer.transform(X_test))")],
+        "preprocessing_leak",
+    ),
+    (
+        "clean_pandas_masks.py",
+        [("centre = values[first].mean(axis=0)", "centre = values.mean(axis=0)")],
+        "full_frame_statistic",
+    ),
+    (
+        "clean_pandas_masks.py",
+        [('median_amount = fit_part["amount"].median()', 'median_amount = df["amount"].median()')],
+        "full_frame_statistic",
+    ),
+    (
+        "clean_pandas_masks.py",
+        [('rate_by_merchant = fit_part.groupby("merchant")', 'rate_by_merchant = train.groupby("merchant")')],
+        "full_frame_statistic",
+    ),
+    (
+        "clean_manual_folds_numpy.py",
+        [("model.fit(X[train_idx], y[train_idx])", "model.fit(X, y)")],
+        "preprocessing_leak",
+    ),
+    (
+        "clean_imblearn_smote_pipeline.py",
+        [
+            (
+                "X_train, X_test, y_train, y_test = train_test_split(X, y,",
+                "X, y = SMOTE().fit_resample(X, y)\n"
+                "X_train, X_test, y_train, y_test = train_test_split(X, y,",
+            )
+        ],
+        "resampling_overlap",
+    ),
+    (
+        "clean_threshold_on_validation.py",
+        [
+            ("val_proba = model.predict_proba(X_val)", "val_proba = model.predict_proba(X_test)"),
+            ("f1_score(y_val, val_proba >= t)", "f1_score(y_test, val_proba >= t)"),
+        ],
+        "multi_test",
+    ),
+    (
+        "clean_refit_all_after_eval.py",
+        [("model.fit(X_train, y_train)", "model.fit(X, y)")],
+        "preprocessing_leak",
+    ),
+    (
+        "clean_label_encoder.py",
+        [
+            (
+                "RandomForestClassifier(random_state=0).fit(X_train, y_train)",
+                "RandomForestClassifier(random_state=0).fit(X, y)",
+            )
+        ],
+        "preprocessing_leak",
+    ),
+    (
+        "clean_pipeline_gridsearch.py",
+        [("search.fit(X_train, y_train)", "search.fit(X, y)")],
+        "preprocessing_leak",
+    ),
+    (
+        "clean_dead_scaler.py",
+        [('X = df.drop(columns=["label"])  # rebinding', "X = X_all_scaled  # rebinding")],
+        "preprocessing_leak",
+    ),
+    (
+        "clean_reassigned_names.py",
+        [('X = df.drop(columns=["label"])  # ...', "# X = ...")],
+        "preprocessing_leak",
+    ),
+    (
+        "clean_future_shift_as_target.py",
+        [('X = sales[["units", "lag_1", "mean_7"]]', 'X = sales[["units", "lag_1", "mean_7", "target"]]')],
+        "future_looking_feature",
+    ),
+    (
+        "clean_statistics_eda.py",
+        [
+            (
+                'X, y = df.drop(columns=["label"]), df["label"]',
+                'X, y = df.drop(columns=["label"]), df["label"]\nX = X.fillna(X.mean())',
+            )
+        ],
+        "full_frame_statistic",
+    ),
+    (
+        "clean_regression_no_stratify.py",
+        [("RandomForestRegressor().fit(X_train, y_train)", "RandomForestRegressor().fit(X, y)")],
+        "preprocessing_leak",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("name", "edits", "kind"), MUTATIONS, ids=[f"{m[0]}->{m[2]}-{i}" for i, m in enumerate(MUTATIONS)]
 )
-def test_one_edit_turns_a_clean_file_into_its_error(name: str, edits: list[tuple[str, str]], kind: str) -> None:
+def test_one_edit_turns_a_clean_file_into_its_error(
+    name: str, edits: list[tuple[str, str]], kind: str
+) -> None:
     text = (CORPUS / name).read_text(encoding="utf-8")
     assert not [f for f in lint_source([text], notebook=False) if f.severity == "error"]
     for old, new in edits:

@@ -62,7 +62,9 @@ def _runtime_expectations() -> dict:
 
 
 def test_the_repository_has_notebooks_to_lint() -> None:
-    assert len(CLEAN) >= 5 and len(FLAWED) >= 10 and (ROOT / "exercises" / "imbalance" / "starter.ipynb") in ALL
+    assert (
+        len(CLEAN) >= 5 and len(FLAWED) >= 10 and (ROOT / "exercises" / "imbalance" / "starter.ipynb") in ALL
+    )
 
 
 @pytest.mark.parametrize("path", ALL, ids=[_id(p) for p in ALL])
@@ -87,7 +89,9 @@ def test_flawed_notebook_gets_the_error_of_its_mistake(stem: str, check_id: str)
     assert check_id in errors, "\n".join(f"{f.severity} {f.kind} {f.location}: {f.message}" for f in findings)
     runtime = _runtime_expectations().get("flawed", {}).get(stem)
     if runtime is not None:
-        assert check_id in runtime.get("fails", []), f"the runtime grader does not fail {check_id} here: {runtime}"
+        assert check_id in runtime.get("fails", []), (
+            f"the runtime grader does not fail {check_id} here: {runtime}"
+        )
 
 
 @pytest.mark.parametrize("path", FLAWED, ids=[p.stem for p in FLAWED])

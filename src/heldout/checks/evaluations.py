@@ -145,7 +145,7 @@ class EvaluationAnalysis:
                 (f, "input") for f in input_side if f.id not in training_ids and f.get("role") != "sampler"
             ]
             for fit, side in candidates:
-                if fit.get("role") in _CONTAINERS:
+                if fit.get("role") in _CONTAINERS or self._inside_an_estimator(fit):
                     continue
                 fitted = self.trace.row_set(fit)
                 if not fitted:
@@ -157,6 +157,11 @@ class EvaluationAnalysis:
                     continue  # a training score, reported: judged by the reported-estimate rule
                 found.append(Leak(fit, metric, overlap, len(fitted), side, self.trace.describe(metric)))
         return found
+
+    def _inside_an_estimator(self, fit: Event) -> bool:
+        """A fit an estimator made on its own (SMOTE's NearestNeighbors, SMOTENC's encoder): the
+        candidate wrote the outer estimator, which is judged, and named, instead."""
+        return any(a.kind == "fit" and a.get("role") not in _CONTAINERS for a in self.trace.ancestors(fit))
 
     def resampled_inputs(self, metric: Event) -> list[Event]:
         """Samplers that made the rows this evaluation scored (truth or predicted rows)."""

@@ -85,22 +85,30 @@ class RunGroup:
         for path in self.paths:
             (path / "cgroup.procs").write_text(str(os.getpid()))
 
-    def close(self) -> None:
+    def close(self, timeout: float = 15.0) -> None:
+        """Kill what is left in the group and remove it.
+
+        Removal is retried until it succeeds: hundreds of processes of a fork bomb take seconds to exit
+        after SIGKILL, and a single early ``rmdir`` (EBUSY) left the group behind for good.
+        """
+        deadline = time.monotonic() + timeout
         for path in self.paths:
-            for _ in range(50):
+            while True:
                 try:
                     pids = [int(p) for p in (path / "cgroup.procs").read_text().split()]
                 except OSError:
-                    break
-                if not pids:
-                    break
+                    break  # already gone
                 for pid in pids:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
-                time.sleep(0.05)
-            try:
-                path.rmdir()
-            except OSError:
-                pass
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)

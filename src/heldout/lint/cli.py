@@ -84,7 +84,9 @@ def _as_json(results: list[tuple[Path, list[LintFinding]]]) -> dict:
     errors, hints = _counts(results)
     return {
         "schema": SCHEMA,
-        "files": [{"path": str(path), "findings": [f.to_json() for f in findings]} for path, findings in results],
+        "files": [
+            {"path": str(path), "findings": [f.to_json() for f in findings]} for path, findings in results
+        ],
         "summary": {"files": len(results), "errors": errors, "hints": hints},
     }
 

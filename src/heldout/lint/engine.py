@@ -52,4 +52,6 @@ def _syntax_finding(cell: int | None, error: str | None, line: int | None, noteb
         f"{where} does not parse as Python ({error}, line {line}), so heldout skipped it and may miss "
         "findings that depend on it. IPython magics and shell lines are fine; fix the rest of the syntax."
     )
-    return LintFinding.of("syntax", Severity.HINT, (cell, line), f"cell {cell}" if notebook else "script", message)
+    return LintFinding.of(
+        "syntax", Severity.HINT, (cell, line), f"cell {cell}" if notebook else "script", message
+    )

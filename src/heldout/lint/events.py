@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from heldout.lint.findings import Site
-from heldout.lint.values import EMPTY, Rows, Value
+from heldout.lint.values import Rows, Value
 
 __all__ = ["EvalEvent", "Evidence", "FitEvent", "FutureUse", "Loop", "Record", "Report", "SplitEvent"]
 
@@ -30,6 +30,7 @@ class FitEvent:
     lineage: frozenset[int]  # fits upstream of the data it was fitted on
     known: bool
     serving: str | None = None  # set while analysing a serving function on its own
+    conditional: bool = False  # under an `if` or `except` whose outcome the code does not tell
     owner: Any = None  # the Estimator fitted, whose variable name may only be known after the fit
 
     @property
@@ -47,6 +48,7 @@ class SplitEvent:
     source_name: str
     part_names: list[str | None] = field(default_factory=lambda: [None, None])
     stratified: bool | None = None  # None: not a random split the author chose (masks, slices)
+    conditional: bool = False
 
 
 @dataclass
@@ -68,6 +70,7 @@ class EvalEvent:
     pred_loops: frozenset[int]  # loops the predictions depend on
     rows_loops: frozenset[int]  # loops the scored rows depend on
     classifier: bool | None = None
+    conditional: bool = False
     label: str = ""  # how messages name it: the metric, "cross_val_score", "GridSearchCV's cross-validation"
 
     def __post_init__(self) -> None:
@@ -120,12 +123,4 @@ class Record:
     loops: dict[int, Loop] = field(default_factory=dict)
     selections: dict[int, Site] = field(default_factory=dict)  # evaluation id -> where the best was picked
     rarity: list[Evidence] = field(default_factory=list)
-    serving_functions: list[str] = field(default_factory=list)
-    final_candidates: list[int] = field(default_factory=list)
-    searched_scores: frozenset[int] = EMPTY
-
-    def eval(self, event_id: int) -> EvalEvent | None:
-        for event in self.evals:
-            if event.id == event_id:
-                return event
-        return None
+    serving_functions: list[str] = field(default_factory=list)  # analysed on their own after the cells

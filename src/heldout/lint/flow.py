@@ -4,9 +4,11 @@ Python's own semantics live here (names and scopes, assignment and unpacking, us
 comprehensions, branches); what library calls do to data lives in ``heldout.lint.library``. Values are
 objects, so aliases share state the way Python objects do: ``m = model; model.fit(X, y)`` fits ``m``.
 
-The pass is an approximation chosen to fail quietly: a loop body runs once with its variable marked,
-both branches of an ``if`` run, a user function is run at each call (a few levels deep), and whatever
-it cannot follow becomes an ``Unknown`` value, which never causes a finding.
+The pass is an approximation chosen to fail quietly: a loop body runs once with its variable marked;
+an ``if`` whose test is a known literal (``if __name__ == "__main__":``, a flag) runs its one branch,
+any other runs both, marking what happens there as conditional (findings there are hints); a user
+function is run at each call, a few levels deep, within a budget of statements; and whatever it cannot
+follow becomes an ``Unknown`` value, which never causes a finding.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import itertools
 import re
 from collections.abc import Iterable
 
-from heldout.lint.library import Library, describe
-
+from heldout.lint.calls import COLUMN, describe
 from heldout.lint.events import Loop, Record
 from heldout.lint.findings import Site
+from heldout.lint.library import Library
 from heldout.lint.values import (
     Const,
     Container,
@@ -38,7 +40,7 @@ __all__ = ["SERVING_NAME", "Flow"]
 # Functions that run at prediction time (besides the scenario's contract function, e.g. prepare_features).
 SERVING_NAME = re.compile(r"^(predict|serve|serving|inference)")
 _MAX_CALL_DEPTH = 8
-_STATEMENT_BUDGET = 60_000  # statements run in all, inlined calls included: bounds the time on any input
+_STATEMENT_BUDGET = 25_000  # statements run in all, inlined calls included: bounds the time on any input
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _MIXIN_ROLES = (
     ("TransformerMixin", "transformer"),
@@ -62,6 +64,8 @@ class Flow:
         self.cell: int | None = None
         self.serving: str | None = None
         self.serving_names = set(serving_names)
+        self.conditional = 0  # depth of branches that may not run: findings inside them are hints
+        self.globals["__name__"] = Const(value="__main__")
         self.budget = _STATEMENT_BUDGET
         self._ids = itertools.count(1)
         self.lib = Library(self)
@@ -99,10 +103,7 @@ class Flow:
     # -- statements ----------------------------------------------------------------------------------
     def exec_block(self, body: list[ast.stmt]) -> bool:
         """Run statements; True when the block left early (return, raise, break, continue)."""
-        for statement in body:
-            if self.exec_stmt(statement):
-                return True
-        return False
+        return any(self.exec_stmt(statement) for statement in body)
 
     def exec_stmt(self, statement: ast.stmt) -> bool:
         self.budget -= 1
@@ -132,7 +133,7 @@ class Flow:
     def _s_AugAssign(self, node: ast.AugAssign) -> None:
         current = self.eval(node.target)
         right = self.eval(node.value)
-        self.assign(node.target, self.lib.binop(current, right, node.op, node), augmented=True)
+        self.assign(node.target, self.lib.binop(current, right, node.op, node))
 
     def _s_For(self, node: ast.For | ast.AsyncFor) -> None:
         iterable = self.eval(node.iter)
@@ -153,12 +154,17 @@ class Flow:
         self.exec_block(node.orelse)
 
     def _s_If(self, node: ast.If) -> bool:
-        if isinstance(node.test, ast.Constant):
-            # `if False:` is dead code, `if True:` always runs: no need to guess.
-            return self.exec_block(node.body if node.test.value else node.orelse)
-        self.eval(node.test)
-        left_early = self.exec_block(node.body)
-        other_left_early = self.exec_block(node.orelse)
+        test = self.eval(node.test)
+        if isinstance(test, Const) and test.value is not COLUMN:
+            # The outcome is known (`if False:`, `if __name__ == "__main__":`, a flag set to a
+            # literal): only that branch runs, for certain.
+            return self.exec_block(node.body if test.value else node.orelse)
+        self.conditional += 1
+        try:
+            left_early = self.exec_block(node.body)
+            other_left_early = self.exec_block(node.orelse)
+        finally:
+            self.conditional -= 1
         return bool(node.orelse) and left_early and other_left_early
 
     def _s_With(self, node: ast.With | ast.AsyncWith) -> bool:
@@ -172,10 +178,14 @@ class Flow:
 
     def _s_Try(self, node: ast.Try) -> None:
         self.exec_block(node.body)
-        for handler in node.handlers:
-            if handler.name:
-                self.bind(handler.name, Unknown())
-            self.exec_block(handler.body)
+        self.conditional += 1  # a handler runs only if something failed
+        try:
+            for handler in node.handlers:
+                if handler.name:
+                    self.bind(handler.name, Unknown())
+                self.exec_block(handler.body)
+        finally:
+            self.conditional -= 1
         self.exec_block(node.orelse)
         self.exec_block(node.finalbody)
 
@@ -254,7 +264,7 @@ class Flow:
         (self.scopes[-1] if local else self.globals)[name] = value
         self.lib.named(value, name, local)
 
-    def assign(self, target: ast.expr, value: Value, augmented: bool = False) -> None:
+    def assign(self, target: ast.expr, value: Value) -> None:
         if isinstance(target, ast.Name):
             self.bind(target.id, value)
         elif isinstance(target, ast.Tuple | ast.List):
@@ -415,6 +425,11 @@ class Flow:
 
     def _e_BoolOp(self, node: ast.BoolOp) -> Value:
         values = [self.eval(value) for value in node.values]
+        if all(isinstance(v, Const) and v.value is not COLUMN for v in values):
+            for value in values:  # `and` returns the first falsy operand, `or` the first truthy one
+                if bool(value.value) != isinstance(node.op, ast.And):  # type: ignore[attr-defined]
+                    return value
+            return values[-1]
         result = values[0]
         for value in values[1:]:
             result = self.lib.binop(result, value, ast.BitAnd(), node)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from heldout.lint.catalog import normalise_metric
-from heldout.lint.events import EvalEvent, FitEvent, Record
+from heldout.lint.events import EvalEvent, FitEvent, Record, SplitEvent
 from heldout.lint.findings import LintFinding, Severity, location
 from heldout.lint.task import Task
 from heldout.lint.values import Overlap, RowPath, contained_scores, rows_overlap
@@ -32,6 +32,9 @@ __all__ = [
 
 _LEARNS = (
     ("TargetEncoder", "its per-category target rates"),
+    ("MinMaxScaler", "its minimums and maximums"),
+    ("MaxAbsScaler", "its largest absolute values"),
+    ("RobustScaler", "its medians and quartile ranges"),
     ("Scaler", "its means and scales"),
     ("Imputer", "its fill values"),
     ("Encoder", "its categories and their codes"),
@@ -39,7 +42,11 @@ _LEARNS = (
     ("PCA", "its components"),
     ("SVD", "its components"),
 )
-_ROLE_LEARNS = {"selector": "which features it kept", "transformer": "what it learned", "unknown": "what it learned"}
+_ROLE_LEARNS = {
+    "selector": "which features it kept",
+    "transformer": "what it learned",
+    "unknown": "what it learned",
+}
 _WEAK_METRIC_WHY = (
     "It is threshold-free but dominated by the many easy negatives when positives are rare, so a large "
     "value can hide poor precision. Report average precision (PR-AUC) or recall at a fixed precision "
@@ -92,7 +99,9 @@ class Analysis:
         self.final = self._final()
         # Leaks into the final estimate first: each finding names one evaluation, the one that matters.
         final_ids = {e.id for e in self.final}
-        self.leaks = sorted(self._leaks(), key=lambda leak: (leak.evaluation.id not in final_ids, leak.evaluation.id))
+        self.leaks = sorted(
+            self._leaks(), key=lambda leak: (leak.evaluation.id not in final_ids, leak.evaluation.id)
+        )
 
     def fit(self, fit_id: int | None) -> FitEvent | None:
         return None if fit_id is None else self.record.fits.get(fit_id)
@@ -145,7 +154,9 @@ class Analysis:
                 return reported
         swept = self.swept
         candidates = [
-            e for e in self.evaluations if e.id not in swept and not e.curve and e.via != "search" and not e.oof
+            e
+            for e in self.evaluations
+            if e.id not in swept and not e.curve and e.via != "search" and not e.oof
         ]
         candidates = candidates or [e for e in self.evaluations if e.id not in swept and not e.curve]
         return candidates[-1:]
@@ -186,7 +197,9 @@ def _relation(leak: Leak, record: Record) -> str:
     """How the fitted rows relate to the scored ones, in the notebook's own names and sites."""
     fit, evaluation = leak.fit, leak.evaluation
     fit_path, scored_path = leak.witness
-    fitted = f"{'computed' if fit.role == 'statistic' else 'fitted'} on `{fit.data_name}` ({location(fit.site)})"
+    fitted = (
+        f"{'computed' if fit.role == 'statistic' else 'fitted'} on `{fit.data_name}` ({location(fit.site)})"
+    )
     scored = f"`{evaluation.subject}`"
     by = f"{_metric_label(evaluation)} ({location(evaluation.site)})"
     if leak.overlap is Overlap.UNKNOWN:
@@ -219,14 +232,25 @@ def _leak_message(leak: Leak, record: Record, why: str) -> str:
     return f"{_fitted(leak.fit)} {_relation(leak, record)}. {why}"
 
 
+def _proven(*events: FitEvent | EvalEvent | SplitEvent) -> bool:
+    """Nothing in the chain sits under a branch the code may not take."""
+    return not any(event.conditional for event in events)
+
+
 def _severity(leak: Leak) -> Severity:
-    return Severity.ERROR if leak.overlap is Overlap.PROVEN and leak.fit.known else Severity.HINT
+    proven = leak.overlap is Overlap.PROVEN and leak.fit.known and _proven(leak.fit, leak.evaluation)
+    return Severity.ERROR if proven else Severity.HINT
 
 
-def _unknown_note(fit: FitEvent) -> str:
-    if fit.known:
-        return ""
-    return f" (heldout does not know what {fit.cls} learns from the rows it is fitted on, so this is a hint)"
+def _unknown_note(fit: FitEvent, *others: EvalEvent) -> str:
+    """Why a finding is only a hint, when it is not already said."""
+    if not fit.known:
+        return (
+            f" (heldout does not know what {fit.cls} learns from the rows it is fitted on, so this is a hint)"
+        )
+    if not _proven(fit, *others):
+        return " (this runs under a condition the code alone does not decide, so it is a hint)"
+    return ""
 
 
 def preprocessing_leak(analysis: Analysis) -> list[LintFinding]:
@@ -245,19 +269,20 @@ def preprocessing_leak(analysis: Analysis) -> list[LintFinding]:
             )
         elif fit.role in ("model", "search"):
             why = (
-                f"Its predictions are features of the model you evaluate, and it learned them from the "
-                "evaluated rows. Fit it on the training part only (inside a Pipeline it is refitted per fold)."
+                "Its predictions are features of the model you evaluate, and it learned them from the "
+                "evaluated rows. Fit it on the training part only (inside a Pipeline it is refitted per "
+                "fold)."
             )
         else:
             learns = _learns(fit)
             why = (
-                f"{learns[0].upper() + learns[1:]} came partly from the rows you evaluate on, so the estimate "
-                "is optimistic and will not hold on new data. Fit it on the training part only: put it in a "
-                "Pipeline, which cross_val_score and GridSearchCV refit inside each training fold, or fit on "
-                "the training part and only transform the rest."
+                f"{learns[0].upper() + learns[1:]} came partly from the rows you evaluate on, so the "
+                "estimate is optimistic and will not hold on new data. Fit it on the training part only: put "
+                "it in a Pipeline, which cross_val_score and GridSearchCV refit inside each training fold, "
+                "or fit on the training part and only transform the rest."
             )
         subject = fit.subject_name or fit.cls
-        message = _leak_message(leak, analysis.record, why) + _unknown_note(fit)
+        message = _leak_message(leak, analysis.record, why) + _unknown_note(fit, leak.evaluation)
         findings.append(LintFinding.of("preprocessing_leak", _severity(leak), fit.site, subject, message))
     findings.extend(_reported_training_score(analysis))
     return findings
@@ -276,6 +301,8 @@ def _reported_training_score(analysis: Analysis) -> list[LintFinding]:
     for evaluation in training_scores[:1]:
         model = analysis.fit(evaluation.model_fit)
         assert model is not None
+        if not _proven(model, evaluation):
+            severity = Severity.HINT
         message = (
             f"{'Your reported estimate' if severity is Severity.ERROR else 'The only score here'} is "
             f"{_metric_label(evaluation)} ({location(evaluation.site)}) computed on `{evaluation.subject}`, "
@@ -301,9 +328,11 @@ def resampling_overlap(analysis: Analysis) -> list[LintFinding]:
             "an imblearn Pipeline (make_pipeline(SMOTE(), model)) does this for cross_val_score and "
             "GridSearchCV."
         )
-        message = _leak_message(leak, analysis.record, why) + _unknown_note(leak.fit)
+        message = _leak_message(leak, analysis.record, why) + _unknown_note(leak.fit, leak.evaluation)
         subject = leak.fit.subject_name or leak.fit.cls
-        findings.append(LintFinding.of("resampling_overlap", _severity(leak), leak.fit.site, subject, message))
+        findings.append(
+            LintFinding.of("resampling_overlap", _severity(leak), leak.fit.site, subject, message)
+        )
     return findings
 
 
@@ -318,13 +347,13 @@ def resampled_evaluation(analysis: Analysis) -> list[LintFinding]:
                 continue
             message = (
                 f"{_fitted(sampler)} resampled `{sampler.data_name}` ({location(sampler.site)}) before "
-                f"{_metric_label(evaluation)} ({location(evaluation.site)}) scored it, so the evaluated rows no "
-                "longer have the natural class ratio. Production traffic arrives at that ratio; a score on "
-                "rebalanced or synthetic rows says little about it (precision especially is inflated). "
+                f"{_metric_label(evaluation)} ({location(evaluation.site)}) scored it, so the evaluated rows "
+                "no longer have the natural class ratio. Production traffic arrives at that ratio; a score "
+                "on rebalanced or synthetic rows says little about it (precision especially is inflated). "
                 "Resample the training part only and evaluate on the untouched test rows."
-                + _unknown_note(sampler)
+                + _unknown_note(sampler, evaluation)
             )
-            severity = Severity.ERROR if sampler.known else Severity.HINT
+            severity = Severity.ERROR if sampler.known and _proven(sampler, evaluation) else Severity.HINT
             findings.append(
                 LintFinding.of("resampled_evaluation", severity, evaluation.site, evaluation.subject, message)
             )
@@ -338,14 +367,16 @@ def full_frame_statistic(analysis: Analysis) -> list[LintFinding]:
         if leak.fit.role != "statistic":
             continue
         why = (
-            "It came partly from the rows you evaluate on: the same leak as a scaler or imputer fitted on all "
-            "rows, so the estimate is optimistic. Compute it on the training part and apply that value to the "
-            "other parts, or use the matching transformer (SimpleImputer, StandardScaler, TargetEncoder) "
-            "inside a Pipeline."
+            "It came partly from the rows you evaluate on: the same leak as a scaler or imputer fitted on "
+            "all rows, so the estimate is optimistic. Compute it on the training part and apply that value "
+            "to the other parts, or use the matching transformer (SimpleImputer, StandardScaler, "
+            "TargetEncoder) inside a Pipeline."
         )
-        message = _leak_message(leak, analysis.record, why)
+        message = _leak_message(leak, analysis.record, why) + _unknown_note(leak.fit, leak.evaluation)
         findings.append(
-            LintFinding.of("full_frame_statistic", _severity(leak), leak.fit.site, leak.fit.subject or "", message)
+            LintFinding.of(
+                "full_frame_statistic", _severity(leak), leak.fit.site, leak.fit.subject or "", message
+            )
         )
     return findings
 
@@ -381,12 +412,12 @@ def multi_test(analysis: Analysis) -> list[LintFinding]:
         )
         if picked:
             message = (
-                f"{observed}, the best is picked at {location(picked[0])}, and {against}. A threshold or model "
-                "chosen by its score on the evaluation rows is fitted to them, so the number you report is "
-                "optimistic. Choose it on a validation split or out-of-fold predictions (cross_val_predict, "
-                "TunedThresholdClassifierCV) and keep the test rows for one final number."
+                f"{observed}, the best is picked at {location(picked[0])}, and {against}. A threshold or "
+                "model chosen by its score on the evaluation rows is fitted to them, so the number you "
+                "report is optimistic. Choose it on a validation split or out-of-fold predictions "
+                "(cross_val_predict, TunedThresholdClassifierCV) and keep the test rows for one final number."
             )
-            severity = Severity.ERROR
+            severity = Severity.ERROR if _proven(*events) else Severity.HINT
         else:
             message = (
                 f"{observed}, and {against}. heldout sees no choice made from these scores; if you pick a "
@@ -407,18 +438,18 @@ def _curves_on_final_rows(analysis: Analysis, final_rows: frozenset | None) -> l
         if rows_overlap(curve.rows, final_rows)[0] is not Overlap.PROVEN:
             continue
         observed = (
-            f"{curve.metric} ({location(curve.site)}) computes a threshold curve on `{curve.subject}`, the rows "
-            "of your final estimate"
+            f"{curve.metric} ({location(curve.site)}) computes a threshold curve on `{curve.subject}`, the "
+            "rows of your final estimate"
         )
         picked = analysis.record.selections.get(curve.id)
         if picked is not None:
             message = (
-                f"{observed}, and a threshold is read off it at {location(picked)}. A threshold chosen on the "
-                "evaluation rows is fitted to them: the precision and recall you report at it are optimistic. "
-                "Choose it on a validation split or out-of-fold predictions (cross_val_predict, "
+                f"{observed}, and a threshold is read off it at {location(picked)}. A threshold chosen on "
+                "the evaluation rows is fitted to them: the precision and recall you report at it are "
+                "optimistic. Choose it on a validation split or out-of-fold predictions (cross_val_predict, "
                 "TunedThresholdClassifierCV) and keep the test rows for the final number."
             )
-            severity = Severity.ERROR
+            severity = Severity.ERROR if _proven(curve) else Severity.HINT
         else:
             message = (
                 f"{observed}; no threshold is read off it here, so this looks like a plot. Make sure the "
@@ -434,7 +465,11 @@ def _rarity(record: Record) -> tuple[bool, bool, str]:
     """(proven, suggested, where): does the code itself say the positive class is rare?"""
     proven = [e for e in record.rarity if e.proven]
     chosen = proven[0] if proven else (record.rarity[0] if record.rarity else None)
-    where = f" (the code says the positive class is rare: {chosen.text}, {location(chosen.site)})" if chosen else ""
+    where = (
+        f" (the code says the positive class is rare: {chosen.text}, {location(chosen.site)})"
+        if chosen
+        else ""
+    )
     return bool(proven), bool(record.rarity), where
 
 
@@ -455,7 +490,9 @@ def metric_choice(analysis: Analysis, task: Task) -> list[LintFinding]:
     elif analysis.final:
         final = analysis.final[0]
         site, declared = final.site, final.metric
-        effective = "accuracy_score" if final.via == "score" and final.classifier else normalise_metric(final.metric)
+        effective = (
+            "accuracy_score" if final.via == "score" and final.classifier else normalise_metric(final.metric)
+        )
     if effective is None or site is None:
         return []
     shown = declared or effective
@@ -464,11 +501,12 @@ def metric_choice(analysis: Analysis, task: Task) -> list[LintFinding]:
         "flags anything scores close to 100 % accuracy: the number cannot tell a useless model from a good "
         "one. Report average precision (PR-AUC), recall at a fixed precision, or an expected cost."
     )
+    certain = _proven(*analysis.final)
     if task.wrong_metrics or task.weak_metrics:
-        if effective in task.wrong_metrics:
+        if effective in task.wrong_metrics and certain:
             message = wrong_why + f" (scenario {task.scenario} grades this as headline_metric)"
             return [LintFinding.of("metric_choice", Severity.ERROR, site, shown, message)]
-        if effective in task.weak_metrics:
+        if effective in task.weak_metrics or effective in task.wrong_metrics:
             message = f"Your headline metric is {shown} ({location(site)}). {_WEAK_METRIC_WHY}"
             return [LintFinding.of("metric_choice", Severity.HINT, site, shown, message)]
         return []
@@ -477,7 +515,7 @@ def metric_choice(analysis: Analysis, task: Task) -> list[LintFinding]:
     proven, suggested, where = _rarity(analysis.record)
     if not suggested:
         return []
-    severity = Severity.ERROR if proven else Severity.HINT
+    severity = Severity.ERROR if proven and certain else Severity.HINT
     return [LintFinding.of("metric_choice", severity, site, shown, wrong_why + where)]
 
 
@@ -494,15 +532,19 @@ def split_choice(analysis: Analysis, task: Task) -> list[LintFinding]:
         return []
     findings = []
     for split in analysis.record.unstratified:
-        how = "without stratify=" if split.cls == "train_test_split" else f"with {split.cls}, without stratification"
+        how = (
+            "without stratify="
+            if split.cls == "train_test_split"
+            else f"with {split.cls}, without stratification"
+        )
         message = (
             f"{split.cls} ({location(split.site)}) splits `{split.source_name}` {how}. With a rare positive "
             "class, a random split leaves each part, and each fold, with a different share of positives, so "
             "scores swing from split to split and a fold can hold almost none. Pass stratify=y to "
-            "train_test_split and use StratifiedKFold (cv=5 with a classifier is stratified already)."
-            + where
+            "train_test_split and use StratifiedKFold (cv=5 with a classifier is stratified already)." + where
         )
-        findings.append(LintFinding.of("split_choice", severity, split.site, split.cls, message))
+        certain = severity if _proven(split) else Severity.HINT
+        findings.append(LintFinding.of("split_choice", certain, split.site, split.cls, message))
     return findings
 
 
@@ -513,16 +555,18 @@ def future_looking_feature(analysis: Analysis) -> list[LintFinding]:
         column = f"column `{use.column}`" if use.column else "values"
         message = (
             f"{use.what} ({location(use.future_site)}) makes {column} from later rows, and they reach the "
-            f"features {use.fit_cls} is fitted on ({location(use.fit_site)}). At prediction time the later rows "
-            "do not exist yet, so the model learns from information it will never have and the estimate is "
-            "optimistic. Build features from past rows only (shift(1), a rolling window ending at the current "
-            "row); a look-ahead belongs in the target, not in X."
+            f"features {use.fit_cls} is fitted on ({location(use.fit_site)}). At prediction time the later "
+            "rows do not exist yet, so the model learns from information it will never have and the estimate "
+            "is optimistic. Build features from past rows only (shift(1), a rolling window ending at the "
+            "current row); a look-ahead belongs in the target, not in X."
         )
         if not use.certain:
             message += " (heldout could not follow every column selection on the way, so this is a hint)"
         severity = Severity.ERROR if use.certain else Severity.HINT
         findings.append(
-            LintFinding.of("future_looking_feature", severity, use.future_site, use.column or use.what, message)
+            LintFinding.of(
+                "future_looking_feature", severity, use.future_site, use.column or use.what, message
+            )
         )
     return findings
 
@@ -540,7 +584,7 @@ def fit_in_serving_path(analysis: Analysis) -> list[LintFinding]:
             severity = Severity.HINT
         else:
             what = f"fits {_fitted(fit)} on the rows it is given ({location(fit.site)})"
-            severity = Severity.ERROR if fit.known else Severity.HINT
+            severity = Severity.ERROR if fit.known and _proven(fit) else Severity.HINT
         message = (
             f"`{fit.serving}` {what}. It runs at prediction time, so each batch of new rows is prepared with "
             "statistics of that batch instead of the training data: the same row gets different features in "

@@ -102,7 +102,7 @@ def rows_overlap(
 
 
 def with_step(rows: Rows, step: Step) -> Rows:
-    return None if rows is None else frozenset(path + (step,) for path in rows)
+    return None if rows is None else frozenset((*path, step) for path in rows)
 
 
 @dataclass(eq=False, kw_only=True)

@@ -355,6 +355,9 @@ class Tracer:
             self._patch_attr(
                 cls, "values", property(self._pandas_wrapper(values.fget, "values"), doc=values.__doc__)
             )
+            self._patch_attr(cls, "__init__", self._pandas_build_wrapper(cls.__dict__["__init__"], "init"))
+        self._patch_attr(pd.DataFrame, "__setitem__",
+                         self._pandas_build_wrapper(pd.DataFrame.__dict__["__setitem__"], "setitem"))
 
     # == wrappers =======================================================================================
     def _method_wrapper(self, name: str, original: Callable) -> Callable:
@@ -418,6 +421,23 @@ class Tracer:
 
         return _hide_original(traced, original)
 
+    def _pandas_build_wrapper(self, original: Callable, name: str) -> Callable:
+        """``pd.DataFrame(array, index=...)`` keeps the array's lineage; ``df[cols] = values`` adds the
+        lineage of the values' producer to the frame's (a column computed by a fitted encoder)."""
+
+        @functools.wraps(original)
+        def traced(obj: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(obj, *args, **kwargs)
+            tracer = _ACTIVE
+            if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
+                if name == "init":
+                    tracer._on_frame_built(obj, _first(args, kwargs, 0, "data"))
+                else:
+                    tracer._on_column_set(obj, _first(args, kwargs, 1, "value"))
+            return result
+
+        return _hide_original(traced, original)
+
     # == handlers =======================================================================================
     def _top(self) -> _Frame | None:
         return self._stack[-1] if self._stack else None
@@ -448,7 +468,7 @@ class Tracer:
         return None if lineage is None else self.recorder.rowset(lineage.rows)
 
     def _inputs(self, *lineages: Lineage | None) -> list[int]:
-        return sorted({lin.producer for lin in lineages if lin is not None and lin.producer is not None})
+        return sorted({event for lin in lineages if lin is not None for event in lin.producers})
 
     def _object_key(self, obj: Any) -> int:
         entry = self._object_keys.get(id(obj))
@@ -750,6 +770,19 @@ class Tracer:
                 lineage = self.lineage.add_source(name, frame, source_no, event["id"])
                 event["rows"] = self._rows(lineage)
         return frame
+
+    def _on_frame_built(self, frame: Any, data: Any) -> None:
+        lineage = self.lineage.lookup(data) if data is not None else None
+        if lineage is not None and _length(frame) == len(lineage.rows):
+            self.lineage.register(frame, lineage)
+
+    def _on_column_set(self, frame: Any, value: Any) -> None:
+        value_lineage = self.lineage.lookup(value) if value is not None else None
+        if value_lineage is None or not value_lineage.producers:
+            return
+        frame_lineage = self.lineage.resolve(frame)
+        if frame_lineage is not None and len(frame_lineage.rows) == len(value_lineage.rows):
+            self.lineage.register(frame, frame_lineage.with_columns_from(value_lineage))
 
     def _on_pandas_conversion(self, name: str, obj: Any, result: Any, kwargs: dict[str, Any]) -> None:
         lineage = self.lineage.resolve(obj)

@@ -35,9 +35,21 @@ __all__ = ["Lineage", "LineageRegistry"]
 class Lineage:
     rows: np.ndarray  # harness row ids, SYNTHETIC for resampled rows
     producer: int | None  # id of the event that made this object (None: a file load outside any event)
+    also: tuple[int, ...] = ()  # events that made some of its columns (``X["risk"] = enc.transform(...)``)
 
     def take(self, index: Any) -> Lineage:
-        return Lineage(self.rows[_as_positions(index, len(self.rows))], self.producer)
+        return Lineage(self.rows[_as_positions(index, len(self.rows))], self.producer, self.also)
+
+    def at(self, positions: np.ndarray) -> Lineage:
+        return Lineage(self.rows[positions], self.producer, self.also)
+
+    def with_columns_from(self, other: Lineage) -> Lineage:
+        extra = tuple(e for e in (other.producer, *other.also) if e is not None and e not in self.also)
+        return Lineage(self.rows, self.producer, self.also + extra)
+
+    @property
+    def producers(self) -> tuple[int, ...]:
+        return tuple(e for e in (self.producer, *self.also) if e is not None)
 
 
 @dataclass
@@ -72,6 +84,7 @@ class LineageRegistry:
         self._sources: list[_Source] = []
         self._selections: deque[tuple[weakref.ref, Lineage, np.ndarray]] = deque(maxlen=64)
         self._predictions: deque[tuple[weakref.ref, Lineage]] = deque(maxlen=32)
+        self._frames: deque[weakref.ref] = deque(maxlen=32)
 
     # -- registration -------------------------------------------------------------------------------
     def register(self, obj: Any, lineage: Lineage) -> None:
@@ -83,6 +96,8 @@ class LineageRegistry:
         except TypeError:
             return
         self._known[key] = (ref, lineage)
+        if isinstance(obj, pd.DataFrame):
+            self._frames.append(ref)
 
     def _forget(self, key: int, ref: weakref.ref) -> None:
         entry = self._known.get(key)
@@ -134,6 +149,9 @@ class LineageRegistry:
             return None
         labels = index.to_numpy()
         names = [obj.name] if isinstance(obj, pd.Series) else list(obj.columns)
+        derived = self._by_registered_frame(obj, index, names)
+        if derived is not None:
+            return derived
         for source in reversed(self._sources):
             n = len(source.frame)
             if labels.min() < 0 or labels.max() >= n:
@@ -149,6 +167,35 @@ class LineageRegistry:
                         source.rows[labels],
                         None if not self.lookup(source.frame) else self.lookup(source.frame).producer,
                     )
+        return None
+
+    def _by_registered_frame(self, obj: pd.DataFrame | pd.Series, index: pd.Index, names: list
+                             ) -> Lineage | None:
+        """A copy or a row subset of a frame made by a traced call (``pd.DataFrame(imputer.fit_
+        transform(X), index=X.index).copy()``): it carries that call's lineage, not the file's. Every
+        shared column must hold the same values, so an untouched copy of the raw data is never taken
+        for the transformed one."""
+        for ref in reversed(self._frames):
+            frame = ref()
+            if frame is None or frame is obj or not frame.index.is_unique:
+                continue
+            lineage = self.lookup(frame)
+            if lineage is None:
+                continue
+            shared = [c for c in frame.columns if c in set(names)]
+            if not shared or (isinstance(obj, pd.DataFrame) and len(shared) < min(2, len(names))):
+                continue
+            positions = frame.index.get_indexer(index)
+            if (positions < 0).any():
+                continue
+            if all(
+                _same_values((obj if isinstance(obj, pd.Series) else obj[c]).to_numpy(),
+                             frame[c].to_numpy()[positions])
+                for c in shared
+                if not isinstance(frame[c], pd.DataFrame)
+                and not (isinstance(obj, pd.DataFrame) and isinstance(obj[c], pd.DataFrame))
+            ):
+                return lineage.at(positions)
         return None
 
     def _by_selection(self, array: np.ndarray) -> Lineage | None:

@@ -37,6 +37,8 @@ class Event:
     @property
     def name(self) -> str:
         """What a candidate would call it: the estimator class, metric or splitter name."""
+        if self.kind == "cv":
+            return str(self.data.get("function"))
         if self.kind == "metric":
             if self.data.get("via") == "score_method":
                 return f"{self.data.get('estimator')}.score"

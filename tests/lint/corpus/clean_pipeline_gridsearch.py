@@ -12,12 +12,19 @@ df = pd.read_csv("transactions.csv")
 X, y = df.drop(columns=["label"]), df["label"]
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
 
-preprocess = ColumnTransformer([
-    ("numbers", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
-     ["amount", "age"]),
-    ("categories", OneHotEncoder(handle_unknown="ignore"), ["merchant", "channel"]),
-])
-pipeline = Pipeline([("prep", preprocess), ("model", LogisticRegression(class_weight="balanced", max_iter=1000))])
+preprocess = ColumnTransformer(
+    [
+        (
+            "numbers",
+            Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+            ["amount", "age"],
+        ),
+        ("categories", OneHotEncoder(handle_unknown="ignore"), ["merchant", "channel"]),
+    ]
+)
+pipeline = Pipeline(
+    [("prep", preprocess), ("model", LogisticRegression(class_weight="balanced", max_iter=1000))]
+)
 search = GridSearchCV(
     pipeline,
     {"model__C": [0.01, 0.1, 1.0, 10.0]},

@@ -12,5 +12,7 @@ X, y = arrays["X"], arrays["y"]
 sampler = ADASYN(random_state=0)
 X_bal, y_bal = sampler.fit_resample(X, y)
 folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-results = cross_validate(LogisticRegression(max_iter=500), X_bal, y_bal, cv=folds, scoring=["recall", "precision"])
+results = cross_validate(
+    LogisticRegression(max_iter=500), X_bal, y_bal, cv=folds, scoring=["recall", "precision"]
+)
 print(results["test_recall"].mean())
