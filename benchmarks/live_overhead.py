@@ -15,7 +15,8 @@ round, pooled over cells and rounds for the percentiles. Two clocks:
 - wall clock as the notebook client sees it, display messages included.
 
 Kernels run with OMP_NUM_THREADS=1 (both modes), so OpenMP threads fighting for the cores of a loaded
-machine do not drown the figure.
+machine do not drown the figure. The last line, "without" against "without" one round apart, is the
+noise floor: an added time below it on a long cell is not a measurement.
 
     python3 benchmarks/live_overhead.py [--rounds 5]
 
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                 noise += [abs(v) for run in added_ms(off_cpu[1:], off_cpu[:-1]) for v in run]
                 print(f"\n{manifest.id}: {notebook.relative_to(root)} ({args.rounds} rounds, medians in ms)")
                 print(
-                    f"  {'cell':>4}  {'cpu without':>11}  {'cpu added':>9}  {'checks':>6}  "
+                    f"  {'cell':>4}  {'cpu without':>11}  {'cpu added':>9}  {'%':>5}  {'checks':>6}  "
                     f"{'wall without':>12}  {'wall added':>10}"
                 )
                 for i in range(len(off_cpu[0])):
@@ -150,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                         per_cell[clock].append(med(added[clock]))
                     print(
                         f"  {i + 1:>4}  {med(off_cpu) * 1000:>11.1f}  {med(added['cpu']):>9.1f}  "
+                        f"{med(added['cpu']) / max(med(off_cpu) * 1000, 1e-9):>5.0%}  "
                         f"{med(added['checks']):>6.1f}  "
                         f"{med([r['wall'] for r in runs[False]]) * 1000:>12.1f}  {med(added['wall']):>10.1f}"
                     )

@@ -28,6 +28,7 @@ from heldout.checks.holdout import baseline_scores, holdout_summary
 from heldout.errors import HeldoutError, SandboxError, SubmissionError
 from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, run_in_sandbox
 from heldout.execute.workdir import prepare_workdir
+from heldout.lint_agreement import lint_summary
 from heldout.manifest import Manifest, load_manifest
 from heldout.paths import project_root
 from heldout.result import GradeError, GradeResult
@@ -256,6 +257,7 @@ def grade(
         baseline_scores=baseline_values,
     )
     result.checks = run_checks(ctx)
+    result.lint = lint_summary(submission.path, result.checks)
     result.holdout = holdout_summary(ctx)
     result.followups = _followups(manifest, result)
     defined = kernel.get("defined", {})

@@ -14,6 +14,8 @@ Fields (stable within a schema version; additions only):
 - ``holdout``: {"metric", "score", "baselines", "margin", "reported_estimate", "optimism_gap",
   "prevalence"} or null; ``report``: what the notebook declared, or null
 - ``followups``: interviewer questions chosen by the verdicts
+- ``lint``: {"findings": static lint findings (kind, severity, cell, line, subject, message, check_id),
+  "disagreements": where the code alone and the run's trace disagree} or null
 
 The same submission graded twice gives the same JSON: no times, no temporary paths.
 """
@@ -63,6 +65,7 @@ class GradeResult:
     report: dict[str, Any] | None = None
     followups: list[str] = field(default_factory=list)
     dataset: dict[str, Any] | None = None
+    lint: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -107,6 +110,7 @@ class GradeResult:
             "holdout": self.holdout,
             "report": self.report,
             "followups": self.followups,
+            "lint": self.lint,
         }
 
     def write_json(self, path: Path) -> None:

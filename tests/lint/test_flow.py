@@ -136,6 +136,27 @@ def test_a_threshold_swept_on_the_test_rows_and_picked_is_an_error() -> None:
     """) == {("multi_test", "error")}
 
 
+def test_files_read_through_a_helper_are_told_apart_by_their_names() -> None:
+    code = """
+        def load(path):
+            frame = pd.read_csv(path)
+            return frame.drop(columns=["label"]), frame["label"]
+        X_a, y_a = load("{first}")
+        X_b, y_b = load("{second}")
+        scaler = StandardScaler().fit(X_a)
+        model = LogisticRegression().fit(scaler.transform(X_a), y_a)
+        average_precision_score(y_b, model.predict_proba(scaler.transform(X_b))[:, 1])
+    """
+    assert findings(code.format(first="train.csv", second="test.csv")) == set()
+    # The same file twice: the only score is on the rows the model was fitted on (a hint: no report
+    # says this score is the estimate).
+    (finding,) = lint_source(
+        [HEADER + textwrap.dedent(code.format(first="a.csv", second="a.csv"))], notebook=False
+    )
+    assert (finding.kind, finding.severity) == ("preprocessing_leak", "hint")
+    assert finding.message.startswith("The only score here is average_precision_score")
+
+
 def test_keeping_the_best_in_a_loop_is_a_selection() -> None:
     assert findings("""
         X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
@@ -236,4 +257,44 @@ def test_recursion_and_odd_code_degrade_quietly() -> None:
         global_value = [s for s in range(3) if (n := s)]
     """)
         == set()
+    )
+
+
+def test_a_reported_training_score_is_an_error() -> None:
+    code = """
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        model = LogisticRegression().fit(X_train, y_train)
+        train_ap = average_precision_score(y_train, model.predict_proba(X_train)[:, 1])
+        test_ap = average_precision_score(y_test, model.predict_proba(X_test)[:, 1])
+        report = {{"metric": "average_precision", "estimate": float({reported})}}
+    """
+    assert findings(code.format(reported="test_ap")) == set()
+    (finding,) = lint_source([HEADER + textwrap.dedent(code.format(reported="train_ap"))], notebook=False)
+    assert (finding.kind, finding.severity, finding.check_id) == (
+        "preprocessing_leak",
+        "error",
+        "no_fit_on_evaluated_rows",
+    )
+    assert "Your reported estimate is average_precision_score" in finding.message
+    assert "`X_train`, the very rows LogisticRegression was fitted on" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("encoded", "expected"),
+    [
+        ('y = LabelEncoder().fit_transform(df["label"])', set()),  # the labels: never a leak
+        ('X["merchant"] = LabelEncoder().fit_transform(X["merchant"])', {("preprocessing_leak", "error")}),
+    ],
+)
+def test_a_label_encoder_leaks_only_through_the_features(encoded: str, expected: set) -> None:
+    assert (
+        findings(f"""
+        from sklearn.preprocessing import LabelEncoder
+        {encoded}
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        model = LogisticRegression().fit(X_train, y_train)
+        threshold = y.mean()  # a prevalence from every row, used as a cut-off: not a feature
+        f1_score(y_test, model.predict_proba(X_test)[:, 1] >= threshold)
+    """)
+        == expected
     )

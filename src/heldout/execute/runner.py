@@ -5,9 +5,9 @@ in a fresh IPython kernel (nbclient) with the tracer installed before the first 
 kernel for the contract's artefacts, and writes one JSON record to that descriptor. The kernel never holds it
 (jupyter_client closes inherited descriptors), and the runner makes itself undumpable so that no other
 process of the sandbox can reopen it through ``/proc/<runner>/fd`` (or read the runner's memory): whatever
-the candidate's code prints cannot forge the record; it can only fill its own capped stdout. What the
-kernel sends is bounded before it is decoded (message size, messages queued), so an output flood cannot
-take the runner's memory.
+the candidate's code prints cannot forge the record; it can only fill its own capped stdout. Output
+the kernel sends is bounded before it is decoded (oversized messages, messages queued), so an output
+flood cannot take the runner's memory.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 
 import nbformat
 import zmq
-import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.session import Session
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from traitlets import default
@@ -31,34 +31,47 @@ from traitlets import default
 from heldout.execute.safe_read import read_capped
 
 _TRACEBACK_CHARS = 3000
-_REPLY_BYTES = 64 * 1024 * 1024  # any one message from the kernel (a reply, the echoed cell source)
-_IOPUB_QUEUE = 64  # output messages waiting to be read; the kernel drops the rest
-_iopub_bytes = 16 * 1024 * 1024  # one output message; set from the job (larger ones are never kept)
+_IOPUB_QUEUE = 16  # output messages waiting to be read; the kernel drops the rest
+_kept_bytes = 16 * 1024 * 1024  # above this an output message is never kept: set from the job
+# Messages whose content can be dropped unread, and what stands in for it.
+_STUBS: dict[str, dict[str, Any]] = {
+    "stream": {"name": "stdout", "text": ""},
+    "display_data": {"data": {}, "metadata": {}, "transient": {}},
+    "update_display_data": {"data": {}, "metadata": {}, "transient": {}},
+    "execute_result": {"data": {}, "metadata": {}, "execution_count": None},
+    "error": {"ename": "", "evalue": "", "traceback": []},
+    "execute_input": {"code": "", "execution_count": None},
+}
+
+
+class _BoundedSession(Session):
+    """Drops oversized output messages before decoding them.
+
+    nbclient decodes every message before the per-cell cap can drop it: a notebook printing a few
+    hundred MB took the runner past its memory limit (it died in the JSON decoder, and the record was
+    lost). Output larger than the cap is replaced by an empty stand-in marked ``heldout_dropped``.
+    """
+
+    def deserialize(self, msg_list: Any, content: bool = True, copy: bool = True) -> dict[str, Any]:
+        if not content or len(msg_list) < 5 or len(msg_list[4]) <= _kept_bytes:
+            return super().deserialize(msg_list, content=content, copy=copy)
+        message = super().deserialize(msg_list, content=False, copy=copy)
+        stub = _STUBS.get(message["msg_type"])
+        if stub is None:  # a reply the client needs: decode it after all
+            message["content"] = self.unpack(message["content"])
+        else:
+            message["heldout_dropped"] = len(message["content"])
+            message["content"] = json.loads(json.dumps(stub))
+        return message
 
 
 class _BoundedKernelClient(AsyncKernelClient):
-    """Refuses oversized messages at the socket, before they are decoded.
-
-    nbclient decodes every output message before the per-cell cap can drop it, and ZeroMQ queues whatever
-    the kernel sends faster than that: a notebook printing a few hundred MB took the runner past its
-    memory limit (it died in the JSON decoder and the record was lost). A message over the limit makes
-    ZeroMQ drop the connection, which reconnects by itself; the outputs in between are lost, as they would
-    have been dropped anyway.
-    """
-
-    def _context_default(self) -> zmq.asyncio.Context:
-        self._created_context = True
-        context = zmq.asyncio.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, _REPLY_BYTES)
-        return context
-
     def connect_iopub(self, identity: bytes | None = None) -> zmq.Socket:
-        self.context.setsockopt(zmq.MAXMSGSIZE, _iopub_bytes)
+        """A short receive queue: what the kernel sends faster than the runner reads, it drops."""
         self.context.setsockopt(zmq.RCVHWM, _IOPUB_QUEUE)
         try:
             return super().connect_iopub(identity)
         finally:
-            self.context.setsockopt(zmq.MAXMSGSIZE, _REPLY_BYTES)
             self.context.setsockopt(zmq.RCVHWM, 1000)
 
 
@@ -66,6 +79,9 @@ class _BoundedKernelManager(AsyncKernelManager):
     @default("client_factory")
     def _bounded_client_factory(self) -> type:
         return _BoundedKernelClient
+
+    def _session_default(self) -> Session:
+        return _BoundedSession(parent=self)
 
 
 class _CappedClient(NotebookClient):
@@ -78,6 +94,9 @@ class _CappedClient(NotebookClient):
         self.truncated_cells: set[int] = set()
 
     def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
+        if msg.get("heldout_dropped"):
+            self.truncated_cells.add(cell_index)
+            return None
         size = len(json.dumps(msg.get("content", {}), default=str))
         kept = self._kept.get(cell_index, 0)
         if kept + size > self._output_bytes:
@@ -88,10 +107,10 @@ class _CappedClient(NotebookClient):
 
 
 def run(job_path: Path) -> dict[str, Any]:
-    global _iopub_bytes
+    global _kept_bytes
     job = json.loads(job_path.read_text(encoding="utf-8"))
     nb = nbformat.read(job["notebook"], as_version=4)
-    _iopub_bytes = job["output_bytes"] + 1024 * 1024
+    _kept_bytes = job["output_bytes"] + 1024 * 1024
     start_line = f"import heldout.trace.kernel as _heldout; _heldout.start({str(job_path)!r})"
     client = _CappedClient(
         nb,

@@ -37,7 +37,9 @@ SPLITTERS_EXEMPT = frozenset(
     }
 )
 _SEARCHES = frozenset({"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"})
-_LABEL_ONLY = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"})
+# Usually fitted on the labels, which never count as a leak (only what reaches the features does), but
+# they are transformers like any other when their output becomes a feature.
+_LABEL_TRANSFORMERS = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"})
 # Learn nothing from the rows they are fitted on (at most the number of columns).
 _STATELESS = frozenset(
     {
@@ -187,7 +189,6 @@ class ClassInfo:
     known: bool = True
     classifier: bool | None = None
     stateless: bool = False
-    label_only: bool = False
     self_validating: bool = False
     stratified: bool = False
     exempt: bool = False
@@ -224,8 +225,8 @@ def classify(qualname: str) -> ClassInfo:
         return ClassInfo("estimator", role="search")
     if name == "Pipeline":
         return ClassInfo("estimator", role="pipeline")
-    if name in _LABEL_ONLY:
-        return ClassInfo("estimator", role="transformer", label_only=True)
+    if name in _LABEL_TRANSFORMERS:
+        return ClassInfo("estimator", role="transformer")
     if name in _STATELESS:
         return ClassInfo("estimator", role="transformer", stateless=True)
     if name.startswith("Select") or name in _SELECTORS:

@@ -137,7 +137,7 @@ class FrameCalls(CallBase):
 
     def _pandas(self, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.Call) -> Value:
         if name.startswith("read_"):
-            return self._loaded(node, name)
+            return self._loaded(self._arg(args, kwargs, 0, "filepath_or_buffer", "path", "io"))
         if name == "concat":
             return self._concat(args[0] if args else kwargs.get("objs", Unknown()), kwargs, args)
         if name in ("DataFrame", "Series"):
@@ -148,15 +148,12 @@ class FrameCalls(CallBase):
                 return self._statistic(data, "qcut", node, self._arg_node(node, 0, "x"), aligned=True)
         return self._generic(args, kwargs)
 
-    @staticmethod
-    def _loaded(node: ast.Call, name: str) -> Data:
-        """Rows read from a file: the root of every row path (the same file read twice, the same rows)."""
-        source = node.args[0] if node.args else None
-        if isinstance(source, ast.Constant) and isinstance(source.value, str):
-            root = f"file:{source.value}"
-        else:
-            root = f"call:{describe(source) if source is not None else name}"
-        return Data(rows=frozenset({(root,)}))
+    def _loaded(self, source: Value) -> Data:
+        """Rows read from a file: the root of their row paths. The same file named twice holds the same
+        rows; a path heldout cannot read gets a root of its own (so it is never taken for another file)."""
+        if isinstance(source, Const) and isinstance(source.value, str):
+            return Data(rows=frozenset({(f"file:{source.value}",)}))
+        return Data(rows=frozenset({(f"read:{self.flow.next_id()}",)}))
 
     def _concat(self, objs: Value, kwargs: dict[str, Value], args: list[Value]) -> Value:
         items = objs.items if isinstance(objs, Container) else [objs]
@@ -249,7 +246,7 @@ class FrameCalls(CallBase):
             if not is_const(axis, 1):
                 return self._statistic(first, f"np.{name}", node, self._arg_node(node, 0, "a"))
         if name in ("load", "loadtxt", "genfromtxt", "fromfile") and qualname.count(".") == 1:
-            return self._loaded(node, name)
+            return self._loaded(self._arg(args, kwargs, 0, "file", "fname"))
         if name in _FRESH_ARRAYS:
             return Data(loops=loops)
         if name in ("concatenate", "vstack", "row_stack", "append"):

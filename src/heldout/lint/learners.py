@@ -18,7 +18,7 @@ from heldout.lint.calls import (
     loops_of,
     number,
 )
-from heldout.lint.catalog import CURVE_METRICS, is_metric
+from heldout.lint.catalog import CURVE_METRICS, ClassInfo, is_metric
 from heldout.lint.events import FutureUse, SplitEvent
 from heldout.lint.values import (
     EMPTY,
@@ -67,7 +67,7 @@ class LearnerCalls(CallBase):
         return Unknown(loops=estimator.loops)
 
     def _construct(
-        self, name: str, info, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+        self, name: str, info: ClassInfo, args: list[Value], kwargs: dict[str, Value], node: ast.Call
     ) -> Value:
         loops = loops_of(*args, *kwargs.values())
         estimator = Estimator(
@@ -76,7 +76,6 @@ class LearnerCalls(CallBase):
             known=info.known,
             classifier=info.classifier,
             stateless=info.stateless,
-            label_only=info.label_only,
             loops=loops,
         )
         if info.role == "pipeline":
@@ -104,9 +103,10 @@ class LearnerCalls(CallBase):
     def _compose(self, pipeline: Estimator, steps: list[Value]) -> None:
         estimators = [s for s in steps if isinstance(s, Estimator)]
         pipeline.steps = estimators
-        pipeline.known = len(estimators) == len(
-            [s for s in steps if not is_const(s, None, "passthrough")]
-        ) and all(s.known for s in estimators)
+        unknown_steps = [
+            s for s in steps if not isinstance(s, Estimator) and not is_const(s, None, "passthrough")
+        ]
+        pipeline.known = not unknown_steps and all(s.known for s in estimators)
         pipeline.stateless = all(s.stateless for s in estimators)
         if estimators:
             pipeline.classifier = estimators[-1].classifier
@@ -401,7 +401,7 @@ class LearnerCalls(CallBase):
         self, estimator: Estimator, data: Value, labels: Value, node: ast.Call, data_node: ast.AST
     ) -> None:
         estimator.loops = estimator.loops | data.loops | labels.loops
-        if estimator.stateless or estimator.label_only:
+        if estimator.stateless:
             estimator.fit = None
             return
         event = self._fit_event(

@@ -477,6 +477,11 @@ class Library(FrameCalls, LearnerCalls):
         if len(ops) == 1 and type(ops[0]) in _MASK_SIDES:
             family, side = _MASK_SIDES[type(ops[0])]
             mask = (("cmp", dump(node.left), family, dump(node.comparators[0])), side)
+        predictions = [d for d in datas if d.pred is not None]
+        if predictions:
+            # Thresholded predictions: the threshold's own history (a prevalence, a quantile) is not a
+            # feature of the model, so only the predictions' history goes on.
+            return predictions[0].derived(column_preds={}, mask=mask, loops=loops)
         return datas[0].derived(
             lineage=frozenset().union(*(d.lineage for d in datas)),
             column_preds={},

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from heldout.lint.catalog import normalise_metric
-from heldout.lint.events import EvalEvent, FitEvent, Record, SplitEvent
+from heldout.lint.events import EvalEvent, FitEvent, Record, Report, SplitEvent
 from heldout.lint.findings import LintFinding, Severity, location
 from heldout.lint.task import Task
 from heldout.lint.values import Overlap, RowPath, contained_scores, rows_overlap
@@ -142,7 +142,7 @@ class Analysis:
         return {e.id for events in self.sweeps.values() for e in events}
 
     @property
-    def report(self):
+    def report(self) -> Report | None:
         return self.record.reports[-1] if self.record.reports else None
 
     def _final(self) -> list[EvalEvent]:
@@ -464,12 +464,16 @@ def _curves_on_final_rows(analysis: Analysis, final_rows: frozenset | None) -> l
 def _rarity(record: Record) -> tuple[bool, bool, str]:
     """(proven, suggested, where): does the code itself say the positive class is rare?"""
     proven = [e for e in record.rarity if e.proven]
-    chosen = proven[0] if proven else (record.rarity[0] if record.rarity else None)
-    where = (
-        f" (the code says the positive class is rare: {chosen.text}, {location(chosen.site)})"
-        if chosen
-        else ""
-    )
+    if proven:
+        where = f" (the code says the positive class is rare: {proven[0].text}, {location(proven[0].site)})"
+    elif record.rarity:
+        chosen = record.rarity[0]
+        where = (
+            f" (the code suggests imbalanced classes: {chosen.text}, {location(chosen.site)}; heldout cannot "
+            "tell how rare the positives are, so this is a hint)"
+        )
+    else:
+        where = ""
     return bool(proven), bool(record.rarity), where
 
 
@@ -506,7 +510,10 @@ def metric_choice(analysis: Analysis, task: Task) -> list[LintFinding]:
         if effective in task.wrong_metrics and certain:
             message = wrong_why + f" (scenario {task.scenario} grades this as headline_metric)"
             return [LintFinding.of("metric_choice", Severity.ERROR, site, shown, message)]
-        if effective in task.weak_metrics or effective in task.wrong_metrics:
+        if effective in task.wrong_metrics:
+            message = wrong_why + " (it is computed under a condition the code alone does not decide)"
+            return [LintFinding.of("metric_choice", Severity.HINT, site, shown, message)]
+        if effective in task.weak_metrics:
             message = f"Your headline metric is {shown} ({location(site)}). {_WEAK_METRIC_WHY}"
             return [LintFinding.of("metric_choice", Severity.HINT, site, shown, message)]
         return []

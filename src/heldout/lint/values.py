@@ -253,7 +253,6 @@ class Estimator(Value):
     known: bool = True  # False: a class heldout knows nothing about (its fit may learn anything)
     classifier: bool | None = None
     stateless: bool = False  # learns nothing from rows (FunctionTransformer, Normalizer)
-    label_only: bool = False  # LabelEncoder and friends
     fit: int | None = None  # the fit event of its current state
     steps: list[Estimator] = field(default_factory=list)
     inner: Estimator | None = None
@@ -267,8 +266,8 @@ def with_loops(value: Value, loops: frozenset[int]) -> Value:
     """The value as seen through a loop variable (a copy; identity is not needed for those)."""
     if not loops or loops <= value.loops:
         return value
-    if isinstance(value, Const | Ref | Function | UserClass):
-        return value
+    if isinstance(value, Ref | Function | UserClass):
+        return value  # names of code, the same in every iteration
     copy = replace(value)
     copy.loops = value.loops | loops
     if isinstance(copy, Data):

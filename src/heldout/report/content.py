@@ -38,6 +38,7 @@ class ReportContent:
     red_flags: list[str] = field(default_factory=list)
     followups: list[str] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    lint_disagreements: list[str] = field(default_factory=list)
 
 
 def _where(finding: dict[str, Any]) -> str:
@@ -95,6 +96,7 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
         content.holdout.append(("holdout prevalence", f"{holdout['prevalence']:.2%}"))
     content.red_flags = _red_flags(result)
     content.followups = list(result.get("followups", []))
+    content.lint_disagreements = list((result.get("lint") or {}).get("disagreements", []))
     if with_figures and holdout.get("curves"):
         from heldout.report.figures import pr_curve_png, score_histogram_png
 

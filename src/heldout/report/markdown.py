@@ -43,6 +43,9 @@ def render_markdown(content: ReportContent, figure_files: dict[str, str] | None 
             lines += [f"![{figure.title}]({figure_files[figure.name]})", ""]
     if content.red_flags:
         lines += ["## Red flags", ""] + [f"- {flag}" for flag in content.red_flags] + [""]
+    if content.lint_disagreements:
+        lines += ["## Static lint and the run disagree", ""] + [f"- {d}" for d in content.lint_disagreements]
+        lines.append("")
     if content.followups:
         lines += ["## Follow-up questions", ""] + [f"1. {q}" for q in content.followups] + [""]
     return "\n".join(lines)

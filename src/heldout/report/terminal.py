@@ -59,6 +59,8 @@ def render_terminal(
                 )
         lines.append("")
         lines.append(f"score {result.points:g}/{result.max_points} - {result.status}")
+    for disagreement in (result.lint or {}).get("disagreements", []):
+        lines += textwrap.wrap(f"lint vs run: {disagreement}", width, subsequent_indent="  ")
     if result.holdout and result.holdout.get("score") is not None:
         holdout = result.holdout
         gap = holdout.get("optimism_gap")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parents[2]))
 from tests.conftest import QUICK_MODEL, write_notebook  # noqa: E402
 
 # Found-or-blocked bookkeeping shared by the probing notebooks.
-PROBE = '''
+PROBE = """
 import os
 from pathlib import Path
 import heldout
@@ -35,13 +35,13 @@ def attempt(label, action):
         return False
     escaped.append(label)
     return True
-'''
+"""
 
-VERDICT = '''
+VERDICT = """
 print("blocked:", *blocked, sep="\\n  ")
 if escaped:
     raise RuntimeError("ESCAPED: " + "; ".join(escaped))
-'''
+"""
 
 CASES: dict[str, list[str]] = {}
 
@@ -71,12 +71,12 @@ case(
 # total memory. Only a control group stops this.
 import os, time
 children = []
-for _ in range(10):
+for _ in range(6):
     pid = os.fork()
     if pid == 0:
         try:
-            block = bytearray(b"\\x01") * (500 * 1024 * 1024)
-            time.sleep(3)
+            block = bytearray(b"\\x01") * (600 * 1024 * 1024)
+            time.sleep(1)
         except BaseException:
             os._exit(2)  # refused by the per-process limit: not what this case is about
         os._exit(0)
@@ -86,7 +86,7 @@ for pid in children:
     _, status = os.waitpid(pid, 0)
     finished += os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 if finished == len(children):
-    raise RuntimeError(f"ESCAPED: {finished} children held 500 MiB each at once")
+    raise RuntimeError(f"ESCAPED: {finished} children held 600 MiB each at once")
 print(f"{len(children) - finished} of {len(children)} children were killed")
 """,
 )
@@ -153,7 +153,8 @@ def fill(folder, limit=512 * 1024 * 1024):
     if written < limit:  # stopped by a limit: blocked
         raise OSError(f"{folder} took only {written >> 20} MiB")
 for folder in ("/", "/etc", "/dev", "/usr", "/var/tmp", str(PACKAGE)):
-    attempt(f"create a file in {folder}", lambda folder=folder: open(os.path.join(folder, "planted"), "w").close())
+    planted = os.path.join(folder, "planted")
+    attempt(f"create a file in {folder}", lambda planted=planted: open(planted, "w").close())
 for folder in ("/tmp", "/dev/shm"):
     attempt(f"fill {folder} without limit", lambda folder=folder: fill(folder))
 """
@@ -165,14 +166,16 @@ case(
     QUICK_MODEL,
     """
 line = "x" * (1024 * 1024)
-for _ in range(300):  # 300 MB through print
+for _ in range(200):  # 200 MB through print, 1 MB at a time
     print(line)
 """,
     """
 import os
-for _ in range(200):  # 200 MB straight to the file descriptor, around sys.stdout
+for _ in range(100):  # 100 MB straight to the file descriptor, around sys.stdout
     os.write(1, b"y" * (1024 * 1024))
 """,
+    'print("z" * 200_000_000)  # one 200 MB message',
+    "print('still alive')",
 )
 
 case(
@@ -227,7 +230,7 @@ attempt(up + labels, lambda: open(up + labels).read())
 for root in ("/proc/self/root", "/proc/1/root", "/proc/1/cwd/" + "../" * 6):
     attempt(f"{root} then the repository", lambda root=root: open(f"{root}/{REPO}/{labels}").read())
 import time
-found, deadline = [], time.monotonic() + 8
+found, deadline = [], time.monotonic() + 4
 for dirpath, dirnames, filenames in os.walk("/"):
     if dirpath in ("/proc", "/sys") or time.monotonic() > deadline:
         dirnames[:] = []
@@ -269,7 +272,8 @@ case(
 train = REPO / "datasets" / "card_fraud" / "train.csv"
 attempt(f"delete {train}", lambda: os.remove(train))
 attempt(f"truncate {train}", lambda: open(train, "w").close())
-attempt("append to the solution", lambda: open(REPO / "solutions" / "imbalance" / "solution.ipynb", "a").close())
+solution = REPO / "solutions" / "imbalance" / "solution.ipynb"
+attempt("append to the solution", lambda: open(solution, "a").close())
 attempt("overwrite /etc/hostname", lambda: open("/etc/hostname", "w").write("pwned-by-a-notebook\\n"))
 attempt("delete /etc/hostname", lambda: os.remove("/etc/hostname"))
 attempt("open heldout's grading.py for writing", lambda: open(PACKAGE / "grading.py", "a").close())
@@ -518,21 +522,37 @@ def write_raw() -> None:
         "import pandas as pd\nmodel = None\nprint('this is a script, not a notebook')\n", "utf-8"
     )
     (HERE / "binary_garbage.ipynb").write_bytes(bytes(range(256)) * 16)
-    empty = {"cells": [], "metadata": {"heldout": {"scenario": "imbalance"}}, "nbformat": 4, "nbformat_minor": 5}
+    empty = {
+        "cells": [],
+        "metadata": {"heldout": {"scenario": "imbalance"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (HERE / "empty_notebook.ipynb").write_text(json.dumps(empty, indent=1) + "\n", "utf-8")
-    markdown = dict(empty, cells=[{"cell_type": "markdown", "id": "a1", "metadata": {}, "source": "# My answer"}])
+    markdown = dict(
+        empty, cells=[{"cell_type": "markdown", "id": "a1", "metadata": {}, "source": "# My answer"}]
+    )
     (HERE / "markdown_only.ipynb").write_text(json.dumps(markdown, indent=1) + "\n", "utf-8")
     bad_schema = dict(empty, cells=[{"cell_type": "code", "source": "x = 1", "outputs": "none"}])
     (HERE / "schema_violation.ipynb").write_text(json.dumps(bad_schema, indent=1) + "\n", "utf-8")
+
+
+def _stable_ids(path: Path) -> None:
+    """Cell ids by position, so that writing the notebooks again changes nothing."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index + 1}"
+    nbformat.write(notebook, path)
 
 
 def main() -> None:
     for old in HERE.glob("*.ipynb"):
         old.unlink()
     for name, cells in CASES.items():
-        write_notebook(HERE / f"{name}.ipynb", *cells)
-    path = HERE / "unknown_scenario.ipynb"
-    write_notebook(path, QUICK_MODEL, scenario="../../../../etc")
+        _stable_ids(write_notebook(HERE / f"{name}.ipynb", *cells))
+    _stable_ids(write_notebook(HERE / "unknown_scenario.ipynb", QUICK_MODEL, scenario="../../../../etc"))
     write_raw()
     print(f"wrote {len(list(HERE.glob('*.ipynb')))} notebooks to {HERE}")
 

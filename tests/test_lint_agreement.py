@@ -1,0 +1,54 @@
+"""The grader puts static lint next to the run's verdicts and names where the two disagree."""
+
+from heldout.checks.base import CheckResult, Verdict
+from heldout.lint_agreement import lint_summary
+from tests.conftest import write_notebook
+
+LEAKY = """
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+df = pd.read_csv("train.csv")
+X = StandardScaler().fit_transform(df[["a", "b"]])
+X_train, X_test, y_train, y_test = train_test_split(X, df["y"], stratify=df["y"])
+model = LogisticRegression().fit(X_train, y_train)
+print(average_precision_score(y_test, model.predict_proba(X_test)[:, 1]))
+"""
+
+
+def verdicts(**by_id):
+    return [CheckResult(check_id, check_id, Verdict(v), 0, 10, "data_hygiene", "", ()) for check_id, v in
+            by_id.items()]
+
+
+def test_agreement_has_no_disagreement(tmp_path):
+    path = write_notebook(tmp_path / "leaky.ipynb", LEAKY)
+    summary = lint_summary(path, verdicts(no_fit_on_evaluated_rows="fail"))
+    assert [f["kind"] for f in summary["findings"] if f["severity"] == "error"] == ["preprocessing_leak"]
+    assert summary["disagreements"] == []
+
+
+def test_lint_proof_against_a_passing_run_is_a_disagreement(tmp_path):
+    path = write_notebook(tmp_path / "leaky.ipynb", LEAKY)
+    (message,) = lint_summary(path, verdicts(no_fit_on_evaluated_rows="pass"))["disagreements"]
+    assert message.startswith("no_fit_on_evaluated_rows: the code alone shows preprocessing leak at cell 1")
+
+
+def test_a_runtime_failure_lint_did_not_see_is_a_disagreement(tmp_path):
+    path = write_notebook(tmp_path / "quiet.ipynb", "x = 1")
+    (message,) = lint_summary(path, verdicts(stratified_split="fail"))["disagreements"]
+    assert message == "stratified_split: the run failed it, but static lint saw nothing there"
+
+
+def test_a_lint_crash_never_costs_the_grade(tmp_path, monkeypatch):
+    import heldout.lint
+
+    def broken(path):
+        raise RecursionError("deeply nested code")
+
+    monkeypatch.setattr(heldout.lint, "lint_path", broken)
+    path = write_notebook(tmp_path / "quiet.ipynb", "x = 1")
+    summary = lint_summary(path, verdicts(stratified_split="pass"))
+    assert summary["findings"] == [] and summary["error"] == "RecursionError: deeply nested code"
