@@ -8,6 +8,7 @@ Exit codes (also in README.md):
      tampered); a result is still written and printed
   4  heldout itself failed (the sandbox could not start, a dataset differs from its checksum)
 
+lint exits 1 when a finding of severity error exists, 0 otherwise, 2 for a path it cannot read.
 grade-batch exits 0 when every submission got a result (whatever its verdict; see summary.csv),
 4 when heldout failed on at least one of them.
 """
@@ -104,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
         help="key store to record the bundle in (default: bundles/keys.json; keep it, never ship it)",
     )
 
+    lint = commands.add_parser("lint", help="static methodology lint of notebooks and scripts (no data)")
+    lint.add_argument("paths", type=Path, nargs="+", help=".ipynb or .py files, or folders of them")
+    lint.add_argument("--format", choices=["text", "json"], default="text")
+
+    watch = commands.add_parser("watch", help="re-lint a notebook on every save, print what changed")
+    watch.add_argument("path", type=Path)
+    watch.add_argument("--interval", type=float, default=1.0, help="seconds between checks (default 1)")
+    watch.add_argument("--once", action="store_true", help="one pass, then exit")
+
     hint = commands.add_parser("hint", help="show the hints for a check, one level at a time")
     hint.add_argument("scenario")
     hint.add_argument("check")
@@ -180,6 +190,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _bundle(args)
     if args.command == "hint":
         return _hint(args)
+    if args.command == "lint":
+        from heldout.lint.cli import run
+
+        return run(args.paths, args.format, sys.stdout)
+    if args.command == "watch":
+        from heldout.live_watch import watch_command
+
+        return watch_command(args.path, args.once, args.interval, sys.stdout)
     if args.command == "datasets":
         return _datasets(args)
     raise AssertionError(args.command)
