@@ -77,3 +77,29 @@ def test_a_model_that_cannot_predict_the_holdout(notebook):
 def test_the_starter_notebook_fails_its_grader(root):
     result = grade(root / "exercises" / "imbalance" / "starter.ipynb")
     assert result.status == "error" and result.error.kind == "contract"
+
+
+def test_cell_numbers_count_empty_code_cells_like_the_notebook(notebook):
+    result = grade(notebook("x = 1", "", "   ", "{}['amount']"))
+    assert result.error.cell == 4 and result.error.message == "Cell 4 raised KeyError: 'amount'"
+
+
+def test_trace_findings_name_the_notebooks_code_cell_after_empty_cells(notebook):
+    cells = [
+        "import pandas as pd\nfrom sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "from sklearn.metrics import average_precision_score\ntrain = pd.read_csv('train.csv')",
+        "",
+        "COLUMNS = ['amount', 'n_tx_last_24h', 'declines_last_7d', 'new_device']\n"
+        "X = StandardScaler().fit_transform(train[COLUMNS])",
+        "X_tr, X_te, y_tr, y_te = train_test_split(X, train['is_fraud'], stratify=train['is_fraud'])\n"
+        "model = LogisticRegression().fit(X_tr, y_tr)\n"
+        "ap = average_precision_score(y_te, model.predict_proba(X_te)[:, 1])\n"
+        "prepare_features = lambda frame: frame[COLUMNS]\n"
+        "report = {'metric': 'average_precision', 'estimate': ap, 'threshold': 0.5}",
+    ]
+    check = grade(notebook(*cells)).check("no_fit_on_evaluated_rows")
+    assert str(check.verdict) == "fail"
+    assert check.message.startswith("StandardScaler (cell 3, line 2)")
+    assert "(cell 4, line 3) later scored" in check.message

@@ -298,3 +298,15 @@ def test_a_label_encoder_leaks_only_through_the_features(encoded: str, expected:
     """)
         == expected
     )
+
+
+def test_a_rolling_mean_is_per_row_but_its_maximum_is_a_statistic_of_every_row() -> None:
+    code = """
+        smooth = df["amount"].rolling(3).mean()
+        df["z"] = smooth / {denominator}
+        train, test = train_test_split(df, stratify=df["label"])
+        m = LogisticRegression().fit(train[["z"]], train["label"])
+        average_precision_score(test["label"], m.predict_proba(test[["z"]])[:, 1])
+    """
+    assert findings(code.format(denominator="100.0")) == set()
+    assert findings(code.format(denominator="smooth.max()")) == {("full_frame_statistic", "error")}

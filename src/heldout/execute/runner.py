@@ -129,6 +129,10 @@ def run(job_path: Path) -> dict[str, Any]:
             if cell.cell_type != "code":
                 continue
             code_cell += 1
+            if not cell.source.strip():
+                # nbclient skips empty cells, which would shift IPython's execution counts (the cell
+                # numbers the tracer reports) away from the notebook's code-cell numbers.
+                cell.source = "pass"
             started = time.perf_counter()
             try:
                 client.execute_cell(cell, index)

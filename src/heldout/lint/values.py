@@ -237,6 +237,7 @@ class Data(Value):
             "local_name": False,
             "mask": None,
             "grouped": False,
+            "window": False,
             "window_future": None,
             "column": None,
         }
