@@ -72,6 +72,7 @@ class Trace:
             if event.id != position:
                 raise TraceFormatError("trace events are out of order")
         self._rowsets: dict[str, np.ndarray] = {}
+        self._row_sets: dict[str, frozenset[int]] = {}  # many events share a row set: build each once
 
     @classmethod
     def empty(cls) -> Trace:
@@ -93,8 +94,14 @@ class Trace:
         return decode_array(self._arrays_raw[key])
 
     def row_set(self, event: Event, key: str = "rows") -> frozenset[int] | None:
-        rows = self.rows(event.get(key))
-        return None if rows is None else frozenset(int(r) for r in rows[rows >= 0])
+        rowset_key = event.get(key)
+        if rowset_key is None:
+            return None
+        cached = self._row_sets.get(rowset_key)
+        if cached is None:
+            rows = self.rows(rowset_key)
+            cached = self._row_sets[rowset_key] = frozenset(rows[rows >= 0].tolist())
+        return cached
 
     # -- structure ----------------------------------------------------------------------------------
     def __getitem__(self, event_id: int) -> Event:
