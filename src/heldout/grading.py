@@ -38,6 +38,7 @@ from heldout.trace.record import decode_array
 __all__ = ["Submission", "grade", "list_scenarios", "load_scenario", "read_submission"]
 
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+_SCENARIO_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 DEFAULT_KEYS = Path("bundles") / "keys.json"
 
 
@@ -102,7 +103,7 @@ def list_scenarios(root: Path | None = None) -> list[Manifest]:
 def load_scenario(scenario_id: str, root: Path | None = None) -> Manifest:
     root = root or project_root()
     path = root / "exercises" / scenario_id / "exercise.toml"
-    if not path.is_file():
+    if not _SCENARIO_ID.fullmatch(scenario_id) or not path.is_file():
         known = ", ".join(m.id for m in list_scenarios(root)) or "none"
         raise HeldoutError(f"unknown scenario '{scenario_id}' (known: {known})")
     return load_manifest(path, CHECKS)
@@ -163,7 +164,14 @@ def grade(
                 f"{path} does not say which scenario it answers (metadata.heldout.scenario); pass --scenario"
             )
         scenario_id = available[0].id
-    manifest = load_scenario(scenario_id, root)
+    try:
+        manifest = load_scenario(scenario_id, root)
+    except HeldoutError as error:
+        if scenario is not None:
+            raise  # the grader's own argument: a usage error
+        # The notebook's own metadata named it: the candidate's problem, not heldout's.
+        return GradeResult(str(path), submission.sha256, None, None, error=GradeError(
+            "invalid", f"the notebook declares a scenario heldout does not have: {_printable(str(error))}"))
     seed = None
     if submission.bundle_id is not None:
         key = KeyStore(keys or root / DEFAULT_KEYS).get(submission.bundle_id)
@@ -242,7 +250,7 @@ def grade(
     if scores is not None and len(scores) != len(holdout_labels):
         scores = None
         kernel["errors"]["predict"] = "the number of holdout scores does not match the holdout"
-    report = kernel.get("report")
+    report = _printable_report(kernel.get("report"))
     result.report = report
     baseline_ap, baseline_values = _baselines(
         dataset_dir, manifest.dataset.label, manifest.dataset.positive_label, manifest.holdout.baselines
@@ -379,6 +387,12 @@ def _printable(text: str) -> str:
 
 def _without_noise(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not any(n in line for n in _KERNEL_NOISE))
+
+
+def _printable_report(report: Any) -> dict[str, Any] | None:
+    if not isinstance(report, dict):
+        return None
+    return {str(k)[:100]: _printable(v) if isinstance(v, str) else v for k, v in report.items()}
 
 
 def _followups(manifest: Manifest, result: GradeResult) -> list[str]:
