@@ -8,6 +8,7 @@ never because a target is missed. Run: `python benchmarks/bench.py` (or `nox -s 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
@@ -34,11 +35,12 @@ from sklearn.preprocessing import StandardScaler
 train = pd.read_csv("train.csv")
 COLUMNS = ["amount", "card_present", "country_mismatch", "customer_avg_amount_30d", "n_tx_last_24h",
            "declines_last_7d", "new_device"]
-X_train, X_test, y_train, y_test = train_test_split(train[COLUMNS], train["is_fraud"], stratify=train["is_fraud"],
-                                                    random_state=0)
+y = train["is_fraud"]
+X_train, X_test, y_train, y_test = train_test_split(train[COLUMNS], y, stratify=y, random_state=0)
 """,
     """
-grid = {"logisticregression__C": [0.001 * 2**k for k in range(30)], "logisticregression__class_weight": [None, "balanced"]}
+grid = {"logisticregression__C": [0.001 * 2**k for k in range(30)],
+        "logisticregression__class_weight": [None, "balanced"]}
 search = GridSearchCV(make_pipeline(StandardScaler(), LogisticRegression(max_iter=300)), grid,
                       cv=StratifiedKFold(5), scoring="average_precision")
 search.fit(X_train, y_train)
@@ -47,8 +49,9 @@ print(len(search.cv_results_["params"]) * 5 + 1, "fits")
 ]
 
 
-def median_ratio(measure_a: Callable[[], float], measure_b: Callable[[], float], rounds: int
-                 ) -> tuple[float, float, float]:
+def median_ratio(
+    measure_a: Callable[[], float], measure_b: Callable[[], float], rounds: int
+) -> tuple[float, float, float]:
     """(median a, median b, median of a/b), alternating a and b each round."""
     a_times, b_times = [], []
     for index in range(rounds):
@@ -68,8 +71,13 @@ def plain_execution(notebook: Path, exec_lines: list[str] | None = None) -> floa
             shutil.copyfile(DATASET / name, Path(folder) / name)
         nb = nbformat.read(notebook, as_version=4)
         extra = [f"--IPKernelApp.exec_lines={line}" for line in exec_lines or []]
-        client = NotebookClient(nb, kernel_name="python3", timeout=1200,
-                                resources={"metadata": {"path": folder}}, extra_arguments=extra)
+        client = NotebookClient(
+            nb,
+            kernel_name="python3",
+            timeout=1200,
+            resources={"metadata": {"path": folder}},
+            extra_arguments=extra,
+        )
         started = time.perf_counter()
         client.execute()
         return time.perf_counter() - started
@@ -77,8 +85,12 @@ def plain_execution(notebook: Path, exec_lines: list[str] | None = None) -> floa
 
 def heldout_grade(notebook: Path) -> float:
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "heldout", "grade", str(notebook), "--no-color"],
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "heldout", "grade", str(notebook), "--no-color"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if run.returncode not in (0, 1):
         raise RuntimeError(f"heldout grade {notebook} exited {run.returncode}: {run.stderr[-500:]}")
     return time.perf_counter() - started
@@ -102,7 +114,6 @@ def tracer_line(folder: Path) -> str:
 def batch_speedup(rounds: int) -> tuple[float, float, float]:
     from heldout.batch import grade_batch
     from heldout.grading import grade
-
     from tests.conftest import QUICK_MODEL, write_notebook  # the contract in a few seconds
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -115,8 +126,10 @@ def batch_speedup(rounds: int) -> tuple[float, float, float]:
             def measure() -> float:
                 out = Path(tempfile.mkdtemp(dir=scratch))
                 started = time.perf_counter()
-                grade_batch(folder, out, jobs, lambda p: grade(p), progress=open("/dev/null", "w"))
+                with open(os.devnull, "w") as quiet:
+                    grade_batch(folder, out, jobs, lambda p: grade(p), progress=quiet)
                 return time.perf_counter() - started
+
             return measure
 
         return median_ratio(run(1), run(2), rounds)
@@ -136,10 +149,15 @@ def main() -> int:
 
     try:
         for solution in sorted((ROOT / "solutions").glob("*/*.ipynb")):
-            graded, plain, ratio = median_ratio(lambda s=solution: heldout_grade(s),
-                                                lambda s=solution: plain_execution(s), args.rounds)
-            row(f"grade / plain nbclient ({solution.parent.name})", f"{graded:.1f} s vs {plain:.1f} s",
-                f"{ratio:.2f}x", "<= 1.10x")
+            graded, plain, ratio = median_ratio(
+                lambda s=solution: heldout_grade(s), lambda s=solution: plain_execution(s), args.rounds
+            )
+            row(
+                f"grade / plain nbclient ({solution.parent.name})",
+                f"{graded:.1f} s vs {plain:.1f} s",
+                f"{ratio:.2f}x",
+                "<= 1.10x",
+            )
     except Exception as error:
         failures += 1
         row("grade / plain nbclient", f"could not measure: {error}", "", "<= 1.10x")
@@ -148,10 +166,15 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as scratch:
             notebook = write_fit_heavy(Path(scratch))
             line = tracer_line(Path(scratch))
-            traced, untraced, ratio = median_ratio(lambda: plain_execution(notebook, [line]),
-                                                   lambda: plain_execution(notebook), args.rounds)
-            row("tracer on 301 fits (GridSearchCV)", f"{traced:.1f} s vs {untraced:.1f} s", f"{ratio:.2f}x",
-                "<= 1.10x")
+            traced, untraced, ratio = median_ratio(
+                lambda: plain_execution(notebook, [line]), lambda: plain_execution(notebook), args.rounds
+            )
+            row(
+                "tracer on 301 fits (GridSearchCV)",
+                f"{traced:.1f} s vs {untraced:.1f} s",
+                f"{ratio:.2f}x",
+                "<= 1.10x",
+            )
     except Exception as error:
         failures += 1
         row("tracer on a fit-heavy notebook", f"could not measure: {error}", "", "<= 1.10x")
@@ -160,17 +183,30 @@ def main() -> int:
     if lint_script.is_file():
         run = subprocess.run([sys.executable, str(lint_script)], capture_output=True, text=True, check=False)
         last = (run.stdout.strip().splitlines() or ["no output"])[-1]
-        row("static lint per notebook", last if run.returncode == 0 else f"could not measure: {last}", "",
-            "< 0.2 s")
+        row(
+            "static lint per notebook",
+            last if run.returncode == 0 else f"could not measure: {last}",
+            "",
+            "< 0.2 s",
+        )
         failures += run.returncode != 0
     else:
         failures += 1
-        row("static lint per notebook", "could not measure: benchmarks/lint_speed.py is missing", "", "< 0.2 s")
+        row(
+            "static lint per notebook",
+            "could not measure: benchmarks/lint_speed.py is missing",
+            "",
+            "< 0.2 s",
+        )
 
     try:
         one, two, ratio = batch_speedup(max(1, args.rounds - 1))
-        row("grade-batch --jobs 2 vs --jobs 1 (6 notebooks)", f"{two:.1f} s vs {one:.1f} s",
-            f"{ratio:.2f}x speed-up", ">= 1.8x")
+        row(
+            "grade-batch --jobs 2 vs --jobs 1 (6 notebooks)",
+            f"{two:.1f} s vs {one:.1f} s",
+            f"{ratio:.2f}x speed-up",
+            ">= 1.8x",
+        )
     except Exception as error:
         failures += 1
         row("grade-batch speed-up", f"could not measure: {error}", "", ">= 1.8x")
@@ -179,8 +215,12 @@ def main() -> int:
     if live_script.is_file():
         run = subprocess.run([sys.executable, str(live_script)], capture_output=True, text=True, check=False)
         last = (run.stdout.strip().splitlines() or ["no output"])[-1]
-        row("live mode added time per cell", last if run.returncode == 0 else f"could not measure: {last}",
-            "", "p95 < 50 ms")
+        row(
+            "live mode added time per cell",
+            last if run.returncode == 0 else f"could not measure: {last}",
+            "",
+            "p95 < 50 ms",
+        )
         failures += run.returncode != 0
     else:
         failures += 1
@@ -189,8 +229,10 @@ def main() -> int:
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     row("peak memory of the grader process (kernels excluded)", f"{peak_mib:.0f} MiB", "", "")
 
-    print(f"heldout benchmarks ({time.strftime('%Y-%m-%d')}, {sys.platform}, "
-          f"{len(__import__('os').sched_getaffinity(0))} cores)")
+    print(
+        f"heldout benchmarks ({time.strftime('%Y-%m-%d')}, {sys.platform}, "
+        f"{len(os.sched_getaffinity(0))} cores)"
+    )
     print("| measure | figure | ratio | target |")
     print("|---|---|---|---|")
     for name, figure, ratio, target in rows:

@@ -113,8 +113,10 @@ def test_a_real_batch_killed_and_resumed_ends_with_one_result_each(tmp_path, roo
     write_notebook(folder / "quick_2.ipynb", QUICK_MODEL.replace("0.3", "0.31"))
     write_notebook(folder / "raises.ipynb", QUICK_MODEL, "raise ValueError('bad')")
     (folder / "garbage.ipynb").write_text("{")
-    shutil.copy(root / "tests" / "submissions" / "imbalance" / "flawed" / "scaler_before_split.ipynb",
-                folder / "scaler.ipynb")
+    shutil.copy(
+        root / "tests" / "submissions" / "imbalance" / "flawed" / "scaler_before_split.ipynb",
+        folder / "scaler.ipynb",
+    )
     out = tmp_path / "results"
     command = [sys.executable, "-m", "heldout", "grade-batch", str(folder), "--out", str(out), "--jobs", "2"]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -23,12 +23,19 @@ def keys(tmp_path):
 
 def test_a_bundle_holds_the_brief_the_starter_and_training_data_only(manifest, root, tmp_path, keys):
     key = write_bundle(manifest, root, "Grace Hopper", tmp_path / "grace", keys)
-    assert sorted(p.name for p in (tmp_path / "grace").rglob("*")) == ["prompt.md", "starter.ipynb", "train.csv"]
+    assert sorted(p.name for p in (tmp_path / "grace").rglob("*")) == [
+        "prompt.md",
+        "starter.ipynb",
+        "train.csv",
+    ]
     train = pd.read_csv(tmp_path / "grace" / "train.csv")
     assert "is_fraud" in train.columns and len(train) == 48_000
     starter = nbformat.read(tmp_path / "grace" / "starter.ipynb", as_version=4)
-    assert starter.metadata["heldout"] == {"scenario": "imbalance", "version": manifest.version,
-                                           "bundle": key.bundle_id}
+    assert starter.metadata["heldout"] == {
+        "scenario": "imbalance",
+        "version": manifest.version,
+        "bundle": key.bundle_id,
+    }
     assert str(key.seed) not in json.dumps(starter.metadata)  # the seed stays with the grader
     assert keys.get(key.bundle_id).candidate == "Grace Hopper"
 
@@ -78,9 +85,21 @@ def test_an_existing_folder_is_never_overwritten(manifest, root, tmp_path, keys)
 
 def test_an_unknown_bundle_is_a_usage_error(manifest, root, tmp_path, keys):
     write_bundle(manifest, root, "Ada", tmp_path / "ada", keys)
-    run = subprocess.run([sys.executable, "-m", "heldout", "grade", str(tmp_path / "ada" / "starter.ipynb"),
-                          "--keys", str(tmp_path / "elsewhere.json")], capture_output=True, text=True,
-                         timeout=120, check=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "heldout",
+            "grade",
+            str(tmp_path / "ada" / "starter.ipynb"),
+            "--keys",
+            str(tmp_path / "elsewhere.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 2 and "is not in the key store" in run.stderr
 
 
@@ -98,4 +117,5 @@ def test_a_returned_bundle_is_graded_on_its_own_hidden_labels(manifest, root, tm
     own = dataset_for_seed(root, "card_fraud", key.seed)
     assert (own / "hidden" / "holdout_labels.csv").is_file()
     assert not (root / "datasets" / "card_fraud" / "hidden" / "holdout_labels.csv").samefile(
-        own / "hidden" / "holdout_labels.csv")
+        own / "hidden" / "holdout_labels.csv"
+    )

@@ -19,8 +19,10 @@ print(average_precision_score(y_test, model.predict_proba(X_test)[:, 1]))
 
 
 def verdicts(**by_id):
-    return [CheckResult(check_id, check_id, Verdict(v), 0, 10, "data_hygiene", "", ()) for check_id, v in
-            by_id.items()]
+    return [
+        CheckResult(check_id, check_id, Verdict(v), 0, 10, "data_hygiene", "", ())
+        for check_id, v in by_id.items()
+    ]
 
 
 def test_agreement_has_no_disagreement(tmp_path):

@@ -68,8 +68,12 @@ def test_gradescope_results_validate(smote, solution):
 
 
 def test_gradescope_validation_catches_a_bad_file():
-    problems = validate_gradescope({"score": "ten", "tests": [{"name": "x", "score": 3, "max_score": 2,
-                                                               "output": "", "visibility": "sometimes"}]})
+    problems = validate_gradescope(
+        {
+            "score": "ten",
+            "tests": [{"name": "x", "score": 3, "max_score": 2, "output": "", "visibility": "sometimes"}],
+        }
+    )
     assert "score must be a number" in problems
     assert "tests[0].score exceeds max_score" in problems
     assert any("visibility" in p for p in problems)
@@ -77,8 +81,10 @@ def test_gradescope_validation_catches_a_bad_file():
 
 def test_scorecard_merges_the_rubric_at_the_candidates_level(smote, solution, manifest, tmp_path):
     rubric = tmp_path / "ada.toml"
-    rubric.write_text('candidate = "Ada"\nlevel = "mid"\n[scores.communication]\nscore = 3\nnotes = "clear"\n'
-                      "[scores.trade_offs]\nscore = 3\n[scores.production_sense]\nscore = 2\n")
+    rubric.write_text(
+        'candidate = "Ada"\nlevel = "mid"\n[scores.communication]\nscore = 3\nnotes = "clear"\n'
+        "[scores.trade_offs]\nscore = 3\n[scores.production_sense]\nscore = 2\n"
+    )
     strong = build_scorecard(solution, load_rubric(rubric), manifest)
     assert strong.meets_bar and strong.competencies["communication"]["manual"] == 3
     assert strong.competencies["data_hygiene"]["automated"] == 4
@@ -92,7 +98,7 @@ def test_scorecard_merges_the_rubric_at_the_candidates_level(smote, solution, ma
 def test_a_bad_rubric_names_the_field(tmp_path):
     rubric = tmp_path / "bad.toml"
     rubric.write_text('candidate = "Ada"\nlevel = "mid"\n[scores.communication]\nscore = 7\n')
-    with pytest.raises(HeldoutError, match="scores.communication.score' must be 1, 2, 3 or 4"):
+    with pytest.raises(HeldoutError, match=r"scores\.communication\.score' must be 1, 2, 3 or 4"):
         load_rubric(rubric)
 
 
@@ -126,11 +132,28 @@ def test_the_html_report_loads_in_a_real_browser_and_shows_its_plots(smote, tmp_
     assert "<script" not in html and "http://" not in html and "https://" not in html
     (tmp_path / "probe.html").write_text(html.replace("</body>", CHECK_IMAGES))
     run = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-         "--virtual-time-budget=5000", "--dump-dom", (tmp_path / "probe.html").as_uri()],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            (tmp_path / "probe.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert re.search(r"<title>IMAGES 2/2</title>", run.stdout), run.stdout[:500]
     assert "Uncaught" not in run.stderr and "Failed to load resource" not in run.stderr

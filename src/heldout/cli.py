@@ -97,7 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     bundle = commands.add_parser("bundle", help="write a take-home bundle for one candidate")
     bundle.add_argument("scenario")
     bundle.add_argument("--candidate", required=True, help="the candidate's name or id")
-    bundle.add_argument("--seed", type=int, help="dataset seed (default: a fresh secret one, kept in the key store)")
+    bundle.add_argument(
+        "--seed", type=int, help="dataset seed (default: a fresh secret one, kept in the key store)"
+    )
     bundle.add_argument("--out", type=Path, required=True, help="a folder, or a path ending in .zip")
     bundle.add_argument(
         "--keys",

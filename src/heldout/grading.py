@@ -170,8 +170,15 @@ def grade(
         if scenario is not None:
             raise  # the grader's own argument: a usage error
         # The notebook's own metadata named it: the candidate's problem, not heldout's.
-        return GradeResult(str(path), submission.sha256, None, None, error=GradeError(
-            "invalid", f"the notebook declares a scenario heldout does not have: {_printable(str(error))}"))
+        return GradeResult(
+            str(path),
+            submission.sha256,
+            None,
+            None,
+            error=GradeError(
+                "invalid", f"the notebook declares a scenario heldout does not have: {_printable(str(error))}"
+            ),
+        )
     seed = None
     if submission.bundle_id is not None:
         key = KeyStore(keys or root / DEFAULT_KEYS).get(submission.bundle_id)

@@ -37,8 +37,15 @@ def lint_summary(path: Path, checks: list[CheckResult]) -> dict[str, Any]:
             disagreements.append(f"{check_id}: the run failed it, but static lint saw nothing there")
     return {
         "findings": [
-            {"kind": f.kind, "severity": f.severity, "cell": f.cell, "line": f.line, "subject": f.subject,
-             "message": f.message, "check_id": f.check_id}
+            {
+                "kind": f.kind,
+                "severity": f.severity,
+                "cell": f.cell,
+                "line": f.line,
+                "subject": f.subject,
+                "message": f.message,
+                "check_id": f.check_id,
+            }
             for f in findings
         ],
         "disagreements": disagreements,

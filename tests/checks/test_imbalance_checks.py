@@ -271,7 +271,7 @@ def test_threshold_from_out_of_fold_scores_behind_a_cross_validated_estimate_pas
     X, y = load()
     scores = ms.cross_val_score(LogisticRegression(), X, y, cv=4, scoring="average_precision")
     oof = ms.cross_val_predict(LogisticRegression(), X, y, cv=4, method="predict_proba")[:, 1]
-    precision, recall, thresholds = metrics.precision_recall_curve(y, oof)
+    precision, _recall, thresholds = metrics.precision_recall_curve(y, oof)
     chosen = float(thresholds[np.argmax(precision[:-1] >= 0.5)])
     report = {"metric": "average_precision", "estimate": float(scores.mean()), "threshold": chosen}
     assert verdict(judge(report), "threshold_not_tuned_on_test") == "pass"
@@ -299,8 +299,10 @@ def test_the_fold_count_ignores_early_stopping_splits_inside_the_folds(judge):
 
     X, y = load()
     X_tr, X_val, y_tr, y_val = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
-    model = make_pipeline(StandardScaler(), HistGradientBoostingClassifier(max_iter=20, early_stopping=True,
-                                                                           validation_fraction=0.2))
+    model = make_pipeline(
+        StandardScaler(),
+        HistGradientBoostingClassifier(max_iter=20, early_stopping=True, validation_fraction=0.2),
+    )
     scores = ms.cross_val_score(model, X_tr, y_tr, cv=3, scoring="average_precision")
     proba = model.fit(X_tr, y_tr).predict_proba(X_val)[:, 1]
     best = max(np.linspace(0.1, 0.9, 9), key=lambda t: metrics.f1_score(y_val, proba >= t))

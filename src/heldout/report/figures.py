@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
 __all__ = ["pr_curve_png", "score_histogram_png"]
@@ -55,7 +56,7 @@ def score_histogram_png(holdout: dict[str, Any], threshold: float | None) -> byt
     figure, axes = _figure()
     histogram = holdout["histogram"]
     edges = histogram["edges"]
-    centres = [(a + b) / 2 for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    centres = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
     width = (edges[1] - edges[0]) * 0.45 if len(edges) > 1 else 0.02
     axes.bar([c - width / 2 for c in centres], histogram["negative"], width, label="negatives")
     axes.bar([c + width / 2 for c in centres], histogram["positive"], width, label="positives")

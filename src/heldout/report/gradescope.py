@@ -1,10 +1,11 @@
 """Gradescope's autograder ``results.json``.
 
 The format (Gradescope "Autograder Specifications"): a top-level ``score`` (points earned), optional
-``output`` (text shown to the student) and ``visibility``; ``tests`` is a list of objects with ``name``,
-``score``, ``max_score``, ``output``, ``status`` ("passed" or "failed") and ``visibility`` ("visible", "hidden", "after_due_date" or
-"after_published"). heldout maps one check to one test; the hidden-holdout check is shown only after
-publication, so candidates cannot probe the holdout by resubmitting.
+``output`` (text shown to the student) and ``visibility``; ``tests`` is a list of objects with
+``name``, ``score``, ``max_score``, ``output``, ``status`` ("passed" or "failed") and ``visibility``
+("visible", "hidden", "after_due_date" or "after_published"). heldout maps one check to one test;
+the hidden-holdout check is shown only after publication, so candidates cannot probe the holdout by
+resubmitting.
 """
 
 from __future__ import annotations

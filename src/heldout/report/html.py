@@ -67,8 +67,11 @@ def render_html(content: ReportContent) -> str:
             "<h2>Red flags</h2><ul>" + "".join(f"<li>{escape(f)}</li>" for f in content.red_flags) + "</ul>"
         )
     if content.lint_disagreements:
-        parts.append("<h2>Static lint and the run disagree</h2><ul>"
-                     + "".join(f"<li>{escape(d)}</li>" for d in content.lint_disagreements) + "</ul>")
+        parts.append(
+            "<h2>Static lint and the run disagree</h2><ul>"
+            + "".join(f"<li>{escape(d)}</li>" for d in content.lint_disagreements)
+            + "</ul>"
+        )
     if content.followups:
         parts.append(
             "<h2>Follow-up questions</h2><ol>"

@@ -356,8 +356,11 @@ class Tracer:
                 cls, "values", property(self._pandas_wrapper(values.fget, "values"), doc=values.__doc__)
             )
             self._patch_attr(cls, "__init__", self._pandas_build_wrapper(cls.__dict__["__init__"], "init"))
-        self._patch_attr(pd.DataFrame, "__setitem__",
-                         self._pandas_build_wrapper(pd.DataFrame.__dict__["__setitem__"], "setitem"))
+        self._patch_attr(
+            pd.DataFrame,
+            "__setitem__",
+            self._pandas_build_wrapper(pd.DataFrame.__dict__["__setitem__"], "setitem"),
+        )
 
     # == wrappers =======================================================================================
     def _method_wrapper(self, name: str, original: Callable) -> Callable:

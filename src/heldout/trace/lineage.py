@@ -172,8 +172,9 @@ class LineageRegistry:
                     )
         return None
 
-    def _by_registered_frame(self, obj: pd.DataFrame | pd.Series, index: pd.Index, names: list
-                             ) -> Lineage | None:
+    def _by_registered_frame(
+        self, obj: pd.DataFrame | pd.Series, index: pd.Index, names: list
+    ) -> Lineage | None:
         """A copy or a row subset of a frame made by a traced call (``pd.DataFrame(imputer.fit_
         transform(X), index=X.index).copy()``): it carries that call's lineage, not the file's. Every
         shared column must hold the same values, so an untouched copy of the raw data is never taken
@@ -192,8 +193,9 @@ class LineageRegistry:
             if (positions < 0).any():
                 continue
             if all(
-                _same_values((obj if isinstance(obj, pd.Series) else obj[c]).to_numpy(),
-                             frame[c].to_numpy()[positions])
+                _same_values(
+                    (obj if isinstance(obj, pd.Series) else obj[c]).to_numpy(), frame[c].to_numpy()[positions]
+                )
                 for c in shared
                 if not isinstance(frame[c], pd.DataFrame)
                 and not (isinstance(obj, pd.DataFrame) and isinstance(obj[c], pd.DataFrame))
