@@ -12,7 +12,7 @@ ROOT = Path(__file__).parent
 def tests(session: nox.Session) -> None:
     """The harness's own tests, including every flawed and correct submission."""
     session.install("-e", ".[dev]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session

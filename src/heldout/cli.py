@@ -16,6 +16,7 @@ grade-batch exits 0 when every submission got a result (whatever its verdict; se
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -298,6 +299,9 @@ def _grade_batch(args: argparse.Namespace) -> int:
         flush=True,
     )
     isolation = None if args.isolation == "auto" else args.isolation
+    # Each job's kernel gets its share of the cores: oversubscribed OpenMP spin-waits and slows down
+    # many times over (HistGradientBoosting in every candidate notebook).
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // args.jobs)))
 
     def grade_one(path: Path):
         return grade(path, scenario=args.scenario, isolation=isolation, keys=args.keys)

@@ -102,3 +102,31 @@ def test_wrapped_methods_do_not_hand_out_the_original(tracer):
     import inspect
 
     assert "sample_weight" in inspect.signature(StandardScaler.fit).parameters
+
+
+def test_verify_reports_an_uninstall_even_when_the_tracer_is_put_back(fraud_csv):
+    import heldout.trace.hooks as hooks
+    from heldout.trace.hooks import Tracer
+
+    tracer = Tracer({"train.csv": 0}).install()
+    try:
+        tracer.uninstall()
+        hooks._ACTIVE = tracer
+        assert "the tracer was uninstalled" in tracer.verify()
+    finally:
+        hooks._ACTIVE = None
+
+
+def test_estimator_classes_defined_after_install_are_traced_and_not_tampering(tracer):
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    class Doubler(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            return self
+
+        def transform(self, X):
+            return X * 2
+
+    Doubler().fit([[1.0]])
+    assert any(e["estimator"] == "Doubler" for e in tracer.recorder.events if e["kind"] == "fit")
+    assert tracer.verify() == []

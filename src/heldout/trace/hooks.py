@@ -163,6 +163,8 @@ class Tracer:
         self._object_keys: dict[int, tuple[weakref.ref, int]] = {}
         self._splitting: set[int] = set()
         self._patches: list[_Patch] = []
+        self._installed_count = 0
+        self._uninstalled = False
         self._wrapped_classes: set[type] = set()
         self._user_file_cache: dict[str, bool] = {}
         self._library_prefixes = tuple(
@@ -236,12 +238,14 @@ class Tracer:
             self._patch_attr(cls, "_score", self._scorer_wrapper(cls.__dict__["_score"]))
 
         self._hook_pandas()
+        self._installed_count = len(self._patches)
         self.enabled = True
         _ACTIVE = self
         return self
 
     def uninstall(self) -> None:
         global _ACTIVE
+        self._uninstalled = True
         for patch in reversed(self._patches):
             patch.undo()
         self._patches.clear()
@@ -256,6 +260,10 @@ class Tracer:
         ]
         if _ACTIVE is not self:
             problems.append("the active tracer was replaced")
+        if self._uninstalled:
+            problems.append("the tracer was uninstalled")
+        if len(self._patches) < self._installed_count:  # classes defined later add hooks, never remove
+            problems.append(f"{self._installed_count - len(self._patches)} hooks were dropped")
         return problems
 
     def _patch_attr(self, owner: Any, name: str, wrapper: Callable, descriptor: bool = False) -> None:
