@@ -54,6 +54,7 @@ class RunGroup:
         self.name = f"heldout-{uuid.uuid4().hex[:12]}"
         self.paths: list[Path] = []
         kind = available()
+        _remove_abandoned()
         try:
             if kind == "v1":
                 roots = _v1_roots() or {}
@@ -112,3 +113,21 @@ class RunGroup:
                     if time.monotonic() > deadline:
                         break
                     time.sleep(0.05)
+
+
+def _remove_abandoned() -> None:
+    """Groups left by a grader that was killed mid-run. Only empty ones older than ten minutes go: a
+    concurrent run's group is never touched, whether it holds processes or is about to."""
+    roots = list((_v1_roots() or {}).values())
+    v2 = _v2_root()
+    if v2 is not None:
+        roots.append(v2)
+    for root in roots:
+        for group in root.glob("heldout-*"):
+            try:
+                stale = group.stat().st_mtime < time.time() - 600
+                if stale and not (group / "cgroup.procs").read_text().strip():
+                    group.rmdir()
+            except OSError:
+                pass
+

@@ -115,8 +115,14 @@ class _Patch:
     def in_place(self) -> bool:
         current = self.owner.__dict__.get(self.name)
         if self.via_descriptor:
-            return getattr(current, "fn", None) is self.wrapper
-        return current is self.wrapper
+            current = getattr(current, "fn", None)
+        # scikit-learn itself may wrap ours once more (set_output wraps a transformer's ``transform``
+        # when the class is created); ours is still called, inside.
+        for _ in range(4):
+            if current is self.wrapper:
+                return True
+            current = getattr(current, "__wrapped__", None)
+        return False
 
 
 def _hide_original(wrapper: Callable, original: Callable) -> Callable:
