@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Under pytest-xdist every worker grades notebooks at once: give each kernel its share of the cores.
 # OpenMP (HistGradientBoosting) spin-waits when oversubscribed and slows down many times over.
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
-    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+    workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
 
 
 @pytest.fixture(scope="session")

@@ -130,4 +130,3 @@ def _remove_abandoned() -> None:
                     group.rmdir()
             except OSError:
                 pass
-
