@@ -214,7 +214,10 @@ def main() -> int:
     live_script = ROOT / "benchmarks" / "live_overhead.py"
     if live_script.is_file():
         run = subprocess.run([sys.executable, str(live_script)], capture_output=True, text=True, check=False)
-        last = (run.stdout.strip().splitlines() or ["no output"])[-1]
+        lines = run.stdout.strip().splitlines() or ["no output"]
+        # The script's summary line: added kernel CPU per cell, p50 and p95, median of rounds.
+        wanted = [ln.strip() for ln in lines if "kernel CPU" in ln and "median of rounds" in ln]
+        last = (wanted or lines)[-1 if not wanted else 0]
         row(
             "live mode added time per cell",
             last if run.returncode == 0 else f"could not measure: {last}",
