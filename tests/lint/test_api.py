@@ -10,7 +10,7 @@ import pytest
 
 import heldout.lint
 from heldout.lint import CHECK_OF_KIND, KINDS, LintFinding, Severity
-from heldout.lint.catalog import _METRIC_ALIASES
+from heldout.lint.catalog import normalise_metric as lint_normalise_metric
 from heldout.lint.findings import location
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -31,9 +31,11 @@ def test_every_check_id_is_a_registered_runtime_check() -> None:
 
 
 def test_metric_names_are_read_as_the_runtime_reads_them() -> None:
-    from heldout.checks.evaluations import METRIC_ALIASES
+    from heldout.checks.evaluations import normalise_metric
 
-    assert _METRIC_ALIASES == METRIC_ALIASES
+    for written in ("PR-AUC", "pr auc", "ROC_AUC", "accuracy", "model score", "expected cost"):
+        assert lint_normalise_metric(written) == normalise_metric(written)
+    assert lint_normalise_metric("PR-AUC") == "average_precision_score"
 
 
 def test_a_finding_of_an_unknown_kind_is_refused() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from heldout.metric_names import METRIC_ALIASES, normalise_metric
 from heldout.trace.model import Event, Trace
 
 if TYPE_CHECKING:
@@ -25,39 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["METRIC_ALIASES", "EvaluationAnalysis", "Leak", "normalise_metric"]
 
 _CONTAINERS = ("pipeline", "search")
-
-# What candidates write in their report, mapped to scikit-learn's metric function names.
-METRIC_ALIASES = {
-    "average_precision": "average_precision_score",
-    "average_precision_score": "average_precision_score",
-    "ap": "average_precision_score",
-    "pr_auc": "average_precision_score",
-    "prauc": "average_precision_score",
-    "auprc": "average_precision_score",
-    "pr-auc": "average_precision_score",
-    "precision_recall_auc": "average_precision_score",
-    "roc_auc": "roc_auc_score",
-    "roc_auc_score": "roc_auc_score",
-    "auc": "roc_auc_score",
-    "auroc": "roc_auc_score",
-    "accuracy": "accuracy_score",
-    "accuracy_score": "accuracy_score",
-    "score": "accuracy_score",
-    "f1": "f1_score",
-    "f1_score": "f1_score",
-    "recall_at_precision": "recall_at_precision",
-    "precision_at_recall": "precision_at_recall",
-    "expected_cost": "expected_cost",
-    "cost": "expected_cost",
-    "balanced_accuracy": "balanced_accuracy_score",
-    "recall": "recall_score",
-    "precision": "precision_score",
-}
-
-
-def normalise_metric(name: str) -> str:
-    key = name.strip().lower().replace(" ", "_")
-    return METRIC_ALIASES.get(key, key)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_name, normalise_metric
+
 __all__ = [
     "CURVE_METRICS",
     "THRESHOLD_METRICS",
@@ -109,75 +111,11 @@ _CLASSIFIER_NAMES = frozenset(
     }
 )
 
-CURVE_METRICS = frozenset({"precision_recall_curve", "roc_curve", "det_curve"})
-THRESHOLD_METRICS = frozenset(
-    {
-        "accuracy_score",
-        "balanced_accuracy_score",
-        "f1_score",
-        "fbeta_score",
-        "precision_score",
-        "recall_score",
-        "jaccard_score",
-        "confusion_matrix",
-        "classification_report",
-        "precision_recall_fscore_support",
-        "matthews_corrcoef",
-        "cohen_kappa_score",
-    }
-)
-_METRIC_SUFFIXES = ("_score", "_error", "_loss", "_curve", "_deviance")
-_METRIC_EXTRA = frozenset(
-    {
-        "confusion_matrix",
-        "classification_report",
-        "matthews_corrcoef",
-        "precision_recall_fscore_support",
-        "multilabel_confusion_matrix",
-    }
-)
-_NOT_METRICS = frozenset({"make_scorer", "check_scoring", "get_scorer", "get_scorer_names"})
-
-# What authors write for a metric, mapped to scikit-learn's function names. Mirrors
-# heldout.checks.evaluations.METRIC_ALIASES (a test keeps the two equal) without importing NumPy.
-_METRIC_ALIASES = {
-    "average_precision": "average_precision_score",
-    "average_precision_score": "average_precision_score",
-    "ap": "average_precision_score",
-    "pr_auc": "average_precision_score",
-    "prauc": "average_precision_score",
-    "auprc": "average_precision_score",
-    "pr-auc": "average_precision_score",
-    "precision_recall_auc": "average_precision_score",
-    "roc_auc": "roc_auc_score",
-    "roc_auc_score": "roc_auc_score",
-    "auc": "roc_auc_score",
-    "auroc": "roc_auc_score",
-    "accuracy": "accuracy_score",
-    "accuracy_score": "accuracy_score",
-    "score": "accuracy_score",
-    "f1": "f1_score",
-    "f1_score": "f1_score",
-    "recall_at_precision": "recall_at_precision",
-    "precision_at_recall": "precision_at_recall",
-    "expected_cost": "expected_cost",
-    "cost": "expected_cost",
-    "balanced_accuracy": "balanced_accuracy_score",
-    "recall": "recall_score",
-    "precision": "precision_score",
-}
-
-
-def normalise_metric(name: str) -> str:
-    key = name.strip().lower().replace(" ", "_")
-    return _METRIC_ALIASES.get(key, key)
-
 
 def is_metric(qualname: str) -> bool:
     if not qualname.startswith(("sklearn.", "imblearn.")) or ".metrics" not in qualname:
         return False
-    name = qualname.rsplit(".", 1)[-1]
-    return name not in _NOT_METRICS and (name.endswith(_METRIC_SUFFIXES) or name in _METRIC_EXTRA)
+    return is_metric_name(qualname.rsplit(".", 1)[-1])
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_name
 from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.record import Recorder
 from heldout.trace.sites import SiteFinder
@@ -43,34 +44,6 @@ __all__ = ["Tracer", "active_tracer"]
 FIT_METHODS = ("fit", "partial_fit", "fit_transform", "fit_resample", "fit_predict")
 PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
 ESTIMATOR_METHODS = (*FIT_METHODS, "transform", *PREDICT_METHODS, "score")
-CURVE_METRICS = frozenset({"precision_recall_curve", "roc_curve", "det_curve"})
-THRESHOLD_METRICS = frozenset(
-    {
-        "accuracy_score",
-        "balanced_accuracy_score",
-        "f1_score",
-        "fbeta_score",
-        "precision_score",
-        "recall_score",
-        "jaccard_score",
-        "confusion_matrix",
-        "classification_report",
-        "precision_recall_fscore_support",
-        "matthews_corrcoef",
-        "cohen_kappa_score",
-    }
-)
-_METRIC_SUFFIXES = ("_score", "_error", "_loss", "_curve", "_deviance")
-_METRIC_EXTRA = frozenset(
-    {
-        "confusion_matrix",
-        "classification_report",
-        "matthews_corrcoef",
-        "precision_recall_fscore_support",
-        "multilabel_confusion_matrix",
-    }
-)
-_NOT_METRICS = frozenset({"make_scorer", "check_scoring", "get_scorer", "get_scorer_names"})
 _SPLITTER_STRATIFIED = frozenset(
     {"StratifiedKFold", "StratifiedShuffleSplit", "StratifiedGroupKFold", "RepeatedStratifiedKFold"}
 )
@@ -823,11 +796,7 @@ def _all_subclasses(cls: type) -> list[type]:
 
 
 def _is_metric(name: str, value: Any) -> bool:
-    return (
-        inspect.isfunction(value)
-        and name not in _NOT_METRICS
-        and (name.endswith(_METRIC_SUFFIXES) or name in _METRIC_EXTRA)
-    )
+    return inspect.isfunction(value) and is_metric_name(name)
 
 
 def _role(obj: Any) -> str:
