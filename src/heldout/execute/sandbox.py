@@ -323,11 +323,13 @@ def _bwrap_args(host_workdir: Path, env: dict[str, str], limits: Limits) -> list
         "--clearenv",
         "--hostname",
         "heldout",
-        *_system_binds(),
+        # /tmp first: a Python environment living under /tmp (a venv) is bound on top of it, not
+        # hidden by it.
         "--size",
         str(64 * 1024 * 1024),
         "--tmpfs",
         "/tmp",
+        *_system_binds(),
         "--size",
         str(limits.disk_bytes),
         "--tmpfs",
