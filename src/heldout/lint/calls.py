@@ -69,6 +69,14 @@ def loops_of(*values: Value) -> frozenset[int]:
     return found
 
 
+def score_of(values: list[Value]) -> Score | None:
+    """Model scores carried by any of ``values``, as one score value; None when there are none."""
+    scores: frozenset[int] = EMPTY
+    for value in values:
+        scores |= contained_scores(value)
+    return Score(events=scores, loops=loops_of(*values)) if scores else None
+
+
 def const_names(value: Value) -> list[str] | None:
     """Column names given literally (a string, or a list of strings)."""
     if isinstance(value, Const) and isinstance(value.value, str):
@@ -148,12 +156,7 @@ class CallBase:
     def opaque_result(self, args: list[Value], kwargs: dict[str, Value]) -> Value:
         """What a call heldout knows nothing about returns: scores stay scores, all else is unknown."""
         values = [*args, *kwargs.values()]
-        scores: frozenset[int] = EMPTY
-        for value in values:
-            scores |= contained_scores(value)
-        if scores:
-            return Score(events=scores, loops=loops_of(*values))
-        return Unknown(loops=loops_of(*values))
+        return score_of(values) or Unknown(loops=loops_of(*values))
 
     def _fit_event(
         self,

@@ -21,6 +21,7 @@ from heldout.lint.calls import (
     loops_of,
     number,
     rowwise,
+    score_of,
 )
 from heldout.lint.values import (
     EMPTY,
@@ -208,11 +209,9 @@ class FrameCalls(CallBase):
     def _generic(self, args: list[Value], kwargs: dict[str, Value]) -> Value:
         """A function of its data arguments, row by row: keeps the first one's rows, joins histories."""
         values = [*args, *kwargs.values()]
-        scores: frozenset[int] = EMPTY
-        for value in values:
-            scores |= contained_scores(value)
-        if scores:
-            return Score(events=scores, loops=loops_of(*values))
+        score = score_of(values)
+        if score is not None:
+            return score
         datas = [v for v in values if isinstance(v, Data)]
         if not datas:
             return Unknown(loops=loops_of(*values))
