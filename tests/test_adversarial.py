@@ -87,8 +87,13 @@ class Graded:
 
 def _snapshot() -> dict[str, str]:
     """sha256 of the files a submission must never change: datasets, solutions, and the host's hostname."""
+    # The grading parent (trusted) caches baseline scores beside the dataset, and a parallel test
+    # worker may be writing that cache while this module grades: it is not the submission's doing.
     files = [
-        p for folder in ("datasets", "solutions") for p in sorted((ROOT / folder).rglob("*")) if p.is_file()
+        p
+        for folder in ("datasets", "solutions")
+        for p in sorted((ROOT / folder).rglob("*"))
+        if p.is_file() and not p.name.startswith(".baselines-")
     ]
     files.append(Path("/etc/hostname"))
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
