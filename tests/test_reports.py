@@ -39,7 +39,7 @@ def test_both_audiences_get_a_markdown_report(smote, tmp_path):
         assert "SMOTE (cell 3, line 3) was fitted on 48,000 rows" in text
     holdout = smote["holdout"]
     assert f"| hidden holdout average_precision | {holdout['score']:.3f} |" in interviewer
-    assert f"| optimism gap (estimate - hidden) | {holdout['optimism_gap']:+.3f} |" in interviewer
+    assert f"| optimism gap (promised - delivered) | {holdout['optimism_gap']:+.3f} |" in interviewer
     assert "![Precision-recall on the hidden holdout](r-pr-curve.png)" in interviewer
     assert (tmp_path / "r-pr-curve.png").read_bytes().startswith(b"\x89PNG")
     assert "## Red flags" in interviewer and "above the hidden score" in interviewer

@@ -20,15 +20,15 @@ from typing import Any
 import nbformat
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score
 
 from heldout import datasets
 from heldout.bundle import KeyStore, dataset_for_seed
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
-from heldout.checks.holdout import baseline_scores, holdout_summary
+from heldout.checks.holdout import baseline_scores, holdout_summary, holdout_truth
 from heldout.errors import HeldoutError, SandboxError, SubmissionError
 from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, run_in_sandbox
 from heldout.execute.workdir import prepare_workdir
+from heldout.holdout_metrics import HOLDOUT_METRICS
 from heldout.lint_agreement import lint_summary
 from heldout.manifest import Manifest, load_manifest
 from heldout.paths import project_root
@@ -120,12 +120,25 @@ def _dataset_tables(dataset_dir: Path, label: str) -> tuple[pd.DataFrame, pd.Dat
     return train, holdout, labels[label].to_numpy()
 
 
+def _baselines(dataset_dir: Path, manifest: Manifest) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """(holdout metric, holdout scores) of each baseline the manifest names."""
+    spec = manifest.dataset
+    return _baselines_of(
+        dataset_dir,
+        spec.label,
+        spec.positive_label,
+        manifest.holdout.baselines,
+        manifest.task,
+        manifest.holdout.metric,
+    )
+
+
 @functools.cache
-def _baselines(
-    dataset_dir: Path, label: str, positive: int, names: tuple[str, ...]
+def _baselines_of(
+    dataset_dir: Path, label: str, positive: int, names: tuple[str, ...], task: str, metric_name: str
 ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """(average precision, holdout scores) of each baseline: fitted once per dataset, then read from a
-    cache beside the dataset's own files (keyed by their checksums, so a rebuilt dataset refits)."""
+    """Fitted once per dataset, then read from a cache beside the dataset's own files (keyed by their
+    checksums, so a rebuilt dataset refits)."""
     train, holdout, labels = _dataset_tables(dataset_dir, label)
     listing = (dataset_dir / datasets.CHECKSUM_FILE).read_bytes()
     key = hashlib.sha256(listing + repr((label, positive, names)).encode()).hexdigest()[:20]
@@ -145,8 +158,9 @@ def _baselines(
             os.replace(tmp, cache)
         except OSError:
             pass  # a read-only checkout grades all the same, only slower
-    y_true = (labels == positive).astype(int)
-    return {name: float(average_precision_score(y_true, values)) for name, values in scores.items()}, scores
+    y_true = holdout_truth(labels, task, positive)
+    metric = HOLDOUT_METRICS[metric_name]
+    return {name: metric.score(y_true, values) for name, values in scores.items()}, scores
 
 
 # -- the pipeline ------------------------------------------------------------------------------------------
@@ -278,17 +292,18 @@ def grade(
         kernel["errors"]["predict"] = "the number of holdout scores does not match the holdout"
     report = _printable_report(kernel.get("report"))
     result.report = report
-    baseline_ap, baseline_values = _baselines(
-        dataset_dir, manifest.dataset.label, manifest.dataset.positive_label, manifest.holdout.baselines
-    )
+    baseline_metric, baseline_values = _baselines(dataset_dir, manifest)
     ctx = CheckContext(
         manifest=manifest,
         trace=trace,
         report=report,
         train_labels=train[manifest.dataset.label].to_numpy(),
         holdout=HoldoutScores(scores, holdout_labels, kernel["errors"].get("predict")),
-        baselines=baseline_ap,
+        baselines=baseline_metric,
         baseline_scores=baseline_values,
+        experiments=kernel.get("experiments"),
+        experiments_problem=kernel["errors"].get("experiments"),
+        train=train,
     )
     result.checks = run_checks(ctx)
     result.lint = lint_summary(submission.path, result.checks)
@@ -359,7 +374,7 @@ def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError
                 "timeout",
                 (
                     "Scoring the model on the holdout after the last cell (the notebook's prepare "
-                    f"function and predict_proba or decision_function) ran longer than the "
+                    f"function and the model's predictions) ran longer than the "
                     f"{limits.cell_seconds:.0f} s limit per cell and was interrupted."
                 ),
             )

@@ -9,10 +9,12 @@ scenario this is when heldout cannot tell.
 
 What is judged live, and what waits:
 
-- leakage, resampling, evaluation rows and stratification are judged from the first traced cell on;
-- ``headline_metric`` and ``threshold_not_tuned_on_test`` read the notebook's ``report``: they wait until
-  it exists;
-- ``holdout_beats_baselines`` needs the hidden labels: only ``heldout grade`` judges it.
+- checks that read only the trace (leakage, resampling, evaluation rows, stratification) are judged from
+  the first traced cell on;
+- checks registered with ``needs="report"`` (the headline metric, the threshold, the baseline and the
+  experiment log) read what the notebook declares: they wait until its ``report`` exists;
+- checks with ``needs="hidden"`` (``holdout_beats_baselines``) need the hidden labels: only ``heldout
+  grade`` judges them.
 
 Live, a FAIL is always shown; a WARN only when it points at code (a weak metric, a threshold curve on the
 test rows), because the other warnings say "not done yet" (no split so far) and would be noise while the
@@ -37,12 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from heldout.checks import CheckContext, CheckResult, HoldoutScores, Verdict, run_checks
+from heldout.checks import CHECKS, CheckContext, CheckResult, HoldoutScores, Verdict, run_checks
 from heldout.checks.base import hint_pointer
 from heldout.errors import HeldoutError
 from heldout.manifest import Manifest
 from heldout.trace.hooks import Tracer, active_tracer
-from heldout.trace.kernel import _collect_report
+from heldout.trace.kernel import _collect_experiments, _collect_report
 from heldout.trace.model import Trace
 from heldout.trace.record import TRACE_VERSION, Recorder, encode_array
 
@@ -56,8 +58,6 @@ __all__ = [
     "unload_ipython_extension",
 ]
 
-HIDDEN_DATA_CHECKS = frozenset({"holdout_beats_baselines"})
-REPORT_CHECKS = frozenset({"headline_metric", "threshold_not_tuned_on_test"})
 HINT_LEVELS = ("nudge", "concept", "fix")
 _COLOUR = {"fail": "#c0392b", "warn": "#b9770e"}
 _WIDTH = 100
@@ -80,6 +80,9 @@ def loaded_frames(tracer: Tracer, file_name: str) -> list[pd.DataFrame]:
 def resolve_scenario(cwd: Path, scenarios: list[Manifest]) -> tuple[Manifest | None, str | None]:
     """The scenario whose training file is in ``cwd``, else the only one; otherwise say how to choose."""
     here = [m for m in scenarios if (cwd / m.dataset.train).is_file()]
+    if len(here) > 1:
+        # Several scenarios name their file train.csv: the one whose label is among its columns.
+        here = [m for m in here if m.dataset.label in _header(cwd / m.dataset.train)] or here
     if len(here) == 1:
         return here[0], None
     if not here and len(scenarios) == 1:
@@ -94,6 +97,14 @@ def resolve_scenario(cwd: Path, scenarios: list[Manifest]) -> tuple[Manifest | N
         f"heldout live: which scenario is this? ({why}.) Run `%heldout scenario ID` (known: {known}); "
         "nothing is traced until then."
     )
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            return [name.strip().strip('"') for name in handle.readline(64 * 1024).split(",")]
+    except OSError:
+        return []
 
 
 class LiveTrace(Trace):
@@ -204,6 +215,15 @@ class LiveSession:
             if has_report:
                 contract = {"report": manifest.contract.report, "report_keys": manifest.contract.report_keys}
                 report, _problem = _collect_report(namespace, contract)
+            experiments, experiments_problem = None, None
+            if manifest.contract.experiments:
+                experiments, experiments_problem = _collect_experiments(
+                    namespace,
+                    {
+                        "experiments": manifest.contract.experiments,
+                        "experiment_columns": manifest.contract.experiment_columns,
+                    },
+                )
             recorder = self.tracer.recorder
             judged = (len(recorder.events), len(recorder.rowsets), len(labels), has_report, report)
             if judged == self._judged:  # a cell that traced nothing (head(), a plot): same verdicts
@@ -211,7 +231,7 @@ class LiveSession:
             checks = tuple(
                 spec
                 for spec in manifest.checks
-                if spec.id not in HIDDEN_DATA_CHECKS and (has_report or spec.id not in REPORT_CHECKS)
+                if CHECKS[spec.id].needs == "trace" or (has_report and CHECKS[spec.id].needs == "report")
             )
             ctx = CheckContext(
                 manifest=dataclasses.replace(manifest, checks=checks),
@@ -220,6 +240,8 @@ class LiveSession:
                 train_labels=labels,
                 holdout=HoldoutScores(None, np.empty(0), "live mode cannot see the holdout"),
                 baselines={},
+                experiments=experiments,
+                experiments_problem=experiments_problem,
             )
             self.results = run_checks(ctx)
             self._pointers = {r.id: hint_pointer(ctx, r.id) for r in self.results}
@@ -321,7 +343,7 @@ class LiveSession:
             result = judged.get(spec.id)
             if result is not None:
                 mark, text = str(result.verdict).upper(), _first_sentence(result.message)
-            elif spec.id in HIDDEN_DATA_CHECKS:
+            elif CHECKS[spec.id].needs == "hidden":
                 mark, text = "n/a ", "needs the hidden labels: judged by `heldout grade`"
             else:
                 mark, text = "wait", f"judged once `{self.manifest.contract.report}` exists"

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from heldout.errors import ManifestError
+from heldout.holdout_metrics import BASELINES, HOLDOUT_METRICS
 
 __all__ = [
     "COMPETENCIES",
@@ -59,6 +60,7 @@ class DatasetSpec:
     holdout_labels: str
     positive_label: int = 1
     candidate_files: tuple[str, ...] = ()  # what a take-home bundle ships (default: the training file)
+    entity: str | None = None  # column naming the entity rows belong to (a patient, a customer)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class Contract:
     report: str
     report_keys: Mapping[str, str]
     prepare: str | None = None
+    experiments: str | None = None  # a table the notebook keeps: one row per experiment
+    experiment_columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class CheckSpec:
 class HoldoutSpec:
     metric: str
     baselines: tuple[str, ...]
-    margin: float
+    margin: float  # points of a score, or a fraction of the baseline's error (see holdout_metrics)
+    bootstrap_rounds: int = 0  # >0: a paired bootstrap interval of model - best baseline
 
 
 @dataclass(frozen=True)
@@ -260,18 +265,24 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         holdout_labels=ds.text("holdout_labels"),
         positive_label=ds.get("positive_label", int, 1),
         candidate_files=tuple(ds.get("candidate_files", list, [])) or (ds.text("train"),),
+        entity=ds.text("entity", None),
     )
 
     ct = top.sub("contract")
-    report_keys = ct.get("report_keys", dict)
-    for key, kind in report_keys.items():
-        if kind not in ("str", "float"):
-            raise ManifestError(path, f"contract.report_keys.{key}", _not_one_of(str(kind), ("str", "float")))
+    report_keys = _column_kinds(ct, "report_keys", {})
+    experiments = ct.text("experiments", None)
+    experiment_columns = _column_kinds(ct, "experiment_columns", {})
+    if experiments is not None and not experiment_columns:
+        raise ManifestError(
+            path, "contract.experiment_columns", "must name the columns of the experiment log"
+        )
     contract = Contract(
         model=ct.text("model"),
         report=ct.text("report"),
-        report_keys=dict(report_keys),
+        report_keys=report_keys,
         prepare=ct.text("prepare", None),
+        experiments=experiments,
+        experiment_columns=experiment_columns,
     )
 
     checks = []
@@ -296,11 +307,24 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
     if not checks:
         raise ManifestError(path, "checks", "must list at least one check")
 
+    task = top.choice("task", TASKS)
     ho = top.sub("holdout")
+    metric = ho.choice("metric", tuple(name for name, m in HOLDOUT_METRICS.items() if m.task == task))
+    baselines = tuple(ho.get("baselines", list))
+    fitting = tuple(name for name, (for_task, _) in BASELINES.items() if for_task == task)
+    for i, name in enumerate(baselines):
+        if name not in fitting:
+            raise ManifestError(path, f"holdout.baselines[{i}]", _not_one_of(str(name), fitting))
+    if not baselines:
+        raise ManifestError(path, "holdout.baselines", "must name at least one baseline")
+    rounds = ho.get("bootstrap_rounds", int, 0)
+    if rounds < 0:
+        raise ManifestError(path, "holdout.bootstrap_rounds", f"must be 0 or more (got {rounds})")
     holdout = HoldoutSpec(
-        metric=ho.choice("metric", ("average_precision",)),
-        baselines=tuple(ho.get("baselines", list)),
+        metric=metric,
+        baselines=baselines,
         margin=float(ho.get("margin", (int, float))),
+        bootstrap_rounds=rounds,
     )
 
     followups = []
@@ -328,7 +352,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         version=top.text("version"),
         title=top.text("title"),
         summary=top.text("summary"),
-        task=top.choice("task", TASKS),
+        task=task,
         time_box_minutes=top.get("time_box_minutes", int),
         competencies=competencies,
         levels=levels,
@@ -339,6 +363,17 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         followups=tuple(followups),
         limits=limits,
     )
+
+
+def _column_kinds(reader: _Reader, key: str, default: dict[str, str]) -> dict[str, str]:
+    """A table of name = "str" | "float" (report keys, experiment-log columns)."""
+    kinds = reader.get(key, dict, default)
+    for name, kind in kinds.items():
+        if kind not in ("str", "float"):
+            raise ManifestError(
+                reader.path, reader.name(f"{key}.{name}"), _not_one_of(str(kind), ("str", "float"))
+            )
+    return dict(kinds)
 
 
 def _fraction(row: _Reader, key: str) -> float:

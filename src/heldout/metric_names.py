@@ -11,6 +11,7 @@ __all__ = [
     "CURVE_METRICS",
     "METRIC_ALIASES",
     "THRESHOLD_METRICS",
+    "is_error_metric",
     "is_metric_name",
     "normalise_metric",
 ]
@@ -70,11 +71,34 @@ METRIC_ALIASES = {
     "balanced_accuracy": "balanced_accuracy_score",
     "recall": "recall_score",
     "precision": "precision_score",
+    "mae": "mean_absolute_error",
+    "mean_absolute_error": "mean_absolute_error",
+    "l1": "mean_absolute_error",
+    "median_absolute_error": "median_absolute_error",
+    "medae": "median_absolute_error",
+    "rmse": "root_mean_squared_error",
+    "root_mean_squared_error": "root_mean_squared_error",
+    "mse": "mean_squared_error",
+    "mean_squared_error": "mean_squared_error",
+    "l2": "mean_squared_error",
+    "mape": "mean_absolute_percentage_error",
+    "mean_absolute_percentage_error": "mean_absolute_percentage_error",
+    "r2": "r2_score",
+    "r2_score": "r2_score",
+    "r^2": "r2_score",
+    "pinball": "mean_pinball_loss",
 }
+
+
+def is_error_metric(name: str) -> bool:
+    """Lower is better (scikit-learn's ``*_error``, ``*_loss`` and ``*_deviance`` functions)."""
+    return name.endswith(("_error", "_loss", "_deviance"))
 
 
 def normalise_metric(name: str) -> str:
     key = name.strip().lower().replace(" ", "_")
+    if key.startswith("neg_"):  # scikit-learn's scorer names for errors
+        key = key[4:]
     return METRIC_ALIASES.get(key, key)
 
 

@@ -5,7 +5,18 @@
 
 from __future__ import annotations
 
-from heldout.checks import evaluation_rows, holdout, leakage, metrics, splits, thresholds  # noqa: F401
+from heldout.checks import (  # noqa: F401
+    baselines,
+    cost_metric,
+    evaluation_rows,
+    experiments,
+    holdout,
+    leakage,
+    metrics,
+    selection,
+    splits,
+    thresholds,
+)
 from heldout.checks.base import (
     CHECKS,
     CheckContext,

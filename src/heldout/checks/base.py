@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from heldout.manifest import Manifest
 from heldout.trace.model import Trace
@@ -89,6 +90,9 @@ class CheckContext:
     holdout: HoldoutScores
     baselines: Mapping[str, float]
     baseline_scores: Mapping[str, np.ndarray] = field(default_factory=dict)  # for report curves
+    experiments: list[dict[str, Any]] | None = None  # the notebook's experiment log, typed by the kernel
+    experiments_problem: str | None = None  # why the log could not be read in full
+    train: pd.DataFrame | None = None  # the candidate's training file, by position (row ids)
 
     @cached_property
     def analysis(self) -> Any:
@@ -104,21 +108,30 @@ class CheckContext:
 CheckFunction = Callable[[CheckContext, Mapping[str, Any]], Outcome]
 
 
+NEEDS = ("trace", "report", "hidden")
+
+
 @dataclass(frozen=True)
 class RegisteredCheck:
     id: str
     title: str
     function: CheckFunction
+    # What it reads besides the trace: "report" waits for the notebook's declared results (live mode
+    # judges it once they exist); "hidden" needs the hidden labels (only `heldout grade` has them).
+    needs: str = "trace"
 
 
 CHECKS: dict[str, RegisteredCheck] = {}
 
 
-def register(check_id: str, title: str) -> Callable[[CheckFunction], CheckFunction]:
+def register(check_id: str, title: str, needs: str = "trace") -> Callable[[CheckFunction], CheckFunction]:
+    if needs not in NEEDS:
+        raise ValueError(f"check '{check_id}' needs '{needs}', not one of {NEEDS}")
+
     def decorate(function: CheckFunction) -> CheckFunction:
         if check_id in CHECKS:
             raise ValueError(f"check '{check_id}' is registered twice")
-        CHECKS[check_id] = RegisteredCheck(check_id, title, function)
+        CHECKS[check_id] = RegisteredCheck(check_id, title, function, needs)
         return function
 
     return decorate

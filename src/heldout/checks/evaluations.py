@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from heldout.metric_names import METRIC_ALIASES, normalise_metric
+from heldout.metric_names import METRIC_ALIASES, is_error_metric, normalise_metric
 from heldout.trace.model import Event, Trace
 
 if TYPE_CHECKING:
@@ -166,16 +166,18 @@ class EvaluationAnalysis:
         return self._matching(estimate, names) or self._matching(estimate, None)
 
     def _matching(self, estimate: float, names: set[str | None] | None) -> list[Event]:
-        tolerance = 5e-4
+        # Errors are reported in their own unit (minutes, euros): allow the rounding a person does.
+        tolerance = max(5e-4, 5e-4 * abs(estimate))
         metrics = [
             e
             for e in self.trace.of_kind("metric")
             if e.get("value") is not None and (names is None or e.get("metric") in names)
         ]
+        value = self.positive_value
         best: list[Event] = []
         best_gap = tolerance
         for event in metrics:
-            gap = abs(event.get("value") - estimate)
+            gap = abs(value(event) - estimate)
             if gap <= best_gap:
                 best, best_gap = [event], gap
         # A cross-validated estimate is the mean over consecutive folds scored under one parent.
@@ -189,7 +191,7 @@ class EvaluationAnalysis:
                 continue
             for start in range(0, len(events) - folds + 1, folds):
                 chunk = events[start : start + folds]
-                gap = abs(sum(e.get("value") for e in chunk) / folds - estimate)
+                gap = abs(sum(value(e) for e in chunk) / folds - estimate)
                 if gap < best_gap:
                     best, best_gap = chunk, gap
         # A hand-written fold loop: the same metric call, run once per fold on disjoint rows.
@@ -201,10 +203,18 @@ class EvaluationAnalysis:
             for size in range(2, min(len(events), 20) + 1):
                 for start in range(len(events) - size + 1):
                     chunk = events[start : start + size]
-                    gap = abs(sum(e.get("value") for e in chunk) / size - estimate)
+                    gap = abs(sum(value(e) for e in chunk) / size - estimate)
                     if gap < best_gap and self._disjoint(chunk):
                         best, best_gap = chunk, gap
         return best
+
+    @staticmethod
+    def positive_value(event: Event) -> float:
+        """The metric's value as a person reports it: scikit-learn's ``neg_*`` scorers negate errors."""
+        value = float(event.get("value"))
+        if value < 0 and is_error_metric(str(event.get("metric"))):
+            return -value
+        return value
 
     def _disjoint(self, events: list[Event]) -> bool:
         seen: set[int] = set()
@@ -220,8 +230,9 @@ class EvaluationAnalysis:
         split made inside one of its fits (early stopping has one fold of its own)."""
         if parent is None:
             return 0
-        for event in self.trace.descendants(parent):
-            if event.kind == "split" and event.parent == parent and event.get("folds"):
+        # The first split it made: RepeatedKFold's own (all repeats), not the KFold it runs per repeat.
+        for event in self.trace.children(parent):
+            if event.kind == "split" and event.get("folds"):
                 return len(event.get("folds"))
         return 0
 

@@ -13,16 +13,15 @@ import numpy as np
 import pandas as pd
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, precision_recall_curve
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import precision_recall_curve
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
+from heldout.holdout_metrics import HOLDOUT_METRICS, HoldoutMetric, baseline_label, bootstrap_difference
 
 __all__ = ["baseline_scores", "check_holdout_beats_baselines", "compute_baselines", "holdout_summary"]
-
-BASELINE_NAMES = {"prior": "prior-rate dummy", "logistic_regression": "plain logistic regression"}
 
 
 def baseline_scores(
@@ -32,25 +31,41 @@ def baseline_scores(
     positive: int,
     names: tuple[str, ...],
 ) -> dict[str, np.ndarray]:
-    """Each named baseline's scores on the holdout rows, fitted on the candidate's training file."""
+    """Each named baseline's scores (or predicted values) on the holdout rows, fitted on the candidate's
+    training file with its numeric columns only: the simplest honest model anyone could build."""
     scores: dict[str, np.ndarray] = {}
+    X = train.drop(columns=[label])
+    numeric = make_column_transformer(
+        (
+            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+            make_column_selector(dtype_include="number"),
+        )
+    )
     for name in names:
         if name == "prior":
             scores[name] = np.full(len(holdout_features), float(np.mean(train[label] == positive)))
+        elif name == "mean":
+            scores[name] = np.full(len(holdout_features), float(train[label].mean()))
+        elif name == "median":
+            scores[name] = np.full(len(holdout_features), float(train[label].median()))
         elif name == "logistic_regression":
-            numeric = make_column_selector(dtype_include="number")
-            model = make_pipeline(
-                make_column_transformer(
-                    (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric)
-                ),
-                LogisticRegression(max_iter=1000),
-            )
-            X = train.drop(columns=[label])
+            model = make_pipeline(numeric, LogisticRegression(max_iter=1000))
             model.fit(X, (train[label] == positive).astype(int))
             scores[name] = model.predict_proba(holdout_features[X.columns])[:, 1]
+        elif name == "linear_regression":
+            model = make_pipeline(numeric, LinearRegression())
+            model.fit(X, train[label])
+            scores[name] = model.predict(holdout_features[X.columns])
         else:
             raise ValueError(f"unknown baseline '{name}'")
     return scores
+
+
+def holdout_truth(ctx_labels: np.ndarray, task: str, positive: int) -> np.ndarray:
+    """The labels a holdout metric compares with: 0/1 for a binary task, the values for regression."""
+    if task == "regression":
+        return np.asarray(ctx_labels, dtype=np.float64)
+    return (ctx_labels == positive).astype(int)
 
 
 def compute_baselines(
@@ -61,10 +76,11 @@ def compute_baselines(
     positive: int,
     names: tuple[str, ...],
 ) -> dict[str, float]:
-    """Average precision on the holdout of the baselines named in the manifest."""
+    """Average precision on the holdout of the baselines named in the manifest (a binary task)."""
+    metric = HOLDOUT_METRICS["average_precision"]
     y_true = (holdout_labels == positive).astype(int)
     return {
-        name: float(average_precision_score(y_true, values))
+        name: metric.score(y_true, values)
         for name, values in baseline_scores(train, holdout_features, label, positive, names).items()
     }
 
@@ -88,21 +104,42 @@ def _histogram(y_true: np.ndarray, scores: np.ndarray, bins: int = 20) -> dict[s
 
 
 def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
+    manifest = ctx.manifest
+    metric = HOLDOUT_METRICS[manifest.holdout.metric]
     estimate = (ctx.report or {}).get("estimate")
     summary: dict[str, Any] = {
-        "metric": ctx.manifest.holdout.metric,
+        "metric": manifest.holdout.metric,
         "score": None,
         "baselines": {name: round(value, 6) for name, value in ctx.baselines.items()},
-        "margin": ctx.manifest.holdout.margin,
+        "margin": manifest.holdout.margin,
         "reported_estimate": estimate if isinstance(estimate, float) else None,
         "optimism_gap": None,
-        "prevalence": round(float(np.mean(ctx.holdout.labels == ctx.manifest.dataset.positive_label)), 6),
     }
-    if ctx.holdout.scores is not None:
-        y_true = (ctx.holdout.labels == ctx.manifest.dataset.positive_label).astype(int)
-        summary["score"] = round(float(average_precision_score(y_true, ctx.holdout.scores)), 6)
-        if summary["reported_estimate"] is not None:
-            summary["optimism_gap"] = round(summary["reported_estimate"] - summary["score"], 6)
+    y_true = holdout_truth(ctx.holdout.labels, manifest.task, manifest.dataset.positive_label)
+    if manifest.task == "binary_classification":
+        summary["prevalence"] = round(float(np.mean(y_true)), 6)
+    if ctx.holdout.scores is None:
+        return summary
+    summary["score"] = round(metric.score(y_true, ctx.holdout.scores), 6)
+    if summary["reported_estimate"] is not None:
+        # Positive means the candidate promised more than the holdout gave, for scores and errors alike.
+        gap = summary["reported_estimate"] - summary["score"]
+        summary["optimism_gap"] = round(gap if metric.higher_is_better else -gap, 6)
+    if manifest.holdout.bootstrap_rounds and ctx.baselines:
+        best_name, _ = metric.best(dict(ctx.baselines))
+        low, high = bootstrap_difference(
+            metric,
+            y_true,
+            ctx.holdout.scores,
+            ctx.baseline_scores[best_name],
+            manifest.holdout.bootstrap_rounds,
+        )
+        summary["versus_best_baseline"] = {
+            "baseline": best_name,
+            "low": round(low, 6),
+            "high": round(high, 6),
+        }
+    if manifest.task == "binary_classification":
         curves = {"model": _pr_points(y_true, ctx.holdout.scores)}
         for name, values in ctx.baseline_scores.items():
             if np.ptp(values) > 0:
@@ -112,7 +149,33 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
     return summary
 
 
-@register("holdout_beats_baselines", "Beats the baselines on the hidden holdout")
+def _gap_text(metric: HoldoutMetric, summary: dict[str, Any]) -> str:
+    gap = summary["optimism_gap"]
+    if gap is None:
+        return " Your report gives no estimate to compare with."
+    return (
+        f" You reported {summary['reported_estimate']:.3f}, an optimism gap of {gap:+.3f}"
+        + ("" if metric.higher_is_better else " (positive: the holdout error is larger than you said)")
+        + "."
+    )
+
+
+def _noise_text(metric: HoldoutMetric, summary: dict[str, Any]) -> tuple[str, bool]:
+    """The bootstrap interval as a sentence, and whether the gain over the best baseline is real."""
+    versus = summary.get("versus_best_baseline")
+    if versus is None:
+        return "", True
+    low, high = versus["low"], versus["high"]
+    real = low > 0 if metric.higher_is_better else high < 0
+    text = (
+        f" A paired bootstrap of the holdout rows puts your {metric.label} minus the "
+        f"{baseline_label(versus['baseline'])}'s between {low:+.3f} and {high:+.3f} (95 %)"
+        + ("." if real else ": the difference is inside the noise.")
+    )
+    return text, real
+
+
+@register("holdout_beats_baselines", "Beats the baselines on the hidden holdout", needs="hidden")
 def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "holdout_beats_baselines")
     if ctx.holdout.scores is None:
@@ -123,39 +186,47 @@ def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) 
                 f"{ctx.holdout.problem}. {hint}"
             ),
         )
+    metric = HOLDOUT_METRICS[ctx.manifest.holdout.metric]
     summary = holdout_summary(ctx)
     score = summary["score"]
-    best_name, best = max(ctx.baselines.items(), key=lambda item: item[1])
+    best_name, best = metric.best(dict(ctx.baselines))
     margin = ctx.manifest.holdout.margin
-    gap = summary["optimism_gap"]
-    gap_text = (
-        f" You reported {summary['reported_estimate']:.3f}, an optimism gap of {gap:+.3f}."
-        if gap is not None
-        else " Your report gives no estimate to compare with."
-    )
-    baselines = ", ".join(f"{BASELINE_NAMES.get(n, n)} {v:.3f}" for n, v in ctx.baselines.items())
+    gap_text = _gap_text(metric, summary)
+    noise_text, real = _noise_text(metric, summary)
+    baselines = ", ".join(f"{baseline_label(n)} {v:.3f}" for n, v in ctx.baselines.items())
     finding = Finding(
         None,
         None,
-        f"holdout average precision {score:.3f}",
-        {"score": score, "baselines": summary["baselines"], "optimism_gap": gap},
+        f"holdout {metric.label} {score:.3f}",
+        {"score": score, "baselines": summary["baselines"], "optimism_gap": summary["optimism_gap"]},
     )
-    if score >= best + margin:
+    Metric = metric.label[0].upper() + metric.label[1:]
+    if metric.beats(score, best, margin) and real:
         return Outcome(
             Verdict.PASS,
             (
-                f"Average precision on the hidden holdout is {score:.3f} (baselines: {baselines}; "
-                f"required margin {margin:.2f}).{gap_text}"
+                f"{Metric} on the hidden holdout is {score:.3f} (baselines: {baselines}; "
+                f"required margin {metric.margin_text(margin)}).{noise_text}{gap_text}"
             ),
             (finding,),
         )
+    if not metric.beats(score, best, margin):
+        shortfall = (
+            f"less than {baseline_label(best_name)} ({best:.3f}) plus the required margin {margin:.2f}"
+            if metric.higher_is_better
+            else (
+                f"not {margin:.0%} below the {baseline_label(best_name)}'s {best:.3f} "
+                f"(at most {metric.required(best, margin):.3f} needed)"
+            )
+        )
+    else:
+        shortfall = f"better than the {baseline_label(best_name)}'s {best:.3f}, but not by more than chance"
     return Outcome(
         Verdict.FAIL,
         (
-            f"Average precision on the hidden holdout is {score:.3f}, less than "
-            f"{BASELINE_NAMES.get(best_name, best_name)} ({best:.3f}) plus the required margin "
-            f"{margin:.2f}.{gap_text} Start from the strongest simple model, then add one change at a time "
-            f"and keep what improves a cross-validated score. {hint}"
+            f"{Metric} on the hidden holdout is {score:.3f}, {shortfall}.{noise_text}{gap_text} Start from "
+            f"the strongest simple model, then add one change at a time and keep what improves a "
+            f"cross-validated score. {hint}"
         ),
         (finding,),
     )

@@ -11,7 +11,7 @@ from heldout.checks.evaluations import normalise_metric
 __all__ = ["check_headline_metric"]
 
 
-@register("headline_metric", "Headline metric fit for the task")
+@register("headline_metric", "Headline metric fit for the task", needs="report")
 def check_headline_metric(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     fit = {normalise_metric(m) for m in params.get("fit", [])}
     weak = {normalise_metric(m) for m in params.get("weak", [])}

@@ -39,7 +39,9 @@ def _threshold_searches(ctx: CheckContext) -> list[tuple[Event, str]]:
     return found
 
 
-@register("threshold_not_tuned_on_test", "Decision threshold not tuned on the final evaluation rows")
+@register(
+    "threshold_not_tuned_on_test", "Decision threshold not tuned on the final evaluation rows", needs="report"
+)
 def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     final = ctx.analysis.final_rows
     threshold = (ctx.report or {}).get("threshold")

@@ -42,11 +42,14 @@ def prepare_workdir(
         "kernel_result": f"{inner_root}/.heldout/kernel_result.json",
         "holdout_features": f"{inner_root}/{spec.holdout_features}",
         "dataset_files": {spec.train: 0, spec.holdout_features: 1},
+        "task": manifest.task,
         "contract": {
             "model": manifest.contract.model,
             "report": manifest.contract.report,
             "prepare": manifest.contract.prepare,
             "report_keys": dict(manifest.contract.report_keys),
+            "experiments": manifest.contract.experiments,
+            "experiment_columns": dict(manifest.contract.experiment_columns),
         },
     }
     job_path = host_dir / ".heldout" / "job.json"

@@ -92,8 +92,17 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
             content.holdout.append((f"baseline: {name.replace('_', ' ')}", f"{value:.3f}"))
         if holdout.get("reported_estimate") is not None:
             content.holdout.append(("candidate's own estimate", f"{holdout['reported_estimate']:.3f}"))
-            content.holdout.append(("optimism gap (estimate - hidden)", f"{holdout['optimism_gap']:+.3f}"))
-        content.holdout.append(("holdout prevalence", f"{holdout['prevalence']:.2%}"))
+            content.holdout.append(("optimism gap (promised - delivered)", f"{holdout['optimism_gap']:+.3f}"))
+        versus = holdout.get("versus_best_baseline")
+        if versus:
+            content.holdout.append(
+                (
+                    f"model - {versus['baseline'].replace('_', ' ')} (95 % bootstrap)",
+                    f"{versus['low']:+.3f} to {versus['high']:+.3f}",
+                )
+            )
+        if holdout.get("prevalence") is not None:
+            content.holdout.append(("holdout prevalence", f"{holdout['prevalence']:.2%}"))
     content.red_flags = _red_flags(result)
     content.followups = list(result.get("followups", []))
     content.lint_disagreements = list((result.get("lint") or {}).get("disagreements", []))

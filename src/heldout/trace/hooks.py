@@ -517,7 +517,15 @@ class Tracer:
     ) -> Any:
         lin_x = self.lineage.resolve(X)
         lin_y = self.lineage.resolve(y) if y is not None else None
-        fields = {"takes_cv": True} if getattr(obj, "cv", None) is not None else {}
+        fields: dict[str, Any] = {"takes_cv": True} if getattr(obj, "cv", None) is not None else {}
+        top = self._top()
+        if top is None or top.kind == "cv":
+            # What the candidate chose, for checks that compare experiments and name features; fits
+            # made inside another estimator are the library's, and too many to describe cheaply.
+            fields["config"] = _config(obj)
+            columns = _columns(X)
+            if columns is not None:
+                fields["columns"] = columns
         event = self._event(
             "fit",
             method=name,
@@ -814,6 +822,29 @@ def _role(obj: Any) -> str:
     if hasattr(obj, "transform") and not hasattr(obj, "predict"):
         return "transformer"
     return "model"
+
+
+_CONFIG_CHARS = 400
+_MAX_COLUMNS = 500
+
+
+def _config(obj: Any) -> str:
+    """The estimator as scikit-learn prints it (only parameters changed from their defaults)."""
+    try:
+        text = " ".join(repr(obj).split())
+    except Exception:  # a candidate's class may have any __repr__
+        text = type(obj).__name__
+    return text[:_CONFIG_CHARS]
+
+
+def _columns(X: Any) -> list[str] | None:
+    columns = getattr(X, "columns", None)
+    if columns is None or not hasattr(columns, "__len__") or len(columns) > _MAX_COLUMNS:
+        return None
+    try:
+        return [str(name)[:100] for name in columns]
+    except Exception:
+        return None
 
 
 def _as_float(value: Any) -> float | None:

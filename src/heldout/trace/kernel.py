@@ -53,6 +53,8 @@ def finish(job_path: str) -> None:
         out["tampered"] = ["the tracer is gone"]
     contract = job["contract"]
     out["report"], out["errors"]["report"] = _collect_report(namespace, contract)
+    if contract.get("experiments"):
+        out["experiments"], out["errors"]["experiments"] = _collect_experiments(namespace, contract)
     out["defined"] = {
         role: namespace.get(name) is not None
         for role, name in (
@@ -82,26 +84,69 @@ def _collect_report(
     raw = namespace[name]
     if not isinstance(raw, dict):
         return None, f"`{name}` must be a dict (got {type(raw).__name__})"
-    report: dict[str, Any] = {}
+    report, problems = _typed_fields(raw, contract["report_keys"], f"`{name}")
+    return report, "; ".join(problems) or None
+
+
+_MAX_EXPERIMENTS = 200
+
+
+def _collect_experiments(
+    namespace: dict[str, Any], contract: dict[str, Any]
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """The experiment log as a list of rows with the declared columns; a log that cannot be read is
+    described, never raised: the check that grades it says what is wrong in the candidate's terms."""
+    name = contract["experiments"]
+    if name not in namespace:
+        return None, f"the notebook never defines `{name}`"
+    raw = namespace[name]
+    try:
+        import pandas as pd
+
+        if isinstance(raw, pd.DataFrame):
+            rows = raw.to_dict("records")
+        elif isinstance(raw, (list, tuple)):
+            rows = list(raw)
+        else:
+            return None, f"`{name}` must be a list of dicts or a DataFrame (got {type(raw).__name__})"
+    except Exception:  # a hostile object's conversion may raise anything
+        return None, f"`{name}` could not be read as a table"
+    if not rows:
+        return None, f"`{name}` is empty"
+    log: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for i, row in enumerate(rows[:_MAX_EXPERIMENTS]):
+        if not isinstance(row, dict):
+            problems.append(f"row {i} of `{name}` is a {type(row).__name__}, not a dict")
+            continue
+        values, missing = _typed_fields(row, contract["experiment_columns"], f"`{name}[{i}]")
+        log.append(values)
+        problems.extend(missing)
+    return log, "; ".join(problems[:10]) or None
+
+
+def _typed_fields(raw: dict[Any, Any], kinds: dict[str, str], where: str) -> tuple[dict[str, Any], list[str]]:
+    """``raw``'s declared fields converted to their kinds, and what was missing or of the wrong kind."""
+    values: dict[str, Any] = {}
     problems = []
-    for key, kind in contract["report_keys"].items():
+    for key, kind in kinds.items():
         if key not in raw:
-            problems.append(f"`{name}['{key}']` is missing")
+            problems.append(f"{where}['{key}']` is missing")
             continue
         value = raw[key]
         if kind == "float":
             try:
                 value = float(value)
             except (TypeError, ValueError):
-                problems.append(f"`{name}['{key}']` must be a number (got {value!r})")
+                problems.append(f"{where}['{key}']` must be a number (got {str(value)[:60]!r})")
                 continue
             if not math.isfinite(value):
-                problems.append(f"`{name}['{key}']` must be finite (got {value!r})")
+                problems.append(f"{where}['{key}']` must be finite (got {value!r})")
                 continue
         else:
             value = str(value)[:200]
-        report[key] = value
-    return report, "; ".join(problems) or None
+        values[key] = value
+    return values, problems
 
 
 def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np.ndarray | None, str | None]:
@@ -115,7 +160,11 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
         features = pd.read_csv(job["holdout_features"])
         prepare = namespace.get(contract.get("prepare") or "")
         data = prepare(features.copy()) if callable(prepare) else features
-        if hasattr(model, "predict_proba"):
+        if job.get("task") == "regression":
+            if not hasattr(model, "predict"):
+                return None, f"`{contract['model']}` has no predict method"
+            scores = np.asarray(model.predict(data))
+        elif hasattr(model, "predict_proba"):
             raw = np.asarray(model.predict_proba(data))
             scores = raw[:, -1] if raw.ndim == 2 else raw
         elif hasattr(model, "decision_function"):

@@ -224,6 +224,9 @@ class LineageRegistry:
                 and _same_values(array, other)
             ):
                 return lineage
+        selected = self._by_index_on_known(array, n)
+        if selected is not None:
+            return selected
         if array.ndim == 1:
             for ref, lineage in reversed(self._predictions):
                 output = ref()
@@ -232,6 +235,55 @@ class LineageRegistry:
                 for column in range(output.shape[1]):
                     if _same_values(array, output[:, column]):
                         return lineage
+        return None
+
+
+    def _by_index_on_known(self, array: np.ndarray, n: int) -> Lineage | None:
+        """A split's indices applied to another array of the split's length: folds drawn from
+        ``KFold().split(X_imputed)`` and used on ``X.to_numpy()[train]`` or ``y_array[test]``."""
+        tried: set[int] = set()
+        for ref, _lineage, index in reversed(self._selections):
+            if id(index) in tried or index.dtype == bool or len(index) != n:
+                continue
+            tried.add(id(index))
+            source = ref()
+            if source is None:
+                continue
+            length = len(source)
+            for entry_ref, lineage in list(self._known.values())[-64:]:
+                other = entry_ref()
+                if (
+                    isinstance(other, np.ndarray)
+                    and other is not source
+                    and len(other) == length == len(lineage.rows)
+                    and other.shape[1:] == array.shape[1:]
+                    and _same_values(array, other[index])
+                ):
+                    return lineage.take(index)
+            found = self._columns_of_a_source(array, index, length)
+            if found is not None:
+                return found
+        return None
+
+    def _columns_of_a_source(self, array: np.ndarray, index: np.ndarray, length: int) -> Lineage | None:
+        """Every column of ``array`` equals a column of a loaded file at the split's rows (the array
+        was ``df[features].to_numpy()[train]``, a copy nothing else remembers)."""
+        if array.dtype.kind not in "biuf" or array.ndim > 2:
+            return None
+        columns = array.reshape(len(array), -1)
+        for source in self._sources:
+            if len(source.rows) != length:
+                continue
+            chosen = [source.frame[name].to_numpy() for name in source.columns_by_cardinality]
+            if all(
+                any(
+                    values.dtype.kind in "biuf" and _same_values(columns[:, j], values[index])
+                    for values in chosen
+                )
+                for j in range(columns.shape[1])
+            ):
+                known = self.lookup(source.frame)
+                return Lineage(source.rows, None if known is None else known.producer).take(index)
         return None
 
 

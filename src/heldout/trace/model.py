@@ -118,6 +118,9 @@ class Trace:
                 children.setdefault(event.parent, []).append(event.id)
         return children
 
+    def children(self, event_id: int) -> list[Event]:
+        return [self.events[child] for child in self._children.get(event_id, [])]
+
     def descendants(self, event_id: int) -> Iterator[Event]:
         pending = list(self._children.get(event_id, []))
         while pending:

@@ -1,0 +1,148 @@
+"""The candidate's own baseline: there is one, it is the right kind, and it was judged like the model.
+
+A gain means something only against the simplest honest model evaluated under the same protocol (the
+same rows, the same folds, the same metric). The trace shows all three, so these checks read them
+rather than trusting the candidate's table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register, rows_text
+from heldout.checks.models import ScoredModel, scored_model
+from heldout.trace.model import Event
+
+__all__ = ["check_baseline_evaluated", "check_same_protocol"]
+
+DEFAULT_BASELINES = ("DummyRegressor", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "HuberRegressor")
+DEFAULT_WRONG = ("DummyClassifier", "LogisticRegression")
+
+
+def _baseline_evaluations(ctx: CheckContext, kinds: tuple[str, ...]) -> list[tuple[Event, ScoredModel]]:
+    found = []
+    for metric in ctx.analysis.evaluations:
+        model = scored_model(ctx.analysis, metric)
+        if model is not None and model.estimator in kinds:
+            found.append((metric, model))
+    return found
+
+
+def _reported_models(ctx: CheckContext) -> list[ScoredModel]:
+    models = (scored_model(ctx.analysis, event) for event in ctx.analysis.reported_events)
+    return [m for m in models if m is not None]
+
+
+@register("baseline_evaluated", "A simple baseline was evaluated", needs="report")
+def check_baseline_evaluated(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    kinds = tuple(params.get("baselines", DEFAULT_BASELINES))
+    wrong = tuple(params.get("wrong", DEFAULT_WRONG))
+    hint = hint_pointer(ctx, "baseline_evaluated")
+    reported = {m.fit.id for m in _reported_models(ctx)}
+    baselines = [(e, m) for e, m in _baseline_evaluations(ctx, kinds) if m.fit.id not in reported]
+    if baselines:
+        metric, model = baselines[0]
+        where = f"cell {metric.cell}" if metric.cell is not None else "your notebook"
+        return Outcome(
+            Verdict.PASS,
+            f"Baseline {model.describe()} was evaluated in {where} ({ctx.trace.describe(metric)}).",
+            tuple(Finding(e.cell, e.line, f"baseline {m.describe()}") for e, m in baselines[:3]),
+        )
+    misfits = _baseline_evaluations(ctx, wrong)
+    if misfits:
+        metric, model = misfits[0]
+        return Outcome(
+            Verdict.FAIL,
+            (
+                f"Your baseline {model.estimator} (cell {metric.cell}) predicts classes, but this task "
+                f"predicts a number: it is not a baseline for it. Use DummyRegressor (the training mean "
+                f"or median) or a plain linear model. {hint}"
+            ),
+            (Finding(metric.cell, metric.line, f"{model.estimator} used as a baseline"),),
+        )
+    models = (scored_model(ctx.analysis, e) for e in ctx.analysis.evaluations)
+    evaluated = sorted({m.estimator for m in models if m is not None})
+    seen = f" heldout saw {', '.join(evaluated)} evaluated, none of them" if evaluated else " heldout saw"
+    return Outcome(
+        Verdict.FAIL,
+        (
+            f"No baseline was evaluated:{seen} a simple baseline other than the model you report "
+            f"({', '.join(kinds[:3])} ...). Without one, nobody can tell what your model adds over "
+            f"predicting the average. {hint}"
+        ),
+    )
+
+
+def _protocol(ctx: CheckContext, metric: Event) -> tuple[str, frozenset[int] | None]:
+    return (str(metric.get("metric")), ctx.trace.row_set(metric))
+
+
+def _how(ctx: CheckContext, events: list[Event]) -> str:
+    """How an estimate was computed, in the candidate's terms: metric, rows, folds, where."""
+    first = events[0]
+    metric = str(first.get("metric"))
+    rows = [ctx.trace.row_set(e) or frozenset() for e in events]
+    if len(events) > 1:
+        where = f"{len(events)} folds of {rows_text(len(frozenset().union(*rows)))}"
+    else:
+        where = rows_text(len(rows[0]))
+    return f"{metric} on {where} (cell {first.cell})"
+
+
+@register("same_protocol", "Baseline and model judged under one protocol", needs="report")
+def check_same_protocol(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    kinds = tuple(params.get("baselines", DEFAULT_BASELINES))
+    hint = hint_pointer(ctx, "same_protocol")
+    reported = ctx.analysis.reported_events
+    if not reported:
+        return Outcome(
+            Verdict.WARN,
+            (
+                "heldout could not find the computation behind your reported estimate, so it cannot "
+                "compare it with your baseline's. Compute both with scikit-learn (cross_val_score, "
+                f"cross_validate or a metric function) and report the number it returns. {hint}"
+            ),
+        )
+    reported_fits = {m.fit.id for m in _reported_models(ctx)}
+    baselines = [(e, m) for e, m in _baseline_evaluations(ctx, kinds) if m.fit.id not in reported_fits]
+    if not baselines:
+        return Outcome(
+            Verdict.FAIL,
+            f"There is no baseline evaluation to compare your estimate with. {hint}",
+        )
+    wanted = {_protocol(ctx, e) for e in reported}
+    by_model: dict[tuple, list[Event]] = {}
+    for event, model in baselines:
+        by_model.setdefault(model.key, []).append(event)
+    for events in by_model.values():
+        if wanted <= {_protocol(ctx, e) for e in events}:
+            model = scored_model(ctx.analysis, events[0])
+            name = model.describe() if model else "your baseline"
+            return Outcome(
+                Verdict.PASS,
+                f"Your estimate and {name} were both computed as {_how(ctx, reported)}.",
+            )
+    events = next(iter(by_model.values()))
+    model = scored_model(ctx.analysis, events[0])
+    same_fold_count = [e for e in events if e.parent == events[0].parent][: max(len(reported), 1)]
+    baseline_how = _how(ctx, same_fold_count)
+    metrics = {str(e.get("metric")) for e in reported}
+    differs = (
+        "a different metric"
+        if not metrics & {str(e.get("metric")) for e in events}
+        else "different rows or folds"
+    )
+    return Outcome(
+        Verdict.FAIL,
+        (
+            f"Your baseline {model.describe() if model else ''} was scored with {baseline_how}, your "
+            f"estimate with {_how(ctx, reported)}: {differs}, so the difference between them mixes the "
+            f"models with the protocol. Evaluate both with the same cv object (or the same split) and "
+            f"the same metric. {hint}"
+        ),
+        (
+            Finding(events[0].cell, events[0].line, f"baseline: {baseline_how}"),
+            Finding(reported[0].cell, reported[0].line, f"estimate: {_how(ctx, reported)}"),
+        ),
+    )

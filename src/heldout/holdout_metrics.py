@@ -1,0 +1,101 @@
+"""The metrics a manifest can score the hidden holdout with, and how to compare two models on them.
+
+Each metric knows its task, which direction is better and how a required margin reads: for scores
+(higher is better) the margin is in points of the score; for errors (lower is better) it is a fraction
+of the baseline's error, because "5 % fewer minutes of error" means the same at any scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BASELINES", "HOLDOUT_METRICS", "HoldoutMetric", "baseline_label", "bootstrap_difference"]
+
+
+@dataclass(frozen=True)
+class HoldoutMetric:
+    name: str
+    label: str  # as a person writes it in a sentence
+    task: str
+    higher_is_better: bool
+    function: str  # in sklearn.metrics, imported on first use: manifests load without scikit-learn
+
+    def score(self, y_true: np.ndarray, predictions: np.ndarray) -> float:
+        return float(_sklearn_metric(self.function)(y_true, predictions))
+
+    def required(self, baseline: float, margin: float) -> float:
+        """The score a model must reach to beat ``baseline`` by the manifest's margin."""
+        if self.higher_is_better:
+            return baseline + margin
+        return baseline * (1.0 - margin)
+
+    def beats(self, score: float, baseline: float, margin: float) -> bool:
+        needed = self.required(baseline, margin)
+        return score >= needed if self.higher_is_better else score <= needed
+
+    def best(self, scores: dict[str, float]) -> tuple[str, float]:
+        pick = max if self.higher_is_better else min
+        return pick(scores.items(), key=lambda item: item[1])
+
+    def margin_text(self, margin: float) -> str:
+        return f"{margin:.2f}" if self.higher_is_better else f"{margin:.0%} lower error"
+
+
+HOLDOUT_METRICS: dict[str, HoldoutMetric] = {
+    metric.name: metric
+    for metric in (
+        HoldoutMetric(
+            "average_precision", "average precision", "binary_classification", True, "average_precision_score"
+        ),
+        HoldoutMetric("roc_auc", "ROC-AUC", "binary_classification", True, "roc_auc_score"),
+        HoldoutMetric("mae", "mean absolute error", "regression", False, "mean_absolute_error"),
+        HoldoutMetric("rmse", "root mean squared error", "regression", False, "root_mean_squared_error"),
+    )
+}
+
+
+def _sklearn_metric(name: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    import sklearn.metrics
+
+    return getattr(sklearn.metrics, name)
+
+
+def bootstrap_difference(
+    metric: HoldoutMetric,
+    y_true: np.ndarray,
+    model: np.ndarray,
+    baseline: np.ndarray,
+    rounds: int = 400,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """95 % percentile interval of metric(model) - metric(baseline) over rows resampled with replacement.
+
+    Both models are scored on the same resampled rows each round (a paired bootstrap), so the noise the
+    two share cancels and the interval measures only the difference. The seed is fixed: the same
+    submission gets the same interval on every re-grade.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(y_true)
+    differences = np.empty(rounds)
+    for i in range(rounds):
+        rows = rng.integers(0, n, n)
+        differences[i] = metric.score(y_true[rows], model[rows]) - metric.score(y_true[rows], baseline[rows])
+    low, high = np.percentile(differences, [2.5, 97.5])
+    return float(low), float(high)
+
+
+# The harness's own baselines, by the task they answer and as a sentence names them.
+BASELINES: dict[str, tuple[str, str]] = {
+    "prior": ("binary_classification", "prior-rate dummy"),
+    "logistic_regression": ("binary_classification", "plain logistic regression"),
+    "mean": ("regression", "training-mean dummy"),
+    "median": ("regression", "training-median dummy"),
+    "linear_regression": ("regression", "plain linear regression"),
+}
+
+
+def baseline_label(name: str) -> str:
+    return BASELINES[name][1] if name in BASELINES else name

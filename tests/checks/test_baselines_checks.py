@@ -1,0 +1,311 @@
+"""The baselines-scenario checks, both ways, on code run in-process under the tracer (no kernel).
+
+The notebook-level tests in tests/test_submissions.py run the same checks end to end in a sandbox.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error, root_mean_squared_error
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    RepeatedKFold,
+    cross_val_score,
+    cross_validate,
+    train_test_split,
+)
+from sklearn.pipeline import make_pipeline
+
+FEATURES = ["distance", "traffic", "noise1", "noise2"]
+LOG = [
+    {"change": "median baseline", "score": 9.0, "spread": 0.3},
+    {"change": "gradient boosting", "score": 6.0, "spread": 0.2},
+]
+
+
+@pytest.fixture
+def delivery_csv(tmp_path, monkeypatch):
+    """600 orders: minutes depend on distance and traffic (non-linearly); 30 pickups take 0 minutes."""
+    rng = np.random.default_rng(3)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "distance": rng.gamma(2.0, 2.0, n).round(3),
+            "traffic": rng.uniform(0, 1, n).round(3),
+            "noise1": rng.normal(size=n).round(3),
+            "noise2": rng.normal(size=n).round(3),
+        }
+    )
+    minutes = 8 + 3 * frame.distance * (1 + frame.traffic**2) + rng.gamma(2.0, 1.5, n)
+    minutes[:30] = 0.0
+    frame["minutes"] = minutes.round(2)
+    frame.loc[rng.choice(n, 20, replace=False), "noise1"] = np.nan
+    path = tmp_path / "train.csv"
+    frame.to_csv(path, index=False)
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def baselines_manifest(root):
+    from heldout.checks import CHECKS
+    from heldout.manifest import load_manifest
+
+    return load_manifest(root / "exercises" / "baselines" / "exercise.toml", CHECKS)
+
+
+@pytest.fixture
+def judge(tracer, baselines_manifest, delivery_csv):
+    """judge(report, experiments) -> {check_id: CheckResult} for what the test ran under ``tracer``."""
+    from heldout.checks import CheckContext, HoldoutScores, run_checks
+    from heldout.trace.model import Trace
+
+    def run(report: dict, experiments=LOG, problem=None, holdout=None, baselines=None) -> dict:
+        tracer.enabled = False
+        labels = pd.read_csv(delivery_csv)["minutes"].to_numpy()
+        truth, scores = holdout if holdout is not None else (np.zeros(3), np.zeros(3))
+        baseline_scores = baselines or {"median": np.zeros(len(truth))}
+        ctx = CheckContext(
+            manifest=baselines_manifest,
+            trace=Trace(tracer.recorder.to_json()),
+            report=report,
+            train_labels=labels,
+            holdout=HoldoutScores(scores, truth),
+            baselines={
+                name: float(np.mean(np.abs(truth - values))) for name, values in baseline_scores.items()
+            },
+            baseline_scores=baseline_scores,
+            experiments=experiments,
+            experiments_problem=problem,
+        )
+        results = {r.id: r for r in run_checks(ctx)}
+        tracer.enabled = True
+        return results
+
+    return run
+
+
+def load():
+    df = pd.read_csv("train.csv")
+    return df[FEATURES], df["minutes"]
+
+
+def mae_report(estimate: float, metric: str = "mae") -> dict:
+    return {"metric": metric, "metric_reason": "every minute of error costs the same", "estimate": estimate}
+
+
+def model_pipeline():
+    return make_pipeline(SimpleImputer(), HistGradientBoostingRegressor(max_iter=30))
+
+
+def verdict(results, check_id) -> str:
+    return str(results[check_id].verdict)
+
+
+# -- the reference style: one cv, one scoring, baseline and model ------------------------------------
+def test_cross_validated_baseline_and_model_under_one_protocol_pass(judge):
+    X, y = load()
+    cv = RepeatedKFold(n_splits=3, n_repeats=2, random_state=0)
+    base = -cross_val_score(DummyRegressor(strategy="median"), X, y, cv=cv, scoring="neg_mean_absolute_error")
+    scores = -cross_val_score(model_pipeline(), X, y, cv=cv, scoring="neg_mean_absolute_error")
+    log = [
+        {"change": "median", "score": base.mean(), "spread": base.std()},
+        {"change": "hgb", "score": scores.mean(), "spread": scores.std()},
+    ]
+    results = judge(mae_report(round(float(scores.mean()), 3)), experiments=log)
+    for check in ("baseline_evaluated", "same_protocol", "metric_fits_cost", "experiment_log"):
+        assert verdict(results, check) == "pass", results[check].message
+    assert "DummyRegressor(strategy='median') was evaluated" in results["baseline_evaluated"].message
+    assert "no_selection_on_final_rows" in results
+    assert verdict(results, "no_selection_on_final_rows") == "pass"
+
+
+def test_held_out_split_with_baseline_and_gridsearch_passes(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=1)
+    search = GridSearchCV(model_pipeline(), {"histgradientboostingregressor__max_depth": [2, 3]}, cv=3)
+    search.fit(X_tr, y_tr)
+    baseline = DummyRegressor(strategy="median").fit(X_tr, y_tr)
+    mean_absolute_error(y_te, baseline.predict(X_te))
+    estimate = mean_absolute_error(y_te, search.predict(X_te))
+    results = judge(mae_report(estimate))
+    for check in ("baseline_evaluated", "same_protocol", "no_selection_on_final_rows"):
+        assert verdict(results, check) == "pass", results[check].message
+
+
+def test_numpy_arrays_and_manual_folds_pass(judge):
+    X, y = load()
+    Xa, ya = SimpleImputer().fit(X).transform(X), y.to_numpy()  # stateless enough? no: judged below
+    folds = list(KFold(4, shuffle=True, random_state=0).split(Xa))
+    base, model = [], []
+    for train, test in folds:
+        imputer = SimpleImputer().fit(X.to_numpy()[train])
+        Xtr, Xte = imputer.transform(X.to_numpy()[train]), imputer.transform(X.to_numpy()[test])
+        base.append(mean_absolute_error(ya[test], LinearRegression().fit(Xtr, ya[train]).predict(Xte)))
+        fitted = HistGradientBoostingRegressor(max_iter=30).fit(Xtr, ya[train])
+        model.append(mean_absolute_error(ya[test], fitted.predict(Xte)))
+    results = judge(mae_report(float(np.mean(model))))
+    for check in ("baseline_evaluated", "same_protocol", "no_selection_on_final_rows"):
+        assert verdict(results, check) == "pass", results[check].message
+    del Xa  # computed and never used for scoring: dead code is not judged
+
+
+# -- baseline_evaluated --------------------------------------------------------------------------------
+def test_no_baseline_fails_naming_what_was_evaluated(judge):
+    X, y = load()
+    scores = -cross_val_score(model_pipeline(), X, y, cv=3, scoring="neg_mean_absolute_error")
+    results = judge(mae_report(float(scores.mean())))
+    check = results["baseline_evaluated"]
+    assert verdict(results, "baseline_evaluated") == "fail"
+    assert "No baseline was evaluated: heldout saw HistGradientBoostingRegressor evaluated" in check.message
+
+
+def test_classifier_dummy_as_baseline_fails(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    dummy = DummyClassifier().fit(X_tr, y_tr.round())
+    mean_absolute_error(y_te, dummy.predict(X_te))
+    estimate = mean_absolute_error(y_te, model_pipeline().fit(X_tr, y_tr).predict(X_te))
+    results = judge(mae_report(estimate))
+    assert verdict(results, "baseline_evaluated") == "fail"
+    assert "Your baseline DummyClassifier" in results["baseline_evaluated"].message
+    assert "predicts classes" in results["baseline_evaluated"].message
+
+
+# -- same_protocol -------------------------------------------------------------------------------------
+def test_baseline_on_other_folds_fails(judge):
+    X, y = load()
+    cross_val_score(
+        DummyRegressor(), X, y, cv=KFold(5, shuffle=True, random_state=1), scoring="neg_mean_absolute_error"
+    )
+    scores = cross_val_score(
+        model_pipeline(), X, y, cv=KFold(5, shuffle=True, random_state=2), scoring="neg_mean_absolute_error"
+    )
+    results = judge(mae_report(-float(scores.mean())))
+    check = results["same_protocol"]
+    assert verdict(results, "same_protocol") == "fail"
+    assert "different rows or folds" in check.message
+    assert "mean_absolute_error on 5 folds of 600 rows" in check.message
+
+
+def test_baseline_with_another_metric_fails(judge):
+    X, y = load()
+    cv = KFold(5, shuffle=True, random_state=0)
+    cross_val_score(DummyRegressor(), X, y, cv=cv, scoring="neg_root_mean_squared_error")
+    scores = cross_validate(model_pipeline(), X, y, cv=cv, scoring="neg_mean_absolute_error")["test_score"]
+    results = judge(mae_report(-float(scores.mean())))
+    assert verdict(results, "same_protocol") == "fail"
+    assert "a different metric" in results["same_protocol"].message
+
+
+# -- metric_fits_cost ----------------------------------------------------------------------------------
+def test_mape_with_zero_targets_fails_counting_them(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    estimate = mean_absolute_percentage_error(y_te, model_pipeline().fit(X_tr, y_tr).predict(X_te))
+    results = judge(mae_report(estimate, metric="MAPE"))
+    check = results["metric_fits_cost"]
+    assert verdict(results, "metric_fits_cost") == "fail"
+    assert "30 of the training targets are exactly 0" in check.message
+
+
+def test_rmse_warns_and_mae_without_reason_warns(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    estimate = root_mean_squared_error(y_te, model_pipeline().fit(X_tr, y_tr).predict(X_te))
+    results = judge(mae_report(estimate, metric="rmse"))
+    assert verdict(results, "metric_fits_cost") == "warn"
+    assert "squares each error" in results["metric_fits_cost"].message
+    results = judge({"metric": "MAE", "metric_reason": "", "estimate": 1.0})
+    assert verdict(results, "metric_fits_cost") == "warn"
+    assert "does not say why" in results["metric_fits_cost"].message
+
+
+def test_declared_mae_but_rmse_computed_fails(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    estimate = root_mean_squared_error(y_te, model_pipeline().fit(X_tr, y_tr).predict(X_te))
+    results = judge(mae_report(estimate, metric="mae"))
+    assert verdict(results, "metric_fits_cost") == "fail"
+    assert "is what root_mean_squared_error computed" in results["metric_fits_cost"].message
+
+
+# -- experiment_log ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("log", "problem", "expected", "text"),
+    [
+        (None, "the notebook never defines `experiments`", "fail", "could not read your experiment log"),
+        (LOG, "`experiments[1]['spread']` must be a number (got 'n/a')", "fail", "is malformed"),
+        (LOG[:1], None, "fail", "it needs your baseline (first) and at least one"),
+        ([LOG[0], {**LOG[1], "spread": 0.0}], None, "fail", "row 1 ('gradient boosting')"),
+        ([LOG[0], {**LOG[1], "score": 8.8}], None, "warn", "inside the noise"),
+        (LOG, None, "pass", "gains 3.000 over the baseline"),
+        ([LOG[0], {**LOG[1], "score": 9.5}], None, "pass", "none beats the baseline"),
+    ],
+)
+def test_experiment_log(judge, log, problem, expected, text):
+    results = judge(mae_report(6.0), experiments=log, problem=problem)
+    check = results["experiment_log"]
+    assert verdict(results, "experiment_log") == expected
+    assert text in check.message
+
+
+# -- no_selection_on_final_rows ------------------------------------------------------------------------
+def test_models_compared_on_the_test_rows_fail(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=0)
+    scores = {}
+    for alpha in (0.1, 1.0, 10.0):
+        model = make_pipeline(SimpleImputer(), Ridge(alpha=alpha)).fit(X_tr, y_tr)
+        scores[alpha] = mean_absolute_error(y_te, model.predict(X_te))
+    depth_model = model_pipeline().fit(X_tr, y_tr)
+    scores["hgb"] = mean_absolute_error(y_te, depth_model.predict(X_te))
+    results = judge(mae_report(min(scores.values())))
+    check = results["no_selection_on_final_rows"]
+    assert verdict(results, "no_selection_on_final_rows") == "fail"
+    assert "different models were scored on the 150 rows behind your estimate" in check.message
+
+
+def test_validation_choice_then_one_test_score_passes(judge):
+    X, y = load()
+    X_rest, X_te, y_rest, y_te = train_test_split(X, y, test_size=0.2, random_state=0)
+    X_tr, X_va, y_tr, y_va = train_test_split(X_rest, y_rest, test_size=0.25, random_state=0)
+    best = min(
+        (0.1, 1.0, 10.0),
+        key=lambda a: mean_absolute_error(
+            y_va, make_pipeline(SimpleImputer(), Ridge(alpha=a)).fit(X_tr, y_tr).predict(X_va)
+        ),
+    )
+    final = make_pipeline(SimpleImputer(), Ridge(alpha=best)).fit(X_rest, y_rest)
+    mean_absolute_error(y_te, DummyRegressor().fit(X_rest, y_rest).predict(X_te))
+    estimate = mean_absolute_error(y_te, final.predict(X_te))
+    results = judge(mae_report(estimate))
+    assert verdict(results, "no_selection_on_final_rows") == "pass", results[
+        "no_selection_on_final_rows"
+    ].message
+
+
+# -- holdout_beats_baselines (regression) --------------------------------------------------------------
+def test_holdout_mae_must_beat_the_best_baseline_beyond_noise(judge):
+    rng = np.random.default_rng(0)
+    truth = rng.gamma(4.0, 5.0, 2000)
+    good = truth + rng.normal(0, 2, 2000)
+    median = np.full(2000, np.median(truth))
+    results = judge(mae_report(1.6), holdout=(truth, good), baselines={"median": median})
+    check = results["holdout_beats_baselines"]
+    assert verdict(results, "holdout_beats_baselines") == "pass", check.message
+    assert "Mean absolute error on the hidden holdout is 1.578" in check.message
+    assert "between -" in check.message  # the bootstrap interval of model - baseline
+
+    close = median + rng.normal(0, 0.5, 2000)  # the median plus noise: no better than the baseline
+    results = judge(mae_report(1.6), holdout=(truth, close), baselines={"median": median})
+    check = results["holdout_beats_baselines"]
+    assert verdict(results, "holdout_beats_baselines") == "fail"
+    assert "not 5% below the training-median dummy's" in check.message
