@@ -63,6 +63,29 @@ PLANTED = {
         ),
         cells_involved="(cells 3, 5)",
     ),
+    "baselines": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import pandas as pd\ntrain = pd.read_csv("train.csv")',
+            "from sklearn.impute import SimpleImputer\n"
+            'FEATURES = ["distance_km", "n_items", "restaurant_prep_minutes", "traffic_index"]\n'
+            "X = SimpleImputer().fit_transform(train[FEATURES])  # every row, test rows included\n"
+            'y = train["delivery_minutes"]',
+            "from sklearn.model_selection import train_test_split\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)",
+            "from sklearn.linear_model import LinearRegression\n"
+            "from sklearn.metrics import mean_absolute_error\n"
+            "model = LinearRegression().fit(X_train, y_train)\n"
+            "mae = mean_absolute_error(y_test, model.predict(X_test))",
+        ),
+        proved_by=4,
+        check="no_fit_on_evaluated_rows",
+        text=(
+            "SimpleImputer (cell 3, line 3) was fitted on 24,000 rows, 6,000 of which "
+            "mean_absolute_error (cell 5, line 4) later scored"
+        ),
+        cells_involved="(cells 3, 5)",
+    ),
 }
 
 
@@ -95,8 +118,17 @@ def printed(outputs: list[dict]) -> str:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """Where the candidate works: the scenario's training file, nothing else."""
+    """Where the candidate works: the imbalance scenario's training file, nothing else."""
     shutil.copy(ROOT / "datasets" / "card_fraud" / "train.csv", tmp_path / "train.csv")
+    return tmp_path
+
+
+def scenario_folder(tmp_path: Path, scenario: str) -> Path:
+    """Where the candidate works on ``scenario``: its training file, nothing else."""
+    from heldout.grading import load_scenario
+
+    dataset = load_scenario(scenario, ROOT).dataset
+    shutil.copy(ROOT / "datasets" / dataset.name / dataset.train, tmp_path / dataset.train)
     return tmp_path
 
 
@@ -110,13 +142,13 @@ def imbalance():
 # == in a real kernel =====================================================================================
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", sorted(PLANTED))
-def test_a_planted_mistake_shows_under_the_cell_that_proves_it_and_not_before(folder, scenario):
+def test_a_planted_mistake_shows_under_the_cell_that_proves_it_and_not_before(tmp_path, scenario):
     from heldout.grading import load_scenario
 
     planted = PLANTED[scenario]
     manifest = load_scenario(scenario, ROOT)
     outputs = run_cells(
-        folder,
+        scenario_folder(tmp_path, scenario),
         *planted.cells,
         "train.shape",  # traces nothing: the finding is not repeated
         "%heldout status",
