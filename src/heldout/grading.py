@@ -302,6 +302,7 @@ def grade(
         baselines=baseline_metric,
         baseline_scores=baseline_values,
         experiments=kernel.get("experiments"),
+        model_fit=_event_id(kernel.get("model_fit"), trace),
         experiments_problem=kernel["errors"].get("experiments"),
         train=train,
     )
@@ -319,6 +320,13 @@ def grade(
             ),
         )
     return result
+
+
+def _event_id(value: Any, trace: Trace) -> int | None:
+    """An event id from the untrusted record, kept only if the trace holds a fit under that id."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(trace.events):
+        return value if trace[value].kind == "fit" else None
+    return None
 
 
 def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError | None]:

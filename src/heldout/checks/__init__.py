@@ -8,8 +8,10 @@ from __future__ import annotations
 from heldout.checks import (  # noqa: F401
     baselines,
     cost_metric,
+    entities,
     evaluation_rows,
     experiments,
+    features,
     holdout,
     leakage,
     metrics,

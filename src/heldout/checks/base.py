@@ -93,6 +93,7 @@ class CheckContext:
     experiments: list[dict[str, Any]] | None = None  # the notebook's experiment log, typed by the kernel
     experiments_problem: str | None = None  # why the log could not be read in full
     train: pd.DataFrame | None = None  # the candidate's training file, by position (row ids)
+    model_fit: int | None = None  # the trace event that fitted the model the grader scored
 
     @cached_property
     def analysis(self) -> Any:

@@ -23,6 +23,7 @@ _WHAT_IT_LEARNS = {
     "selector": "which features it kept",
     "model": "its parameters",
     "sampler": "the synthetic rows it made (built from neighbours among those rows)",
+    "statistic": "the values it computed (means, quantiles or group averages, target included)",
 }
 # More precise words for the common transformers, matched on the class name.
 _WHAT_IT_LEARNS_BY_NAME = (
@@ -46,7 +47,8 @@ def _learns(fit) -> str:
 def _describe(leak: Leak) -> str:
     fit, evaluation = leak.fit, leak.evaluation
     return (
-        f"{fit.name} ({fit.site}) was fitted on {rows_text(leak.fit_rows)}, "
+        f"{fit.name} ({fit.site}) was {'computed over' if fit.get('role') == 'statistic' else 'fitted on'} "
+        f"{rows_text(leak.fit_rows)}, "
         f"{leak.overlap:,} of which {leak.evaluation_label} ({evaluation.site}) later scored"
     )
 

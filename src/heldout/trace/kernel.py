@@ -64,6 +64,9 @@ def finish(job_path: str) -> None:
         )
         if name
     }
+    if tracer is not None:
+        # The fit that made the model the grader scores (its columns are the model's features).
+        out["model_fit"] = tracer.fit_event_of(namespace.get(contract["model"]))
     scores, out["errors"]["predict"] = _predict_holdout(namespace, job)
     if scores is not None:
         out["scores"] = encode_array(scores)

@@ -154,7 +154,28 @@ class LineageRegistry:
         names = [obj.name] if isinstance(obj, pd.Series) else list(obj.columns)
         derived = self._by_registered_frame(obj, index, names)
         if derived is not None:
+            if derived.also and self._is_raw_file_data(obj, labels, names):
+                # Equal to the file's own columns (``df["label"]`` beside a frame filled with a
+                # statistic): the raw data, not the statistic's output.
+                return self._by_source(obj, labels, names)
             return derived
+        return self._by_source(obj, labels, names)
+
+    def _is_raw_file_data(self, obj: pd.DataFrame | pd.Series, labels: np.ndarray, names: list) -> bool:
+        for source in reversed(self._sources):
+            if labels.min() < 0 or labels.max() >= len(source.frame) or len(names) > 50:
+                continue
+            if not all(str(name) in source.frame.columns for name in names):
+                continue
+            if all(
+                not isinstance(mine := (obj if isinstance(obj, pd.Series) else obj[name]), pd.DataFrame)
+                and _same_values(mine.to_numpy(), source.frame[str(name)].to_numpy()[labels])
+                for name in names
+            ):
+                return True
+        return False
+
+    def _by_source(self, obj: pd.DataFrame | pd.Series, labels: np.ndarray, names: list) -> Lineage | None:
         for source in reversed(self._sources):
             n = len(source.frame)
             if labels.min() < 0 or labels.max() >= n:

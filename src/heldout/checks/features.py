@@ -1,0 +1,97 @@
+"""Features the final model must not use: columns known only after the outcome, or identifiers that
+encode it. Named in the manifest with the reason, so the message can say why in the domain's terms.
+
+The columns come from the fit that made the graded model: by name when it was given a DataFrame (a
+one-hot column ``billing_status_review`` counts as ``billing_status``), and by value when it was given
+a NumPy array (the tracer keeps a digest of each column's first rows; the grader computes the same for
+the training file's columns at those rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
+from heldout.checks.models import final_estimator
+from heldout.trace.hooks import PROBE_ROWS, column_digest
+from heldout.trace.model import Event
+
+__all__ = ["check_no_illegitimate_features"]
+
+
+def _model_fit(ctx: CheckContext) -> Event | None:
+    if ctx.model_fit is not None:
+        return ctx.trace[ctx.model_fit]
+    return None
+
+
+def _by_name(columns: list[str], forbidden: Mapping[str, str]) -> dict[str, str]:
+    found = {}
+    for column in columns:
+        for name in forbidden:
+            if column == name or column.startswith(f"{name}_"):
+                found[name] = column
+    return found
+
+
+def _by_value(ctx: CheckContext, fit: Event, forbidden: Mapping[str, str]) -> dict[str, str]:
+    probe = fit.get("column_probe")
+    rows = ctx.trace.rows(fit.get("rows"))
+    if not isinstance(probe, list) or rows is None or len(rows) < PROBE_ROWS or ctx.train is None:
+        return {}
+    head = rows[:PROBE_ROWS]
+    if (head < 0).any() or (head >= len(ctx.train)).any():
+        return {}
+    found = {}
+    for name in forbidden:
+        if name not in ctx.train:
+            continue
+        try:
+            digest = column_digest(np.asarray(ctx.train[name].to_numpy()[head], dtype=np.float64))
+        except (TypeError, ValueError):
+            continue
+        if digest in probe:
+            found[name] = f"column {probe.index(digest)} of the array"
+    return found
+
+
+@register("no_illegitimate_features", "No post-outcome or identifier features")
+def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    forbidden: Mapping[str, str] = params.get("columns", {})
+    hint = hint_pointer(ctx, "no_illegitimate_features")
+    fit = _model_fit(ctx)
+    if fit is None:
+        return Outcome(
+            Verdict.WARN,
+            (
+                f"heldout did not see `{ctx.manifest.contract.model}` being fitted (was it loaded or "
+                f"copied?), so it cannot tell which columns it uses. {hint}"
+            ),
+        )
+    columns = fit.get("columns")
+    found = _by_name(columns, forbidden) if isinstance(columns, list) else {}
+    for name, where in _by_value(ctx, fit, forbidden).items():
+        found.setdefault(name, where)
+    model_name = final_estimator(ctx.trace, fit).name
+    if not found:
+        return Outcome(
+            Verdict.PASS,
+            f"Your final model ({model_name}, fitted in cell {fit.cell}) uses none of the columns known only "
+            "after the outcome or encoding it.",
+        )
+    reasons = "; ".join(
+        f"{name}{f' (as {column})' if column != name else ''}: {forbidden[name]}"
+        for name, column in found.items()
+    )
+    return Outcome(
+        Verdict.FAIL,
+        (
+            f"Your final model ({model_name}, fitted in cell {fit.cell}, line {fit.line}) uses "
+            f"{', '.join(found)}. {reasons}. At prediction time these carry nothing, so the model's "
+            f"validation score cannot be reached. Drop them before fitting. {hint}"
+        ),
+        tuple(Finding(fit.cell, fit.line, f"uses {name}") for name in found),
+    )
