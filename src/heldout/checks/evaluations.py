@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["METRIC_ALIASES", "EvaluationAnalysis", "Leak", "normalise_metric"]
 
 _CONTAINERS = ("pipeline", "search")
+# They learn the label's vocabulary (which classes exist), nothing about any row: fitted on every label,
+# they change no score.
+_LABEL_ONLY = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"})
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,11 @@ class EvaluationAnalysis:
                 (f, "input") for f in input_side if f.id not in training_ids and f.get("role") != "sampler"
             ]
             for fit, side in candidates:
-                if fit.get("role") in _CONTAINERS or self._inside_an_estimator(fit):
+                if (
+                    fit.get("role") in _CONTAINERS
+                    or fit.name in _LABEL_ONLY
+                    or self._inside_an_estimator(fit)
+                ):
                     continue
                 fitted = self.trace.row_set(fit)
                 if not fitted:

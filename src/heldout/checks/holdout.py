@@ -167,10 +167,13 @@ def _noise_text(metric: HoldoutMetric, summary: dict[str, Any]) -> tuple[str, bo
         return "", True
     low, high = versus["low"], versus["high"]
     real = low > 0 if metric.higher_is_better else high < 0
+    worse = high < 0 if metric.higher_is_better else low > 0
+    verdict = (
+        "." if real else (": your model is worse." if worse else ": the difference is inside the noise.")
+    )
     text = (
         f" A paired bootstrap of the holdout rows puts your {metric.label} minus the "
-        f"{baseline_label(versus['baseline'])}'s between {low:+.3f} and {high:+.3f} (95 %)"
-        + ("." if real else ": the difference is inside the noise.")
+        f"{baseline_label(versus['baseline'])}'s between {low:+.3f} and {high:+.3f} (95 %){verdict}"
     )
     return text, real
 

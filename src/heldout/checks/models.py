@@ -16,13 +16,14 @@ __all__ = ["ScoredModel", "final_estimator", "scored_model"]
 class ScoredModel:
     fit: Event  # the fit the candidate called (a Pipeline, a search or a bare estimator)
     estimator: str  # the class that makes the predictions: a Pipeline's last step, a search's refit
-    config: str | None  # as scikit-learn prints it (changed parameters only)
+    config: str | None  # as scikit-learn prints it (changed parameters only), cut for messages
+    config_key: str | None  # a digest of the whole printed form
     columns: tuple[str, ...] | None
 
     @property
     def key(self) -> tuple[str, str | None, tuple[str, ...] | None]:
         """Two fits with the same key are the same experiment (refitting it is not a new model)."""
-        return (self.estimator, self.config, self.columns)
+        return (self.estimator, self.config_key or self.config, self.columns)
 
     def describe(self) -> str:
         return self.config or self.estimator
@@ -43,13 +44,21 @@ def scored_model(analysis: EvaluationAnalysis, metric: Event) -> ScoredModel | N
     """The model whose predictions ``metric`` scored, or None for out-of-fold or untraced predictions."""
     fit = analysis.model_fit(metric)
     if fit is None:
-        return None
+        source = analysis.prediction_source(metric)
+        if source is None or source.kind != "cv":
+            return None
+        # Out-of-fold predictions (cross_val_predict): the model is what each fold fitted.
+        folds = [c for c in analysis.trace.children(source.id) if c.kind == "fit"]
+        if not folds:
+            return None
+        fit = folds[0]
     outer = _described_fit(analysis.trace, fit)
     columns = outer.get("columns")
     return ScoredModel(
         outer,
         final_estimator(analysis.trace, fit).name,
         outer.get("config"),
+        outer.get("config_key"),
         tuple(columns) if isinstance(columns, list) else None,
     )
 

@@ -87,3 +87,47 @@ def check_no_selection_on_final_rows(ctx: CheckContext, params: Mapping[str, Any
         ),
         findings,
     )
+
+
+@register("no_tuning_on_evaluated_rows", "Hyper-parameters not chosen on evaluated rows")
+def check_no_tuning_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    """A search fitted on rows later scored chose its settings on them, even when the scored model is
+    a fresh estimator built with those settings (``cross_val_score(search.best_estimator_, X, y)``)."""
+    hint = hint_pointer(ctx, "no_tuning_on_evaluated_rows")
+    searches = [e for e in ctx.trace.of_kind("fit") if e.get("role") == "search" and e.get("chosen")]
+    if not searches:
+        return Outcome(Verdict.PASS, "No hyper-parameter search chose the settings of a model you scored.")
+    events = ctx.analysis.reported_events or [
+        e for e in ctx.analysis.evaluations if not ctx.trace.is_internal(e)
+    ]
+    for metric in events:
+        model = scored_model(ctx.analysis, metric)
+        scored = ctx.trace.row_set(metric) or frozenset()
+        if model is None or not scored:
+            continue
+        for search in searches:
+            if (
+                search.id > metric.id
+                or search.id == model.fit.id
+                or search.get("chosen_key") != model.config_key
+            ):
+                continue
+            overlap = len((ctx.trace.row_set(search) or frozenset()) & scored)
+            if overlap:
+                return Outcome(
+                    Verdict.FAIL,
+                    (
+                        f"{search.name} ({search.site}) chose {model.describe()[:120]} after seeing "
+                        f"{rows_text(len(ctx.trace.row_set(search) or ()))}, {overlap:,} of which "
+                        f"{ctx.trace.describe(metric)} ({metric.site}) later scored it on. Settings chosen "
+                        "on the rows you score are fitted to them. Nest the search inside the "
+                        f"evaluation: cross_val_score(GridSearchCV(...), X, y), or search on the training "
+                        f"part only. {hint}"
+                    ),
+                    (
+                        Finding(
+                            search.cell, search.line, f"search chose settings on {overlap:,} evaluated rows"
+                        ),
+                    ),
+                )
+    return Outcome(Verdict.PASS, "No search chose its settings on rows that were later scored.")

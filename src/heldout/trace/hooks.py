@@ -373,6 +373,8 @@ class Tracer:
             for name in ("fillna", "clip"):
                 original = inspect.getattr_static(cls, name)
                 self._patch_attr(cls, name, self._consumer_wrapper(original, name))
+        original_assign = inspect.getattr_static(pd.DataFrame, "assign")
+        self._patch_attr(pd.DataFrame, "assign", self._assign_wrapper(original_assign))
         original_map = inspect.getattr_static(pd.Series, "map")
         self._patch_attr(pd.Series, "map", self._consumer_wrapper(original_map, "map"))
         for cls in (DataFrameGroupBy, SeriesGroupBy):
@@ -493,6 +495,20 @@ class Tracer:
 
         return _hide_original(traced, original)
 
+    def _assign_wrapper(self, original: Callable) -> Callable:
+        """``df.assign(col=values)`` sets columns like ``df[col] = values``, from pandas' own frames."""
+
+        @functools.wraps(original)
+        def traced(obj: Any, **kwargs: Any) -> Any:
+            result = original(obj, **kwargs)
+            tracer = _ACTIVE
+            if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
+                for value in kwargs.values():
+                    tracer._on_column_set(result, value)
+            return result
+
+        return _hide_original(traced, original)
+
     # == handlers =======================================================================================
     def _top(self) -> _Frame | None:
         return self._stack[-1] if self._stack else None
@@ -587,7 +603,7 @@ class Tracer:
         if top is None or top.kind == "cv":
             # What the candidate chose, for checks that compare experiments and name features; fits
             # made inside another estimator are the library's, and too many to describe cheaply.
-            fields["config"] = _config(obj)
+            fields["config"], fields["config_key"] = _config(obj)
             columns = _columns(X)
             if columns is not None:
                 fields["columns"] = columns
@@ -612,7 +628,7 @@ class Tracer:
         if best is not None:
             # What the search chose: an estimator later built with these settings was chosen on the
             # rows this search saw, whatever object it is.
-            event["chosen"] = _config(best)
+            event["chosen"], event["chosen_key"] = _config(best)
         base = lin_x if lin_x is not None else lin_y
         if name == "fit_resample" and isinstance(result, tuple) and len(result) >= 2:
             rows_out = self._resampled_rows(obj, X, result[0], base)
@@ -961,13 +977,14 @@ _CONFIG_CHARS = 400
 _MAX_COLUMNS = 500
 
 
-def _config(obj: Any) -> str:
-    """The estimator as scikit-learn prints it (only parameters changed from their defaults)."""
+def _config(obj: Any) -> tuple[str, str]:
+    """The estimator as scikit-learn prints it (only parameters changed from their defaults), cut for
+    messages, and a digest of all of it: two pipelines that differ past the cut are two models."""
     try:
         text = " ".join(repr(obj).split())
     except Exception:  # a candidate's class may have any __repr__
         text = type(obj).__name__
-    return text[:_CONFIG_CHARS]
+    return text[:_CONFIG_CHARS], hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def _columns(X: Any) -> list[str] | None:

@@ -1,0 +1,309 @@
+"""The leakage-scenario checks, both ways, on code run in-process under the tracer (no kernel).
+
+The notebook-level tests in tests/test_submissions.py run the same checks end to end in a sandbox.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_selection import SelectKBest, f_classif
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    GroupShuffleSplit,
+    KFold,
+    cross_val_predict,
+    cross_val_score,
+    train_test_split,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import LabelEncoder, TargetEncoder
+
+HONEST = ["age", "prior", "lab"]
+
+
+@pytest.fixture
+def stays_csv(tmp_path, monkeypatch):
+    """900 stays of 300 patients; a post-outcome column, an outcome-encoding record number, a
+    high-cardinality code, a lab with missing values and 20 exact duplicate rows."""
+    rng = np.random.default_rng(11)
+    patients = np.repeat(np.arange(300), 3)
+    frailty = rng.normal(size=300)[patients]
+    n = len(patients)
+    frame = pd.DataFrame(
+        {
+            "patient_id": patients,
+            "age": rng.integers(20, 90, n),
+            "prior": rng.poisson(1.0, n),
+            "lab": rng.normal(size=n).round(3),
+            "code": rng.choice([f"C{i:03d}" for i in range(120)], n),
+        }
+    )
+    logit = -1.5 + 0.02 * (frame.age - 55) + 0.5 * frame.prior + frailty
+    frame["readmitted"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame["calls_after"] = rng.poisson(np.where(frame.readmitted == 1, 3.0, 0.3))
+    frame["record_number"] = np.where(frame.readmitted == 1, 900_000, 100_000) + np.arange(n)
+    frame.loc[rng.choice(n, 120, replace=False), "lab"] = np.nan
+    frame = pd.concat([frame, frame.iloc[:20]], ignore_index=True)
+    path = tmp_path / "train.csv"
+    frame.to_csv(path, index=False)
+    monkeypatch.chdir(tmp_path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def leakage_manifest(root):
+    import dataclasses
+
+    from heldout.checks import CHECKS
+    from heldout.manifest import load_manifest
+
+    manifest = load_manifest(root / "exercises" / "leakage" / "exercise.toml", CHECKS)
+    # The synthetic file's own names for the planted columns.
+    checks = tuple(
+        dataclasses.replace(
+            spec,
+            params={
+                "columns": {
+                    "calls_after": "counted after discharge",
+                    "record_number": "re-keyed after review",
+                }
+            },
+        )
+        if spec.id == "no_illegitimate_features"
+        else spec
+        for spec in manifest.checks
+    )
+    return dataclasses.replace(
+        manifest,
+        checks=checks,
+        dataset=dataclasses.replace(manifest.dataset, label="readmitted", entity="patient_id"),
+    )
+
+
+@pytest.fixture
+def judge(tracer, leakage_manifest, stays_csv):
+    """judge(report, model) -> {check_id: CheckResult} for what the test ran under ``tracer``."""
+    from heldout.checks import CheckContext, HoldoutScores, run_checks
+    from heldout.trace.model import Trace
+
+    def run(estimate: float | None = None, model=None) -> dict:
+        tracer.enabled = False
+        train = pd.read_csv(stays_csv)
+        ctx = CheckContext(
+            manifest=leakage_manifest,
+            trace=Trace(tracer.recorder.to_json()),
+            report={"metric": "roc_auc", "estimate": estimate if estimate is not None else -1.0},
+            train_labels=train["readmitted"].to_numpy(),
+            holdout=HoldoutScores(np.zeros(1), np.zeros(1)),
+            baselines={"logistic_regression": 0.5},
+            train=train,
+            model_fit=tracer.fit_event_of(model) if model is not None else None,
+        )
+        results = {r.id: r for r in run_checks(ctx) if r.id != "holdout_beats_baselines"}
+        tracer.enabled = True
+        return results
+
+    return run
+
+
+def load():
+    df = pd.read_csv("train.csv")
+    return df, df["readmitted"]
+
+
+def verdicts(results) -> dict[str, str]:
+    return {check_id: str(result.verdict) for check_id, result in results.items()}
+
+
+def failing(results) -> set[str]:
+    return {check_id for check_id, verdict in verdicts(results).items() if verdict == "fail"}
+
+
+def honest_model():
+    return make_pipeline(SimpleImputer(), HistGradientBoostingClassifier(max_iter=30))
+
+
+# -- correct styles pass everything ----------------------------------------------------------------------
+def test_group_kfold_pipeline_with_target_encoder_passes(judge):
+    df, y = load()
+    df = df.drop_duplicates()
+    y = df["readmitted"]
+    X = df[[*HONEST, "code"]]
+    from sklearn.compose import make_column_transformer
+
+    model = make_pipeline(
+        make_column_transformer((TargetEncoder(), ["code"]), remainder=SimpleImputer()),
+        HistGradientBoostingClassifier(max_iter=30),
+    )
+    scores = cross_val_score(model, X, y, groups=df["patient_id"], cv=GroupKFold(4), scoring="roc_auc")
+    model.fit(X, y)  # final refit on every labelled row
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == set(), {k: r.message for k, r in results.items() if str(r.verdict) == "fail"}
+
+
+def test_group_shuffle_split_with_statistics_from_training_rows_passes(judge):
+    df, _ = load()
+    df["lab"] = np.log1p(df["lab"].clip(-0.99, 5))  # stateless: constants only
+    labels = LabelEncoder().fit_transform(df["readmitted"])  # the label's vocabulary: not a leak
+    train_idx, test_idx = next(
+        GroupShuffleSplit(1, test_size=0.25, random_state=0).split(df, groups=df.patient_id)
+    )
+    train, test = df.iloc[train_idx].copy(), df.iloc[test_idx].copy()
+    fill = train[HONEST].median()
+    train[HONEST] = train[HONEST].fillna(fill)
+    test[HONEST] = test[HONEST].fillna(fill)
+    _unused = df[HONEST].fillna(df[HONEST].mean())  # computed and never used: dead code
+    model = LogisticRegression(max_iter=500).fit(train[HONEST], labels[train_idx])
+    auc = roc_auc_score(labels[test_idx], model.predict_proba(test[HONEST])[:, 1])
+    results = judge(float(auc), model)
+    assert failing(results) == set(), {k: r.message for k, r in results.items() if str(r.verdict) == "fail"}
+
+
+def test_nested_search_and_out_of_fold_predictions_pass(judge):
+    df, y = load()
+    search = GridSearchCV(
+        honest_model(), {"histgradientboostingclassifier__max_depth": [2, 3]}, cv=GroupKFold(3)
+    )
+    groups = df["patient_id"]
+    scores = cross_val_score(
+        search, df[HONEST], y, groups=groups, cv=GroupKFold(3), scoring="roc_auc", params={"groups": groups}
+    )
+    oof = cross_val_predict(
+        honest_model(), df[HONEST], y, groups=groups, cv=GroupKFold(3), method="predict_proba"
+    )
+    roc_auc_score(y, oof[:, 1])
+    model = search.fit(df[HONEST], y, groups=groups)
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == set(), {k: r.message for k, r in results.items() if str(r.verdict) == "fail"}
+
+
+# -- each mistake fails its own check ----------------------------------------------------------------------
+def grouped_estimate(df, features):
+    y = df["readmitted"]
+    return cross_val_score(
+        honest_model(), df[features], y, groups=df["patient_id"], cv=GroupKFold(3), scoring="roc_auc"
+    )
+
+
+@pytest.mark.parametrize(
+    ("prepare", "features", "name"),
+    [
+        (lambda df: df.fillna(df.mean(numeric_only=True)), HONEST, "DataFrame.mean"),
+        (lambda df: df.assign(lab=df["lab"].fillna(df["lab"].median())), HONEST, "Series.median"),
+        (
+            lambda df: df.assign(code_rate=df.groupby("code")["readmitted"].transform("mean")),
+            [*HONEST, "code_rate"],
+            "groupby.transform",
+        ),
+        (
+            lambda df: df.assign(age_bin=pd.qcut(df["age"], 5, labels=False)),
+            ["age_bin", "prior", "lab"],
+            "pandas.qcut",
+        ),
+        (
+            lambda df: df.assign(prior=df["prior"].clip(upper=df["prior"].quantile(0.99))),
+            HONEST,
+            "Series.quantile",
+        ),
+    ],
+    ids=["fillna-mean", "fillna-median", "target-mean", "qcut", "quantile-clip"],
+)
+def test_a_pandas_statistic_over_all_rows_fails_naming_it(judge, prepare, features, name):
+    df, _ = load()
+    df = prepare(df)
+    scores = grouped_estimate(df, features)
+    model = honest_model().fit(df[features], df["readmitted"])
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == {"no_fit_on_evaluated_rows"}, verdicts(results)
+    message = results["no_fit_on_evaluated_rows"].message
+    assert f"{name} (line " in message and "was computed over 920 rows" in message, message
+
+
+def test_feature_selection_on_all_rows_fails(judge):
+    df, y = load()
+    X = SimpleImputer().fit_transform(df[HONEST])
+    selected = SelectKBest(f_classif, k=2).fit_transform(X, y)
+    scores = cross_val_score(
+        HistGradientBoostingClassifier(max_iter=30),
+        selected,
+        y,
+        groups=df.patient_id,
+        cv=GroupKFold(3),
+        scoring="roc_auc",
+    )
+    results = judge(float(scores.mean()))
+    assert "no_fit_on_evaluated_rows" in failing(results)
+    findings = " ".join(f.text for f in results["no_fit_on_evaluated_rows"].findings)
+    assert "SelectKBest (line " in findings and "was fitted on 920 rows" in findings, findings
+
+
+def test_post_outcome_and_record_number_fail_by_name_and_by_value(judge):
+    df, y = load()
+    features = [*HONEST, "calls_after"]
+    scores = grouped_estimate(df, features)
+    model = honest_model().fit(df[features], y)
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == {"no_illegitimate_features"}, verdicts(results)
+    assert (
+        "uses calls_after. calls_after: counted after discharge"
+        in results["no_illegitimate_features"].message
+    )
+
+    array = SimpleImputer().fit_transform(df[[*HONEST, "record_number"]])  # names gone: found by value
+    numpy_model = HistGradientBoostingClassifier(max_iter=30).fit(array, y)
+    results = judge(float(scores.mean()), numpy_model)
+    assert "record_number (as column 3 of the array)" in results["no_illegitimate_features"].message
+
+
+def test_a_strong_honest_feature_is_never_flagged(judge):
+    df, y = load()
+    model = honest_model().fit(df[["prior", "age"]], y)
+    results = judge(float(grouped_estimate(df, ["prior", "age"]).mean()), model)
+    assert str(results["no_illegitimate_features"].verdict) == "pass"
+
+
+def test_random_split_puts_patients_and_duplicates_on_both_sides(judge):
+    df, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(df[HONEST], y, test_size=0.25, random_state=0)
+    model = honest_model().fit(X_tr, y_tr)
+    auc = roc_auc_score(y_te, model.predict_proba(X_te)[:, 1])
+    results = judge(float(auc), model)
+    assert failing(results) == {"entity_overlap", "duplicates_across_split"}, verdicts(results)
+    assert "patient_id values in the rows roc_auc_score" in results["entity_overlap"].message
+    assert (
+        "have an exact copy among the rows that model was fitted on"
+        in results["duplicates_across_split"].message
+    )
+
+    deduplicated = df.drop_duplicates()
+    scores = cross_val_score(
+        honest_model(),
+        deduplicated[HONEST],
+        deduplicated["readmitted"],
+        cv=KFold(3, shuffle=True, random_state=0),
+        scoring="roc_auc",
+    )
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == {"entity_overlap"}, verdicts(results)
+
+
+def test_search_on_all_rows_then_scored_fails(judge):
+    df, y = load()
+    groups = df["patient_id"]
+    search = GridSearchCV(
+        honest_model(), {"histgradientboostingclassifier__max_depth": [2, 3]}, cv=GroupKFold(3)
+    )
+    search.fit(df[HONEST], y, groups=groups)
+    scores = cross_val_score(
+        search.best_estimator_, df[HONEST], y, groups=groups, cv=GroupKFold(3), scoring="roc_auc"
+    )
+    results = judge(float(scores.mean()), search)
+    assert failing(results) == {"no_tuning_on_evaluated_rows"}, verdicts(results)
+    assert "GridSearchCV (line " in results["no_tuning_on_evaluated_rows"].message
