@@ -12,13 +12,17 @@ import hashlib
 from pathlib import Path
 from types import ModuleType
 
-from heldout.datasets import card_fraud, delivery_times
+from heldout.datasets import card_fraud, delivery_times, readmissions
 from heldout.datasets._generated import GeneratedDataset
 from heldout.errors import DatasetError
 
 __all__ = ["GENERATORS", "GeneratedDataset", "build", "checksums", "verify"]
 
-GENERATORS: dict[str, ModuleType] = {"card_fraud": card_fraud, "delivery_times": delivery_times}
+GENERATORS: dict[str, ModuleType] = {
+    "card_fraud": card_fraud,
+    "delivery_times": delivery_times,
+    "readmissions": readmissions,
+}
 CHECKSUM_FILE = "SHA256SUMS"
 
 
