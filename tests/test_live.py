@@ -63,6 +63,26 @@ PLANTED = {
         ),
         cells_involved="(cells 3, 5)",
     ),
+    "leakage": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import pandas as pd\ntrain = pd.read_csv("train.csv")',
+            'FEATURES = ["age", "n_prior_admissions_12m", "n_comorbidities", "hba1c"]\n'
+            "X = train[FEATURES].fillna(train[FEATURES].mean())  # every row, test rows included\n"
+            'y = train["readmitted_30d"]',
+            "from sklearn.model_selection import GroupShuffleSplit\n"
+            "splitter = GroupShuffleSplit(1, test_size=0.25, random_state=0)\n"
+            'tr, te = next(splitter.split(X, y, groups=train["patient_id"]))',
+            "from sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.metrics import roc_auc_score\n"
+            "model = LogisticRegression(max_iter=500).fit(X.iloc[tr], y.iloc[tr])\n"
+            "auc = roc_auc_score(y.iloc[te], model.predict_proba(X.iloc[te])[:, 1])",
+        ),
+        proved_by=4,
+        check="no_fit_on_evaluated_rows",
+        text="DataFrame.mean (cell 3, line 2) was computed over 12,107 rows",
+        cells_involved="(cells 3, 5)",
+    ),
     "baselines": Planted(
         cells=(
             "%load_ext heldout",
@@ -162,7 +182,7 @@ def test_a_planted_mistake_shows_under_the_cell_that_proves_it_and_not_before(tm
     text = display["data"]["text/plain"]
     assert text.startswith(f"heldout: FAIL {planted.check} {planted.cells_involved}")
     assert planted.text in " ".join(text.split())
-    assert f"Hint: %heldout hint {planted.check}" in text
+    assert f"Hint: %heldout hint {planted.check}" in " ".join(text.split())
     assert planted.text.split(" (")[0] in display["data"]["text/html"]
 
     status = printed(outputs[len(planted.cells) + 1])

@@ -144,6 +144,7 @@ class LiveSession:
         self._shown: set[tuple[str, str]] = set()  # (check id, message) on display after the last cell
         self._hint_levels: dict[str, int] = {}
         self._labels: np.ndarray | None = None
+        self._train: pd.DataFrame | None = None
         self._notes: set[str] = set()
 
     # == lifecycle ======================================================================================
@@ -242,6 +243,8 @@ class LiveSession:
                 baselines={},
                 experiments=experiments,
                 experiments_problem=experiments_problem,
+                train=self._train_frame(),
+                model_fit=self.tracer.fit_event_of(namespace.get(manifest.contract.model)),
             )
             self.results = run_checks(ctx)
             self._pointers = {r.id: hint_pointer(ctx, r.id) for r in self.results}
@@ -249,6 +252,16 @@ class LiveSession:
             return self.results
         finally:
             self.tracer.enabled = enabled
+
+    def _train_frame(self) -> pd.DataFrame | None:
+        """The training file as shipped (entities, duplicates), read once: the candidate's own frame
+        may have been changed in place."""
+        if self._train is None and self.manifest is not None:
+            try:
+                self._train = pd.read_csv(Path.cwd() / self.manifest.dataset.train)
+            except (OSError, ValueError):
+                return None
+        return self._train
 
     def _train_labels(self) -> np.ndarray | None:
         """Labels of the training file by row position, from the frame the candidate's code read."""

@@ -58,7 +58,7 @@ def _by_value(ctx: CheckContext, fit: Event, forbidden: Mapping[str, str]) -> di
     return found
 
 
-@register("no_illegitimate_features", "No post-outcome or identifier features")
+@register("no_illegitimate_features", "No post-outcome or identifier features", needs="report")
 def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     forbidden: Mapping[str, str] = params.get("columns", {})
     hint = hint_pointer(ctx, "no_illegitimate_features")
