@@ -79,3 +79,50 @@ def test_invalid_toml_is_reported_as_such(tmp_path):
 def test_a_missing_manifest_is_reported(tmp_path):
     with pytest.raises(ManifestError, match="does not exist"):
         load_manifest(tmp_path / "nope.toml", CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        ('metric = "mae"', 'metric = "average_precision"', "holdout.metric", "must be one of mae, rmse"),
+        (
+            'baselines = ["median", "linear_regression"]',
+            'baselines = ["median", "logistic_regression"]',
+            "holdout.baselines[1]",
+            "must be one of mean, median, linear_regression",
+        ),
+        ("bootstrap_rounds = 400", "bootstrap_rounds = -1", "holdout.bootstrap_rounds", "must be 0 or more"),
+        (
+            'spread = "float"',
+            'spread = "number"',
+            "contract.experiment_columns.spread",
+            "must be one of str, float",
+        ),
+        (
+            'experiment_columns = { change = "str", score = "float", spread = "float" }\n',
+            "",
+            "contract.experiment_columns",
+            "must name the columns of the experiment log",
+        ),
+    ],
+)
+def test_a_regression_manifest_names_the_bad_holdout_or_log_field(tmp_path, root, old, new, field, problem):
+    source = (root / "exercises" / "baselines" / "exercise.toml").read_text()
+    assert old in source, old
+    path = tmp_path / "exercise.toml"
+    path.write_text(source.replace(old, new, 1))
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(path, CHECKS)
+    assert f"'{field}'" in str(raised.value) and problem in str(raised.value), str(raised.value)
+
+
+def test_every_shipped_manifest_loads_with_its_dataset_registered(root):
+    from heldout import datasets
+    from heldout.grading import list_scenarios
+
+    scenarios = list_scenarios(root)
+    assert {m.id for m in scenarios} >= {"imbalance", "leakage", "baselines"}
+    for manifest in scenarios:
+        assert manifest.total_points == 100, manifest.id
+        assert manifest.dataset.name in datasets.GENERATORS, manifest.id
+        assert manifest.starter.is_file() and manifest.prompt.is_file(), manifest.id
