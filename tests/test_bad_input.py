@@ -74,9 +74,11 @@ def test_a_model_that_cannot_predict_the_holdout(notebook):
     assert str(holdout.verdict) == "fail" and "no_such_column" in holdout.message
 
 
-def test_the_starter_notebook_fails_its_grader(root):
-    result = grade(root / "exercises" / "imbalance" / "starter.ipynb")
+@pytest.mark.parametrize("scenario", ["imbalance", "leakage", "baselines"])
+def test_the_starter_notebook_fails_its_grader(root, scenario):
+    result = grade(root / "exercises" / scenario / "starter.ipynb")
     assert result.status == "error" and result.error.kind == "contract"
+    assert "never defined `model`" in result.error.message
 
 
 def test_cell_numbers_count_empty_code_cells_like_the_notebook(notebook):
