@@ -2,6 +2,7 @@
 
 Expectations live in tests/submissions/<scenario>/expected.toml:
 [flawed.<stem>] fails = [...], warns = [...], message = "..."; [correct.<stem>] fails = [], warns = [...].
+``known_gap = "why"`` marks a mistake the grader is known to miss (a strict xfail).
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ def _cases() -> list:
         for kind in ("correct", "flawed"):
             for stem, spec in sorted(expected.get(kind, {}).items()):
                 path = expected_file.parent / kind / f"{stem}.ipynb"
-                cases.append(pytest.param(path, spec, id=f"{expected_file.parent.name}-{kind}-{stem}"))
+                # A mistake the grader is known to miss stays in the suite, expected to fail until it is
+                # caught (strict: catching it turns the test red, so the entry must be updated).
+                marks = (
+                    [pytest.mark.xfail(reason=spec["known_gap"], strict=True)] if "known_gap" in spec else []
+                )
+                cases.append(
+                    pytest.param(path, spec, id=f"{expected_file.parent.name}-{kind}-{stem}", marks=marks)
+                )
     return cases
 
 

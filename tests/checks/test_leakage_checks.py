@@ -307,3 +307,42 @@ def test_search_on_all_rows_then_scored_fails(judge):
     results = judge(float(scores.mean()), search)
     assert failing(results) == {"no_tuning_on_evaluated_rows"}, verdicts(results)
     assert "GridSearchCV (line " in results["no_tuning_on_evaluated_rows"].message
+
+
+def test_a_statistic_in_a_column_the_model_never_uses_is_not_a_leak(judge):
+    df, y = load()
+    df["code_rate_all"] = df.groupby("code")["readmitted"].transform("mean")  # exploration only
+    df["old"] = (df["age"] > 70).astype(int)  # a derived feature beside the raw ones
+    features = [*HONEST, "old"]
+    scores = grouped_estimate(df, features)
+    model = honest_model().fit(df[features], y)
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == set(), verdicts(results)
+
+
+def test_rows_are_followed_through_reset_index_and_overwritten_columns(judge):
+    df, _ = load()
+    df = df.drop_duplicates().reset_index(drop=True)
+    features = df[[*HONEST, "patient_id", "readmitted"]].copy()
+    features["lab"] = np.log1p(features["lab"].clip(-0.99, 5))  # overwritten under its own name
+    features["lab"] = features["lab"].fillna(features["lab"].median())  # over every row: the mistake
+    scores = grouped_estimate(features, HONEST)
+    model = honest_model().fit(features[HONEST], features["readmitted"])
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == {"no_fit_on_evaluated_rows"}, verdicts(results)
+    assert "Series.median" in results["no_fit_on_evaluated_rows"].message
+
+
+@pytest.mark.parametrize("style", ["retbins", "cut-at-quantiles"])
+def test_bins_from_every_row_fail(judge, style):
+    df, y = load()
+    if style == "retbins":
+        df["age_bin"], _edges = pd.qcut(df["age"], 5, labels=False, retbins=True)
+    else:
+        edges = df["age"].quantile([0, 0.25, 0.5, 0.75, 1.0]).to_numpy()
+        df["age_bin"] = pd.cut(df["age"], edges, labels=False, include_lowest=True)
+    features = ["age_bin", "prior", "lab"]
+    scores = grouped_estimate(df, features)
+    model = honest_model().fit(df[features], y)
+    results = judge(float(scores.mean()), model)
+    assert failing(results) == {"no_fit_on_evaluated_rows"}, verdicts(results)

@@ -338,7 +338,9 @@ class Tracer:
             if owner.__dict__.get("read_csv") is original_read_csv:
                 self._patch_attr(owner, "read_csv", wrapper)
         for cls in (pd.DataFrame, pd.Series):
-            for name in ("to_numpy", "__array__", "reset_index"):
+            # Same rows in, same rows out: the result keeps the rows even when its values no longer
+            # match the file (a frame built inside a function, then copied or trimmed of a column).
+            for name in ("to_numpy", "__array__", "reset_index", "copy", "drop", "rename", "astype"):
                 original = inspect.getattr_static(cls, name)
                 self._patch_attr(cls, name, self._pandas_wrapper(original, name))
             values = inspect.getattr_static(cls, "values")
@@ -382,8 +384,10 @@ class Tracer:
                 original = inspect.getattr_static(cls, name, None)
                 if callable(original):
                     self._patch_attr(cls, name, self._statistic_wrapper(original, f"groupby.{name}"))
-        # pd.cut with given edges is stateless; qcut's edges are quantiles of the rows it reads.
+        # pd.cut with given edges is stateless, unless the edges are a statistic (quantiles of the rows);
+        # qcut's edges are always quantiles of the rows it reads.
         self._patch_attr(pd, "qcut", self._statistic_wrapper(pd.__dict__["qcut"], "pandas.qcut"))
+        self._patch_attr(pd, "cut", self._consumer_wrapper(pd.__dict__["cut"], "cut"))
 
     # == wrappers =======================================================================================
     def _method_wrapper(self, name: str, original: Callable) -> Callable:
@@ -453,13 +457,20 @@ class Tracer:
 
         @functools.wraps(original)
         def traced(obj: Any, *args: Any, **kwargs: Any) -> Any:
-            result = original(obj, *args, **kwargs)
             tracer = _ACTIVE
-            if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
-                if name == "init":
-                    tracer._on_frame_built(obj, _first(args, kwargs, 0, "data"))
-                else:
-                    tracer._on_column_set(obj, _first(args, kwargs, 1, "value"))
+            if tracer is None or not tracer.enabled or not tracer._called_from_user(sys._getframe(1)):
+                return original(obj, *args, **kwargs)
+            if name == "init":
+                result = original(obj, *args, **kwargs)
+                tracer._on_frame_built(obj, _first(args, kwargs, 0, "data"))
+                return result
+            # Resolved before the column changes: once overwritten, the frame no longer matches the
+            # file's values, and its rows could no longer be told.
+            before = tracer.lineage.resolve(obj)
+            result = original(obj, *args, **kwargs)
+            tracer._on_column_set(
+                obj, _first(args, kwargs, 1, "value"), _first(args, kwargs, 0, "key"), before
+            )
             return result
 
         return _hide_original(traced, original)
@@ -484,12 +495,7 @@ class Tracer:
         def traced(obj: Any, *args: Any, **kwargs: Any) -> Any:
             result = original(obj, *args, **kwargs)
             tracer = _ACTIVE
-            if (
-                tracer is not None
-                and tracer.enabled
-                and tracer._statistics
-                and tracer._called_from_user(sys._getframe(1))
-            ):
+            if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
                 tracer._on_statistic_used(obj, result, args, kwargs)
             return result
 
@@ -500,11 +506,14 @@ class Tracer:
 
         @functools.wraps(original)
         def traced(obj: Any, **kwargs: Any) -> Any:
-            result = original(obj, **kwargs)
             tracer = _ACTIVE
-            if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
-                for value in kwargs.values():
-                    tracer._on_column_set(result, value)
+            if tracer is None or not tracer.enabled or not tracer._called_from_user(sys._getframe(1)):
+                return original(obj, **kwargs)
+            before = tracer.lineage.resolve(obj)
+            result = original(obj, **kwargs)
+            for key, value in kwargs.items():
+                tracer._on_column_set(result, value, key, before)
+                before = tracer.lineage.lookup(result) or before
             return result
 
         return _hide_original(traced, original)
@@ -863,13 +872,20 @@ class Tracer:
         if lineage is not None and _length(frame) == len(lineage.rows):
             self.lineage.register(frame, lineage)
 
-    def _on_column_set(self, frame: Any, value: Any) -> None:
-        value_lineage = self.lineage.lookup(value) if value is not None else None
-        if value_lineage is None or not value_lineage.producers:
+    def _on_column_set(self, frame: Any, value: Any, key: Any = None, before: Lineage | None = None) -> None:
+        frame_lineage = before if before is not None else self.lineage.resolve(frame)
+        if frame_lineage is None:
             return
-        frame_lineage = self.lineage.resolve(frame)
-        if frame_lineage is not None and len(frame_lineage.rows) == len(value_lineage.rows):
-            self.lineage.register(frame, frame_lineage.with_columns_from(value_lineage))
+        value_lineage = self.lineage.lookup(value) if value is not None else None
+        if (
+            value_lineage is None
+            or not value_lineage.producers
+            or len(frame_lineage.rows) != len(value_lineage.rows)
+        ):
+            self.lineage.register(frame, frame_lineage)  # its rows, whatever its new values
+            return
+        columns = [key] if isinstance(key, str) else list(key) if isinstance(key, list | tuple) else None
+        self.lineage.register(frame, frame_lineage.with_columns_from(value_lineage, columns))
 
     def _on_statistic(self, label: str, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
         from pandas.core.groupby import GroupBy
@@ -890,6 +906,10 @@ class Tracer:
             inputs=self._inputs(lineage),
         )
         result = self._run(_Frame(event["id"], 0, "fit"), lambda: original(*args, **kwargs))
+        if isinstance(result, tuple) and len(result) == 2 and label == "pandas.qcut":  # retbins=True
+            self._remember_statistic(result[1], event["id"])
+            self.lineage.register(result[0], Lineage(lineage.rows, event["id"]))
+            return result
         self._remember_statistic(result, event["id"])
         if _length(result) == len(lineage.rows) and label in ROW_ALIGNED:
             # One value per input row (a group mean broadcast back, a bin per row): it carries the rows.
@@ -907,6 +927,8 @@ class Tracer:
     def _statistic_of(self, value: Any) -> int | None:
         """The statistic event whose result ``value`` is (by identity, or equal for a number)."""
         number = _as_float(value)
+        if number in (0.0, 1.0, -1.0):  # constants anyone fills with; a statistic equal to one is chance
+            number = None
         for ref, remembered, event_id in reversed(self._statistics):
             if ref is not None and ref() is value:
                 return event_id
@@ -918,10 +940,12 @@ class Tracer:
         return None
 
     def _on_statistic_used(self, obj: Any, result: Any, args: tuple, kwargs: dict[str, Any]) -> None:
+        """``fillna``, ``clip``, ``map``, ``pd.cut``: the result has the rows of ``obj`` (its values
+        changed, so it could not be matched to the file any more), plus the statistics it used."""
         used = [*args, *kwargs.values()]
-        events = {e for e in (self._statistic_of(v) for v in used) if e is not None}
-        if not events:
-            return
+        events = (
+            {e for e in (self._statistic_of(v) for v in used) if e is not None} if self._statistics else set()
+        )
         target = obj if result is None else result  # inplace=True returns None and changes obj
         lineage = self.lineage.resolve(obj)
         if lineage is None:
@@ -932,12 +956,22 @@ class Tracer:
         self.lineage.register(target, combined)
 
     def _on_pandas_conversion(self, name: str, obj: Any, result: Any, kwargs: dict[str, Any]) -> None:
+        if self._statistics and result is not None:
+            statistic = self._statistic_of(obj)
+            if statistic is not None:  # quantiles.to_numpy(): the same statistic
+                self._remember_statistic(result, statistic)
+                return
         lineage = self.lineage.resolve(obj)
         if lineage is None:
             return
-        if name == "reset_index" and kwargs.get("inplace"):
-            self.lineage.register(obj, lineage)
+        if kwargs.get("inplace"):
+            if len(lineage.rows) == _length(obj):
+                self.lineage.register(obj, lineage)
+            else:  # rows dropped in place: what was known about it is wrong now
+                self.lineage.forget(obj)
         elif result is not None:
+            if name == "drop" and isinstance(result, pd.DataFrame):
+                lineage = lineage.keep_columns(list(result.columns))
             self.lineage.register(result, lineage)
 
 

@@ -35,29 +35,52 @@ __all__ = ["Lineage", "LineageRegistry"]
 class Lineage:
     rows: np.ndarray  # harness row ids, SYNTHETIC for resampled rows
     producer: int | None  # id of the event that made this object (None: a file load outside any event)
-    also: tuple[int, ...] = ()  # events that made some of its columns (``X["risk"] = enc.transform(...)``)
+    also: tuple[int, ...] = ()  # events that changed the whole object (``df.fillna(df.mean())``)
+    # (column, event) for columns set by an event (``X["risk"] = enc.transform(...)``): a selection of
+    # other columns does not carry them.
+    column_producers: tuple[tuple[str, int], ...] = ()
 
     def take(self, index: Any) -> Lineage:
-        return Lineage(self.rows[_as_positions(index, len(self.rows))], self.producer, self.also)
+        return self.at(_as_positions(index, len(self.rows)))
 
-    def at(self, positions: np.ndarray) -> Lineage:
-        return Lineage(self.rows[positions], self.producer, self.also)
+    def at(self, positions: Any) -> Lineage:
+        return Lineage(self.rows[positions], self.producer, self.also, self.column_producers)
 
-    def with_columns_from(self, other: Lineage) -> Lineage:
-        extra = tuple(e for e in (other.producer, *other.also) if e is not None and e not in self.also)
-        return Lineage(self.rows, self.producer, self.also + extra)
+    def with_columns_from(self, other: Lineage, columns: list[str] | None = None) -> Lineage:
+        """Some of this object's values now come from ``other``'s producers: all of it (``columns``
+        None), or the named columns."""
+        extra = [e for e in other.producers if e not in self.producers]
+        if columns is None:
+            return Lineage(self.rows, self.producer, self.also + tuple(extra), self.column_producers)
+        pairs = tuple((str(c), e) for c in columns for e in other.producers)
+        return Lineage(self.rows, self.producer, self.also, self.column_producers + pairs)
+
+    def for_columns(self, names: list) -> Lineage:
+        """The lineage of a selection of these columns: only the column producers of those columns."""
+        wanted = {str(n) for n in names}
+        chosen = tuple(e for c, e in self.column_producers if c in wanted and e not in self.also)
+        return Lineage(self.rows, self.producer, self.also + tuple(dict.fromkeys(chosen)))
+
+    def keep_columns(self, names: list) -> Lineage:
+        """The same object with only ``names`` left (``drop(columns=...)``): per-column producers stay
+        per column, those of the dropped columns go."""
+        wanted = {str(n) for n in names}
+        kept = tuple((c, e) for c, e in self.column_producers if c in wanted)
+        return Lineage(self.rows, self.producer, self.also, kept)
 
     @property
     def producers(self) -> tuple[int, ...]:
-        return tuple(e for e in (self.producer, *self.also) if e is not None)
+        columns = (e for _, e in self.column_producers)
+        return tuple(dict.fromkeys(e for e in (self.producer, *self.also, *columns) if e is not None))
 
 
 @dataclass
 class _Source:
     name: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # a copy of the file as loaded: the candidate may change their frame in place
     rows: np.ndarray
     columns_by_cardinality: list[str]
+    producer: int
 
 
 def _as_positions(index: Any, length: int) -> Any:
@@ -99,6 +122,11 @@ class LineageRegistry:
         if isinstance(obj, pd.DataFrame):
             self._frames.append(ref)
 
+    def forget(self, obj: Any) -> None:
+        entry = self._known.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            del self._known[id(obj)]
+
     def _forget(self, key: int, ref: weakref.ref) -> None:
         entry = self._known.get(key)
         if entry is not None and entry[0] is ref:
@@ -110,7 +138,7 @@ class LineageRegistry:
         # distinct values: that would cost tens of milliseconds on every load.
         order = {"f": 0, "i": 1, "u": 1, "M": 1}
         by_cardinality = sorted(frame.columns, key=lambda column: order.get(frame[column].dtype.kind, 2))
-        self._sources.append(_Source(name, frame, rows, [str(c) for c in by_cardinality]))
+        self._sources.append(_Source(name, frame.copy(), rows, [str(c) for c in by_cardinality], producer))
         lineage = Lineage(rows, producer)
         self.register(frame, lineage)
         return lineage
@@ -154,7 +182,7 @@ class LineageRegistry:
         names = [obj.name] if isinstance(obj, pd.Series) else list(obj.columns)
         derived = self._by_registered_frame(obj, index, names)
         if derived is not None:
-            if derived.also and self._is_raw_file_data(obj, labels, names):
+            if derived.producers != (derived.producer,) and self._is_raw_file_data(obj, labels, names):
                 # Equal to the file's own columns (``df["label"]`` beside a frame filled with a
                 # statistic): the raw data, not the statistic's output.
                 return self._by_source(obj, labels, names)
@@ -189,7 +217,7 @@ class LineageRegistry:
                 if _same_values(mine.to_numpy(), theirs):
                     return Lineage(
                         source.rows[labels],
-                        None if not self.lookup(source.frame) else self.lookup(source.frame).producer,
+                        source.producer,
                     )
         return None
 
@@ -221,7 +249,7 @@ class LineageRegistry:
                 if not isinstance(frame[c], pd.DataFrame)
                 and not (isinstance(obj, pd.DataFrame) and isinstance(obj[c], pd.DataFrame))
             ):
-                return lineage.at(positions)
+                return lineage.at(positions).for_columns(names)
         return None
 
     def _by_selection(self, array: np.ndarray) -> Lineage | None:
@@ -257,7 +285,6 @@ class LineageRegistry:
                     if _same_values(array, output[:, column]):
                         return lineage
         return None
-
 
     def _by_index_on_known(self, array: np.ndarray, n: int) -> Lineage | None:
         """A split's indices applied to another array of the split's length: folds drawn from
@@ -303,8 +330,7 @@ class LineageRegistry:
                 )
                 for j in range(columns.shape[1])
             ):
-                known = self.lookup(source.frame)
-                return Lineage(source.rows, None if known is None else known.producer).take(index)
+                return Lineage(source.rows, source.producer).take(index)
         return None
 
 
