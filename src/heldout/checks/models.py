@@ -71,6 +71,18 @@ def _described_fit(trace: Trace, fit: Event) -> Event:
     return fit
 
 
+def distinguishing(texts: list[str], width: int = 90) -> list[str]:
+    """Each text cut to ``width`` around where it starts to differ from the others: three Pipelines
+    that differ only in the learning rate must not read the same."""
+    if len(texts) < 2:
+        return [t[:width] for t in texts]
+    common = next(
+        (i for i, chars in enumerate(zip(*texts, strict=False)) if len(set(chars)) > 1), min(map(len, texts))
+    )
+    start = max(0, common - 20)
+    return [("…" if start else "") + t[start : start + width] for t in texts]
+
+
 def distinct(models: Iterable[ScoredModel]) -> list[ScoredModel]:
     seen: dict[tuple, ScoredModel] = {}
     for model in models:

@@ -14,7 +14,7 @@ from typing import Any
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register, rows_text
 from heldout.checks.baselines import DEFAULT_BASELINES
-from heldout.checks.models import ScoredModel, distinct, scored_model
+from heldout.checks.models import ScoredModel, distinct, distinguishing, scored_model
 
 __all__ = ["check_no_selection_on_final_rows"]
 
@@ -76,7 +76,10 @@ def check_no_selection_on_final_rows(ctx: CheckContext, params: Mapping[str, Any
         Finding(first_site[m.key].cell, first_site[m.key].line, f"scored on the final rows: {m.describe()}")
         for m in models[:6]
     )
-    listed = "; ".join(f"cell {first_site[m.key].cell}: {m.describe()[:80]}" for m in models[:4])
+    shown = distinguishing([m.describe() for m in models[:4]])
+    listed = "; ".join(
+        f"cell {first_site[m.key].cell}: {text}" for m, text in zip(models[:4], shown, strict=True)
+    )
     return Outcome(
         Verdict.FAIL,
         (
@@ -117,7 +120,7 @@ def check_no_tuning_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, An
                 return Outcome(
                     Verdict.FAIL,
                     (
-                        f"{search.name} ({search.site}) chose {model.describe()[:120]} after seeing "
+                        f"{search.name} ({search.site}) chose {search.get('chosen')} after seeing "
                         f"{rows_text(len(ctx.trace.row_set(search) or ()))}, {overlap:,} of which "
                         f"{ctx.trace.describe(metric)} ({metric.site}) later scored it on. Settings chosen "
                         "on the rows you score are fitted to them. Nest the search inside the "
