@@ -64,11 +64,11 @@ def median_ratio(
     return statistics.median(a_times), statistics.median(b_times), statistics.median(ratios)
 
 
-def plain_execution(notebook: Path, exec_lines: list[str] | None = None) -> float:
+def plain_execution(notebook: Path, exec_lines: list[str] | None = None, dataset: Path = DATASET) -> float:
     """Seconds to run the notebook with nbclient in a folder holding the data, nothing else."""
     with tempfile.TemporaryDirectory() as folder:
         for name in ("train.csv", "holdout_features.csv"):
-            shutil.copyfile(DATASET / name, Path(folder) / name)
+            shutil.copyfile(dataset / name, Path(folder) / name)
         nb = nbformat.read(notebook, as_version=4)
         extra = [f"--IPKernelApp.exec_lines={line}" for line in exec_lines or []]
         client = NotebookClient(
@@ -140,6 +140,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs per side of each ratio (default 3)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    # Graded kernels run one OpenMP thread by default; the plain side must too, or the ratio compares
+    # thread counts instead of grading.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     rows: list[tuple[str, str, str, str]] = []
     failures = 0
 
@@ -148,9 +151,14 @@ def main() -> int:
         print(f"  {name}: {figure} {ratio}", file=sys.stderr, flush=True)
 
     try:
+        from heldout.grading import load_scenario
+
         for solution in sorted((ROOT / "solutions").glob("*/*.ipynb")):
+            dataset = ROOT / "datasets" / load_scenario(solution.parent.name, ROOT).dataset.name
             graded, plain, ratio = median_ratio(
-                lambda s=solution: heldout_grade(s), lambda s=solution: plain_execution(s), args.rounds
+                lambda s=solution: heldout_grade(s),
+                lambda s=solution, d=dataset: plain_execution(s, dataset=d),
+                args.rounds,
             )
             row(
                 f"grade / plain nbclient ({solution.parent.name})",
