@@ -17,9 +17,8 @@ def test_the_imbalance_manifest_loads(manifest):
 
 @pytest.fixture
 def broken(tmp_path, root):
-    source = (root / "exercises" / "imbalance" / "exercise.toml").read_text()
-
-    def write(old: str, new: str):
+    def write(old: str, new: str, scenario: str = "imbalance"):
+        source = (root / "exercises" / scenario / "exercise.toml").read_text()
         assert old in source, old
         path = tmp_path / "exercise.toml"
         path.write_text(source.replace(old, new, 1))
@@ -106,13 +105,9 @@ def test_a_missing_manifest_is_reported(tmp_path):
         ),
     ],
 )
-def test_a_regression_manifest_names_the_bad_holdout_or_log_field(tmp_path, root, old, new, field, problem):
-    source = (root / "exercises" / "baselines" / "exercise.toml").read_text()
-    assert old in source, old
-    path = tmp_path / "exercise.toml"
-    path.write_text(source.replace(old, new, 1))
+def test_a_regression_manifest_names_the_bad_holdout_or_log_field(broken, old, new, field, problem):
     with pytest.raises(ManifestError) as raised:
-        load_manifest(path, CHECKS)
+        load_manifest(broken(old, new, scenario="baselines"), CHECKS)
     assert f"'{field}'" in str(raised.value) and problem in str(raised.value), str(raised.value)
 
 

@@ -5,12 +5,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pandas.api import types as pdt
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 
 from heldout.datasets._generated import GeneratedDataset
 from heldout.datasets.card_fraud import DEFAULT_SEED, ID_COLUMN, LABEL, generate
+from tests.datasets.conftest import assert_dtypes, parts
 
 COLUMNS = [
     "transaction_id",
@@ -41,16 +41,8 @@ def data() -> GeneratedDataset:
     return generate(DEFAULT_SEED)
 
 
-def _parts(d: GeneratedDataset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    return (
-        d.candidate_files["train.csv"],
-        d.candidate_files["holdout_features.csv"],
-        d.hidden_files["holdout_labels.csv"],
-    )
-
-
 def _check_sizes_and_prevalence(d: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(d)
+    train, holdout, labels = parts(d)
     assert (len(train), len(holdout), len(labels)) == (48_000, 12_000, 12_000)
     assert 0.008 <= train[LABEL].mean() <= 0.015
     assert 0.008 <= labels[LABEL].mean() <= 0.015
@@ -63,37 +55,20 @@ def test_interface(data: GeneratedDataset) -> None:
     assert list(data.hidden_files) == ["holdout_labels.csv"]
 
 
-def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
-    first = generate(DEFAULT_SEED).write(tmp_path / "a")
-    second = generate(DEFAULT_SEED).write(tmp_path / "b")
-    names = [p.relative_to(tmp_path / "a").as_posix() for p in first]
-    assert names == ["hidden/holdout_labels.csv", "holdout_features.csv", "train.csv"]
-    assert names == [p.relative_to(tmp_path / "b").as_posix() for p in second]
-    assert first == sorted(first)
-    for a, b in zip(first, second, strict=True):
-        assert a.read_bytes() == b.read_bytes()
-    assert b"\r" not in first[-1].read_bytes()
-
-
 def test_other_seed_differs_with_same_shape(data: GeneratedDataset) -> None:
     other = generate(1)
     _check_sizes_and_prevalence(data)
     _check_sizes_and_prevalence(other)
-    assert not _parts(other)[0].equals(_parts(data)[0])
+    assert not parts(other)[0].equals(parts(data)[0])
 
 
 def test_columns_and_dtypes(data: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(data)
+    train, holdout, labels = parts(data)
     assert list(train.columns) == COLUMNS
     assert list(holdout.columns) == COLUMNS[:-1]
     assert LABEL not in holdout.columns
     assert list(labels.columns) == ["row", ID_COLUMN, LABEL]
-    for col in STRINGS:
-        assert pdt.is_string_dtype(train[col]), col
-    for col in FLOATS:
-        assert pdt.is_float_dtype(train[col]), col
-    for col in INTS:
-        assert pdt.is_integer_dtype(train[col]), col
+    assert_dtypes(train, STRINGS, FLOATS, INTS)
     assert train[ID_COLUMN].str.fullmatch(r"tx_\d{7}").all()
     assert train["customer_id"].str.fullmatch(r"c_\d{5}").all()
     assert train["timestamp"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
@@ -117,7 +92,7 @@ def test_missing_written_as_empty(data: GeneratedDataset, tmp_path: Path) -> Non
 
 
 def test_duplicates_are_exact_and_adjacent(data: GeneratedDataset) -> None:
-    for frame in _parts(data)[:2]:
+    for frame in parts(data)[:2]:
         dup = frame.duplicated(keep="first").to_numpy()
         assert 0.002 * len(frame) <= dup.sum() <= 0.007 * len(frame)
         idx = np.flatnonzero(dup)
@@ -129,7 +104,7 @@ def test_duplicates_are_exact_and_adjacent(data: GeneratedDataset) -> None:
 
 
 def test_holdout_is_later_than_train(data: GeneratedDataset) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     for frame in (train, holdout):
         assert frame["timestamp"].is_monotonic_increasing
     assert holdout["timestamp"].min() > train["timestamp"].max()
@@ -138,14 +113,14 @@ def test_holdout_is_later_than_train(data: GeneratedDataset) -> None:
 
 
 def test_hidden_labels_line_up(data: GeneratedDataset) -> None:
-    _, holdout, labels = _parts(data)
+    _, holdout, labels = parts(data)
     assert labels["row"].tolist() == list(range(len(holdout)))
     assert labels[ID_COLUMN].tolist() == holdout[ID_COLUMN].tolist()
     assert set(labels[LABEL].unique()) == {0, 1}
 
 
 def test_logistic_regression_beats_prevalence(data: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(data)
+    train, holdout, labels = parts(data)
     x_train = train[NUMERIC].astype(float)
     median = x_train.median()
     model = LogisticRegression(max_iter=2000).fit(x_train.fillna(median), train[LABEL])

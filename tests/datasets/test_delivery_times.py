@@ -5,16 +5,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pandas.api import types as pdt
 from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from heldout.datasets import verify
 from heldout.datasets._generated import GeneratedDataset
 from heldout.datasets.delivery_times import DEFAULT_SEED, ID_COLUMN, LABEL, generate
+from tests.datasets.conftest import assert_dtypes, parts
 
 SHIPPED = Path(__file__).resolve().parents[2] / "datasets" / "delivery_times"
 COLUMNS = [
@@ -49,16 +48,8 @@ def data() -> GeneratedDataset:
     return generate(DEFAULT_SEED)
 
 
-def _parts(d: GeneratedDataset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    return (
-        d.candidate_files["train.csv"],
-        d.candidate_files["holdout_features.csv"],
-        d.hidden_files["holdout_labels.csv"],
-    )
-
-
 def _check_sizes_and_rates(d: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(d)
+    train, holdout, labels = parts(d)
     assert (len(train), len(holdout), len(labels)) == (24_000, 6_000, 6_000)
     for y in (train[LABEL], labels[LABEL]):
         assert 0.04 <= (y == 0).mean() <= 0.06
@@ -72,41 +63,18 @@ def test_interface(data: GeneratedDataset) -> None:
     assert list(data.hidden_files) == ["holdout_labels.csv"]
 
 
-def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
-    first = generate(DEFAULT_SEED).write(tmp_path / "a")
-    second = generate(DEFAULT_SEED).write(tmp_path / "b")
-    names = [p.relative_to(tmp_path / "a").as_posix() for p in first]
-    assert names == ["hidden/holdout_labels.csv", "holdout_features.csv", "train.csv"]
-    assert names == [p.relative_to(tmp_path / "b").as_posix() for p in second]
-    for a, b in zip(first, second, strict=True):
-        assert a.read_bytes() == b.read_bytes()
-    assert b"\r" not in first[-1].read_bytes()
-
-
-def test_shipped_files_are_what_the_generator_makes(data: GeneratedDataset, tmp_path: Path) -> None:
-    verify(SHIPPED)
-    for path in data.write(tmp_path):
-        relative = path.relative_to(tmp_path)
-        assert (SHIPPED / relative).read_bytes() == path.read_bytes(), relative.as_posix()
-
-
 def test_other_seed_differs_with_same_shape(data: GeneratedDataset) -> None:
     other = generate(1)
     _check_sizes_and_rates(data)
     _check_sizes_and_rates(other)
-    assert not _parts(other)[0].equals(_parts(data)[0])
+    assert not parts(other)[0].equals(parts(data)[0])
 
 
 def test_columns_and_dtypes(data: GeneratedDataset) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     assert list(train.columns) == COLUMNS
     assert list(holdout.columns) == COLUMNS[:-1]
-    for col in STRINGS:
-        assert pdt.is_string_dtype(train[col]), col
-    for col in FLOATS:
-        assert pdt.is_float_dtype(train[col]), col
-    for col in INTS:
-        assert pdt.is_integer_dtype(train[col]), col
+    assert_dtypes(train, STRINGS, FLOATS, INTS)
     assert train["order_time"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
     stamps = pd.to_datetime(train["order_time"])
     assert (stamps.dt.hour == train["hour"]).all()
@@ -123,7 +91,7 @@ def test_columns_and_dtypes(data: GeneratedDataset) -> None:
 
 
 def test_order_types_and_zero_targets(data: GeneratedDataset) -> None:
-    train = _parts(data)[0]
+    train = parts(data)[0]
     shares = train["order_type"].value_counts(normalize=True)
     assert 0.91 <= shares["delivery"] <= 0.95
     assert 0.04 <= shares["pickup"] <= 0.06
@@ -137,14 +105,14 @@ def test_order_types_and_zero_targets(data: GeneratedDataset) -> None:
 
 
 def test_heavy_right_tail(data: GeneratedDataset) -> None:
-    y = _parts(data)[0].query("order_type == 'delivery'")[LABEL]
+    y = parts(data)[0].query("order_type == 'delivery'")[LABEL]
     assert y.mean() > y.median()
     assert 0.005 <= (y > 90).mean() <= 0.02
     assert y.quantile(0.999) > 2 * y.quantile(0.9)
 
 
 def test_useless_features_carry_no_signal(data: GeneratedDataset) -> None:
-    train = _parts(data)[0]
+    train = parts(data)[0]
     y = train[LABEL]
     for col in USELESS_NUMERIC:
         x = train[col].astype(float)
@@ -160,7 +128,7 @@ def test_useless_features_carry_no_signal(data: GeneratedDataset) -> None:
 
 
 def test_holdout_is_later_than_train(data: GeneratedDataset) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     for frame in (train, holdout):
         assert frame["order_time"].is_monotonic_increasing
         assert frame[ID_COLUMN].is_monotonic_increasing
@@ -172,7 +140,7 @@ def test_holdout_is_later_than_train(data: GeneratedDataset) -> None:
 
 
 def test_label_only_in_the_hidden_file(data: GeneratedDataset, tmp_path: Path) -> None:
-    _, holdout, labels = _parts(data)
+    _, holdout, labels = parts(data)
     assert LABEL not in holdout.columns
     assert list(labels.columns) == [LABEL]
     assert len(labels) == len(holdout)
@@ -184,7 +152,7 @@ def test_label_only_in_the_hidden_file(data: GeneratedDataset, tmp_path: Path) -
 
 
 def test_linear_regression_beats_the_mean(data: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(data)
+    train, holdout, labels = parts(data)
     x = train.drop(columns=LABEL)
     numeric = make_column_selector(dtype_include="number")
     model = make_pipeline(

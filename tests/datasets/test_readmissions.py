@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 from heldout.datasets import readmissions as m
 from heldout.datasets._generated import GeneratedDataset
+from tests.datasets.conftest import assert_dtypes, parts
 
 COLUMNS = [
     "admission_id",
@@ -58,16 +58,8 @@ def data() -> GeneratedDataset:
     return m.generate(m.DEFAULT_SEED)
 
 
-def _parts(d: GeneratedDataset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    return (
-        d.candidate_files["train.csv"],
-        d.candidate_files["holdout_features.csv"],
-        d.hidden_files["holdout_labels.csv"],
-    )
-
-
 def _check_shape(d: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(d)
+    train, holdout, labels = parts(d)
     unique = train.drop_duplicates()
     assert 13_500 <= len(unique) + len(holdout) <= 16_500
     assert unique[m.ENTITY_COLUMN].nunique() == 4_000
@@ -98,49 +90,18 @@ def test_interface(data: GeneratedDataset) -> None:
     assert set(m.LEGITIMATE_STRONG).isdisjoint(m.POST_OUTCOME_COLUMNS + m.OUTCOME_ENCODING_COLUMNS)
 
 
-def test_same_seed_gives_identical_bytes(tmp_path: Path) -> None:
-    first = m.generate(m.DEFAULT_SEED).write(tmp_path / "a")
-    second = m.generate(m.DEFAULT_SEED).write(tmp_path / "b")
-    assert [p.relative_to(tmp_path / "a").as_posix() for p in first] == FILES
-    assert [p.relative_to(tmp_path / "b").as_posix() for p in second] == FILES
-    for a, b in zip(first, second, strict=True):
-        assert a.read_bytes() == b.read_bytes()
-    assert b"\r" not in first[-1].read_bytes()
-
-
-def test_shipped_files_are_the_generator_output(data: GeneratedDataset, root: Path, tmp_path: Path) -> None:
-    shipped = root / "datasets" / "readmissions"
-    data.write(tmp_path)
-    for name in FILES:
-        assert (shipped / name).read_bytes() == (tmp_path / name).read_bytes(), name
-    sums = {
-        rel: digest
-        for digest, _, rel in (
-            line.partition("  ") for line in (shipped / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-        )
-    }
-    assert sorted(sums) == FILES
-    for name, digest in sums.items():
-        assert hashlib.sha256((tmp_path / name).read_bytes()).hexdigest() == digest, name
-
-
 def test_other_seed_differs_with_same_shape(data: GeneratedDataset) -> None:
     other = m.generate(1)
     _check_shape(data)
     _check_shape(other)
-    assert not _parts(other)[0].equals(_parts(data)[0])
+    assert not parts(other)[0].equals(parts(data)[0])
 
 
 def test_columns_and_dtypes(data: GeneratedDataset) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     assert list(train.columns) == COLUMNS
     assert list(holdout.columns) == COLUMNS[:-1]
-    for col in STRINGS:
-        assert pdt.is_string_dtype(train[col]), col
-    for col in FLOATS:
-        assert pdt.is_float_dtype(train[col]), col
-    for col in INTS:
-        assert pdt.is_integer_dtype(train[col]), col
+    assert_dtypes(train, STRINGS, FLOATS, INTS)
     assert train[m.ID_COLUMN].str.fullmatch(r"adm_\d{6}").all()
     assert train[m.ENTITY_COLUMN].str.fullmatch(r"p_\d{5}").all()
     for col in ("admission_date", m.TIME_COLUMN):
@@ -150,7 +111,7 @@ def test_columns_and_dtypes(data: GeneratedDataset) -> None:
 
 
 def test_rows_in_time_order_and_stays_consistent(data: GeneratedDataset) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     for frame in (train, holdout):
         key = list(zip(frame[m.TIME_COLUMN], frame[m.ID_COLUMN], strict=True))
         assert key == sorted(key)
@@ -163,7 +124,7 @@ def test_rows_in_time_order_and_stays_consistent(data: GeneratedDataset) -> None
 
 def test_no_listed_admission_within_30_days_of_a_discharge(data: GeneratedDataset) -> None:
     # Otherwise the label could be read off the patient's next row.
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     rows = pd.concat([train.drop_duplicates(), holdout]).sort_values([m.ENTITY_COLUMN, "admission_date"])
     previous = pd.to_datetime(rows.groupby(m.ENTITY_COLUMN)[m.TIME_COLUMN].shift())
     gap = (pd.to_datetime(rows["admission_date"]) - previous).dt.days.dropna()
@@ -173,7 +134,7 @@ def test_no_listed_admission_within_30_days_of_a_discharge(data: GeneratedDatase
 
 
 def test_holdout_patients_are_unseen(data: GeneratedDataset) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     assert set(train[m.ENTITY_COLUMN]).isdisjoint(holdout[m.ENTITY_COLUMN])
     assert set(train[m.ID_COLUMN]).isdisjoint(holdout[m.ID_COLUMN])
     assert holdout[m.ID_COLUMN].is_unique
@@ -181,7 +142,7 @@ def test_holdout_patients_are_unseen(data: GeneratedDataset) -> None:
 
 def test_same_patient_rows_are_correlated(data: GeneratedDataset) -> None:
     # Hidden frailty: a row's label goes with the labels of the patient's other rows.
-    train = _parts(data)[0].drop_duplicates()
+    train = parts(data)[0].drop_duplicates()
     group = train.groupby(m.ENTITY_COLUMN)[m.LABEL]
     others = (group.transform("sum") - train[m.LABEL]) / (group.transform("size") - 1)
     several = group.transform("size") > 1
@@ -189,7 +150,7 @@ def test_same_patient_rows_are_correlated(data: GeneratedDataset) -> None:
 
 
 def test_train_has_exact_duplicates_holdout_none(data: GeneratedDataset) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     dup = train.duplicated(keep=False)
     assert 0.005 * len(train) <= train.duplicated().sum() <= 0.015 * len(train)
     assert train.loc[dup, m.ID_COLUMN].value_counts().eq(2).all()
@@ -198,7 +159,7 @@ def test_train_has_exact_duplicates_holdout_none(data: GeneratedDataset) -> None
 
 
 def test_post_outcome_columns_leak_in_train_only(data: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(data)
+    train, holdout, labels = parts(data)
     y = train[m.LABEL]
     assert roc_auc_score(y, train["followup_calls_30d"]) > 0.85
     review = train["billing_status"] == "readmission_review"
@@ -210,7 +171,7 @@ def test_post_outcome_columns_leak_in_train_only(data: GeneratedDataset) -> None
 
 
 def test_record_number_encodes_the_label_in_train_only(data: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(data)
+    train, holdout, labels = parts(data)
     review_series = train["record_number"] >= 500_000
     assert (review_series == (train[m.LABEL] == 1)).mean() > 0.98
     assert roc_auc_score(train[m.LABEL], train["record_number"]) > 0.95
@@ -219,7 +180,7 @@ def test_record_number_encodes_the_label_in_train_only(data: GeneratedDataset) -
 
 
 def test_diagnosis_codes_are_many_and_often_rare(data: GeneratedDataset) -> None:
-    train = _parts(data)[0]
+    train = parts(data)[0]
     counts = train["primary_diagnosis_code"].value_counts()
     assert len(counts) >= 300
     assert (counts < 5).sum() >= 60
@@ -227,7 +188,7 @@ def test_diagnosis_codes_are_many_and_often_rare(data: GeneratedDataset) -> None
 
 
 def test_lab_values_missing_not_completely_at_random(data: GeneratedDataset, tmp_path: Path) -> None:
-    train, holdout, _ = _parts(data)
+    train, holdout, _ = parts(data)
     for frame in (train, holdout):
         for col in m.MISSING_COLUMNS:
             assert 0.05 <= frame[col].isna().mean() <= 0.25, col
@@ -241,7 +202,7 @@ def test_lab_values_missing_not_completely_at_random(data: GeneratedDataset, tmp
 
 
 def test_label_only_in_hidden_file(data: GeneratedDataset) -> None:
-    _, holdout, labels = _parts(data)
+    _, holdout, labels = parts(data)
     assert m.LABEL not in holdout.columns
     assert list(labels.columns) == [m.LABEL]
     assert pdt.is_integer_dtype(labels[m.LABEL])
@@ -249,7 +210,7 @@ def test_label_only_in_hidden_file(data: GeneratedDataset) -> None:
 
 
 def test_honest_model_works_and_leaky_one_only_validates(data: GeneratedDataset) -> None:
-    train, holdout, labels = _parts(data)
+    train, holdout, labels = parts(data)
     y, y_hold = train[m.LABEL].to_numpy(), labels[m.LABEL].to_numpy()
     honest = _lr().fit(train[HONEST_NUMERIC], y)
     honest_auc = roc_auc_score(y_hold, honest.predict_proba(holdout[HONEST_NUMERIC])[:, 1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -30,3 +31,12 @@ class GeneratedDataset:
                 frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
                 written.append(path)
         return sorted(written)
+
+
+def solve_intercept(logit: np.ndarray, rate: float) -> float:
+    """Bisect the intercept so that the mean of sigmoid(logit + intercept) equals ``rate``."""
+    lo, hi = -30.0, 10.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.mean(1 / (1 + np.exp(-(logit + mid)))) < rate else (lo, mid)
+    return (lo + hi) / 2

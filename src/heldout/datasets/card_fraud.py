@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from heldout.datasets._generated import GeneratedDataset
+from heldout.datasets._generated import GeneratedDataset, solve_intercept
 
 DEFAULT_SEED = 20261124
 LABEL = "is_fraud"
@@ -156,15 +156,6 @@ def _features(rng: np.random.Generator, n: int) -> tuple[pd.DataFrame, np.ndarra
     return frame, logit
 
 
-def _intercept(logit: np.ndarray, rate: float) -> float:
-    """Bisect the intercept so the mean fraud probability equals `rate`."""
-    lo, hi = -30.0, 10.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if np.mean(1 / (1 + np.exp(-(logit + mid)))) < rate else (lo, mid)
-    return (lo + hi) / 2
-
-
 def _with_retries(rng: np.random.Generator, frame: pd.DataFrame, n_dup: int) -> pd.DataFrame:
     """Repeat `n_dup` random rows, each copy right after its original."""
     repeats = np.ones(len(frame), np.int64)
@@ -180,7 +171,7 @@ def generate(seed: int) -> GeneratedDataset:
     dup_hold = rng.binomial(N_HOLDOUT, DUP_RATE)
     n_train_unique = N_ROWS - N_HOLDOUT - dup_train
     frame, logit = _features(rng, N_ROWS - dup_train - dup_hold)
-    p = 1 / (1 + np.exp(-(logit + _intercept(logit, FRAUD_RATE))))
+    p = 1 / (1 + np.exp(-(logit + solve_intercept(logit, FRAUD_RATE))))
     frame[LABEL] = (rng.random(len(frame)) < p).astype(np.int64)
 
     train = _with_retries(rng, frame.iloc[:n_train_unique], dup_train)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from heldout.datasets._generated import GeneratedDataset
+from heldout.datasets._generated import GeneratedDataset, solve_intercept
 
 DEFAULT_SEED = 20261124
 LABEL = "readmitted_30d"
@@ -259,15 +259,6 @@ def _admissions(rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, logit
 
 
-def _intercept(logit: np.ndarray, rate: float) -> float:
-    """Bisect the intercept so the mean readmission probability equals `rate`."""
-    lo, hi = -30.0, 10.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if np.mean(1 / (1 + np.exp(-(logit + mid)))) < rate else (lo, mid)
-    return (lo + hi) / 2
-
-
 def _registry_numbers(rng: np.random.Generator, order_key: np.ndarray, first: int) -> np.ndarray:
     """Increasing numbers from `first` in the order of `order_key`, with gaps (other hospitals)."""
     order = np.lexsort((rng.random(len(order_key)), order_key))
@@ -286,7 +277,7 @@ def generate(seed: int) -> GeneratedDataset:
     rng = np.random.default_rng(seed)
     frame, logit = _admissions(rng)
     n = len(frame)
-    p = 1 / (1 + np.exp(-(logit + _intercept(logit, READMIT_RATE))))
+    p = 1 / (1 + np.exp(-(logit + solve_intercept(logit, READMIT_RATE))))
     label = (rng.random(n) < p).astype(np.int64)
 
     # Identifiers: admissions numbered in admission order, patients in random order.
