@@ -106,6 +106,25 @@ PLANTED = {
         ),
         cells_involved="(cells 3, 5)",
     ),
+    "drift": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import pandas as pd\ntrain = pd.read_csv("train.csv")',
+            'FEATURES = ["tenure_months", "sessions_per_week", "support_tickets", "payment_failures"]\n'
+            'X, y = train[FEATURES], train["churned"]',
+            "from sklearn.model_selection import train_test_split\n"
+            "X_train, X_test, y_train, y_test = train_test_split(  # shuffles the months\n"
+            "    X, y, test_size=0.25, stratify=y, random_state=0)",
+            "from sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.metrics import average_precision_score\n"
+            "model = LogisticRegression(max_iter=500).fit(X_train, y_train)\n"
+            "ap = average_precision_score(y_test, model.predict_proba(X_test)[:, 1])",
+        ),
+        proved_by=3,
+        check="temporal_validation",
+        text="train_test_split (cell 4, line 2): the model learnt from 26,937 rows",
+        cells_involved="(cell 4)",
+    ),
 }
 
 

@@ -116,8 +116,37 @@ def test_every_shipped_manifest_loads_with_its_dataset_registered(root):
     from heldout.grading import list_scenarios
 
     scenarios = list_scenarios(root)
-    assert {m.id for m in scenarios} >= {"imbalance", "leakage", "baselines"}
+    assert {m.id for m in scenarios} >= {"imbalance", "leakage", "baselines", "drift"}
     for manifest in scenarios:
         assert manifest.total_points == 100, manifest.id
         assert manifest.dataset.name in datasets.GENERATORS, manifest.id
         assert manifest.starter.is_file() and manifest.prompt.is_file(), manifest.id
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        ('replay = "month"', 'replay = "week"', "holdout.replay", "must be one of month (got 'week')"),
+        ('time = "snapshot_month"\n', "", "holdout.replay", "needs dataset.time"),
+        ('prepare = "prepare_features"\n', "", "holdout.replay", "needs contract.prepare"),
+        (
+            'drift_columns = { feature = "str", kind = "str", month = "str", method = "str", '
+            'value = "float" }\n',
+            "",
+            "contract.drift_columns",
+            "must name the columns of the drift report",
+        ),
+    ],
+)
+def test_a_time_ordered_manifest_names_the_bad_replay_or_drift_field(broken, old, new, field, problem):
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(broken(old, new, scenario="drift"), CHECKS)
+    assert f"'{field}'" in str(raised.value) and problem in str(raised.value), str(raised.value)
+
+
+def test_the_drift_manifest_declares_time_truth_replay_and_the_drift_table(root):
+    manifest = load_manifest(root / "exercises" / "drift" / "exercise.toml", CHECKS)
+    assert manifest.dataset.time == "snapshot_month" and manifest.dataset.truth == "drift_truth.csv"
+    assert manifest.holdout.replay == "month"
+    assert manifest.contract.drift == "drift_report"
+    assert list(manifest.contract.drift_columns) == ["feature", "kind", "month", "method", "value"]

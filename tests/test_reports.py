@@ -157,3 +157,24 @@ def test_the_html_report_loads_in_a_real_browser_and_shows_its_plots(smote, tmp_
     assert run.returncode == 0, run.stderr[-2000:]
     assert re.search(r"<title>IMAGES 2/2</title>", run.stdout), run.stdout[:500]
     assert "Uncaught" not in run.stderr and "Failed to load resource" not in run.stderr
+
+
+def test_the_drift_timeline_shows_planted_and_reported_changes_to_the_interviewer_only(
+    graded_result, tmp_path
+):
+    result = graded_result(Path(__file__).parent.parent / "solutions" / "drift" / "solution.ipynb").to_json()
+    drift = {entry["feature"]: entry for entry in result["drift"]["features"]}
+    assert result["drift"]["months"][0] == "2023-01" and result["drift"]["months"][-1] == "2024-12"
+    assert (drift["sessions_per_week"]["planted"], drift["sessions_per_week"]["reported"]) == ("2024-04",) * 2
+    assert drift["support_tickets"]["measure"] == "correlation with the label"
+    assert len(drift["sessions_per_week"]["series"]) == 24
+    write_exports(result, markdown=tmp_path / "d.md")
+    interviewer = (tmp_path / "d.md").read_text()
+    candidate = (tmp_path / "d.candidate.md").read_text()
+    assert "(d-drift-timeline.png)" in interviewer
+    assert (tmp_path / "d-drift-timeline.png").read_bytes().startswith(b"\x89PNG")
+    assert "drift-timeline" not in candidate and "planted" not in candidate
+    # The drift report's grade names features and months for the interviewer; the candidate gets counts.
+    assert "`sessions_per_week`: covariate drift from 2024-04" in interviewer
+    assert "In your drift report you found 3 of the 3 drifting features, placed 3 of them" in candidate
+    assert "sessions_per_week" not in candidate and "2024-10" not in candidate

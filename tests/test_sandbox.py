@@ -18,12 +18,14 @@ def attempt(action):
         return type(error).__name__
 labels = {labels!r}
 solution = {solution!r}
+truth = {truth!r}
 found = [
     attempt(lambda: open(labels).read()),
     attempt(lambda: open(solution).read()),
     attempt(lambda: open(os.path.relpath(labels)).read()),
     attempt(lambda: socket.create_connection(("1.1.1.1", 80), timeout=3)),
     attempt(lambda: open("/etc/shadow").read()),
+    attempt(lambda: open(truth).read()),
 ]
 report["metric"] = "probe:" + ",".join(found)
 """
@@ -33,8 +35,10 @@ report["metric"] = "probe:" + ",".join(found)
 def test_the_hidden_labels_and_solutions_are_unreachable_under_bubblewrap(notebook, root):
     labels = root / "datasets" / "card_fraud" / "hidden" / "holdout_labels.csv"
     solution = root / "solutions" / "imbalance" / "solution.ipynb"
-    assert labels.is_file() and solution.is_file()
-    result = grade(notebook(QUICK_MODEL, PROBE.format(labels=str(labels), solution=str(solution))))
+    truth = root / "datasets" / "subscriptions" / "hidden" / "drift_truth.csv"  # the drift answer key
+    assert labels.is_file() and solution.is_file() and truth.is_file()
+    probe = PROBE.format(labels=str(labels), solution=str(solution), truth=str(truth))
+    result = grade(notebook(QUICK_MODEL, probe))
     assert result.isolation == "bubblewrap"
     outcomes = result.report["metric"].removeprefix("probe:").split(",")
     assert "READ" not in outcomes, outcomes

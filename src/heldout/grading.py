@@ -24,6 +24,7 @@ import pandas as pd
 from heldout import datasets
 from heldout.bundle import KeyStore, dataset_for_seed
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
+from heldout.checks.drift import drift_summary
 from heldout.checks.holdout import baseline_scores, holdout_summary, holdout_truth
 from heldout.errors import HeldoutError, SandboxError, SubmissionError
 from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, run_in_sandbox
@@ -305,10 +306,15 @@ def grade(
         model_fit=_event_id(kernel.get("model_fit"), trace),
         experiments_problem=kernel["errors"].get("experiments"),
         train=train,
+        drift=kernel.get("drift"),
+        drift_problem=kernel["errors"].get("drift"),
+        future_probe=kernel.get("future_probe") if isinstance(kernel.get("future_probe"), dict) else None,
+        truth=_truth(dataset_dir, manifest),
     )
     result.checks = run_checks(ctx)
     result.lint = lint_summary(submission.path, result.checks)
     result.holdout = holdout_summary(ctx)
+    result.drift = drift_summary(ctx)
     result.followups = _followups(manifest, result)
     defined = kernel.get("defined", {})
     if not defined.get("model"):
@@ -320,6 +326,17 @@ def grade(
             ),
         )
     return result
+
+
+def _truth(dataset_dir: Path, manifest: Manifest) -> pd.DataFrame | None:
+    if manifest.dataset.truth is None:
+        return None
+    return _truth_table(dataset_dir / "hidden" / manifest.dataset.truth)
+
+
+@functools.cache
+def _truth_table(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False)
 
 
 def _event_id(value: Any, trace: Trace) -> int | None:

@@ -13,8 +13,9 @@ What is judged live, and what waits:
   the first traced cell on;
 - checks registered with ``needs="report"`` (the headline metric, the threshold, the baseline and the
   experiment log) read what the notebook declares: they wait until its ``report`` exists;
-- checks with ``needs="hidden"`` (``holdout_beats_baselines``) need the hidden labels: only ``heldout
-  grade`` judges them.
+- checks with ``needs="hidden"`` (``holdout_beats_baselines``, ``drift_report``) need the hidden labels
+  or ground truth, and ``needs="final"`` (``no_future_features``) needs heldout's probe after the last
+  cell: only ``heldout grade`` judges them.
 
 Live, a FAIL is always shown; a WARN only when it points at code (a weak metric, a threshold curve on the
 test rows), because the other warnings say "not done yet" (no split so far) and would be noise while the
@@ -44,7 +45,7 @@ from heldout.checks.base import hint_pointer
 from heldout.errors import HeldoutError
 from heldout.manifest import Manifest
 from heldout.trace.hooks import Tracer, active_tracer
-from heldout.trace.kernel import _collect_experiments, _collect_report
+from heldout.trace.kernel import _collect_report, _collect_table
 from heldout.trace.model import Trace
 from heldout.trace.record import TRACE_VERSION, Recorder, encode_array
 
@@ -218,12 +219,8 @@ class LiveSession:
                 report, _problem = _collect_report(namespace, contract)
             experiments, experiments_problem = None, None
             if manifest.contract.experiments:
-                experiments, experiments_problem = _collect_experiments(
-                    namespace,
-                    {
-                        "experiments": manifest.contract.experiments,
-                        "experiment_columns": manifest.contract.experiment_columns,
-                    },
+                experiments, experiments_problem = _collect_table(
+                    namespace, manifest.contract.experiments, dict(manifest.contract.experiment_columns)
                 )
             recorder = self.tracer.recorder
             judged = (len(recorder.events), len(recorder.rowsets), len(labels), has_report, report)
@@ -358,6 +355,8 @@ class LiveSession:
                 mark, text = str(result.verdict).upper(), _first_sentence(result.message)
             elif CHECKS[spec.id].needs == "hidden":
                 mark, text = "n/a ", "needs the hidden labels: judged by `heldout grade`"
+            elif CHECKS[spec.id].needs == "final":
+                mark, text = "n/a ", "re-runs your features after the last cell: judged by `heldout grade`"
             else:
                 mark, text = "wait", f"judged once `{self.manifest.contract.report}` exists"
             lines.append(f"  {mark}  {spec.id:<{width}}  {text}")

@@ -42,6 +42,7 @@ COMPETENCIES = (
     "communication",
 )
 TASKS = ("binary_classification", "regression")
+REPLAYS = ("month",)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class DatasetSpec:
     positive_label: int = 1
     candidate_files: tuple[str, ...] = ()  # what a take-home bundle ships (default: the training file)
     entity: str | None = None  # column naming the entity rows belong to (a patient, a customer)
+    time: str | None = None  # column saying when a row happened; time-ordered scenarios need it
+    truth: str | None = None  # hidden file (under hidden/) with what the generator planted, for checks
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Contract:
     prepare: str | None = None
     experiments: str | None = None  # a table the notebook keeps: one row per experiment
     experiment_columns: Mapping[str, str] = field(default_factory=dict)
+    drift: str | None = None  # a table the notebook keeps: one row per feature it found drifting
+    drift_columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,9 @@ class HoldoutSpec:
     baselines: tuple[str, ...]
     margin: float  # points of a score, or a fraction of the baseline's error (see holdout_metrics)
     bootstrap_rounds: int = 0  # >0: a paired bootstrap interval of model - best baseline
+    # "month": the model sees the holdout one calendar month at a time, with the training rows and the
+    # earlier holdout months as history, as it would in production (needs dataset.time).
+    replay: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +274,8 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         positive_label=ds.get("positive_label", int, 1),
         candidate_files=tuple(ds.get("candidate_files", list, [])) or (ds.text("train"),),
         entity=ds.text("entity", None),
+        time=ds.text("time", None),
+        truth=ds.text("truth", None),
     )
 
     ct = top.sub("contract")
@@ -276,6 +286,10 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         raise ManifestError(
             path, "contract.experiment_columns", "must name the columns of the experiment log"
         )
+    drift = ct.text("drift", None)
+    drift_columns = _column_kinds(ct, "drift_columns", {})
+    if drift is not None and not drift_columns:
+        raise ManifestError(path, "contract.drift_columns", "must name the columns of the drift report")
     contract = Contract(
         model=ct.text("model"),
         report=ct.text("report"),
@@ -283,6 +297,8 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         prepare=ct.text("prepare", None),
         experiments=experiments,
         experiment_columns=experiment_columns,
+        drift=drift,
+        drift_columns=drift_columns,
     )
 
     checks = []
@@ -320,11 +336,22 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
     rounds = ho.get("bootstrap_rounds", int, 0)
     if rounds < 0:
         raise ManifestError(path, "holdout.bootstrap_rounds", f"must be 0 or more (got {rounds})")
+    replay = ho.text("replay", None)
+    if replay is not None:
+        if replay not in REPLAYS:
+            raise ManifestError(path, "holdout.replay", _not_one_of(replay, REPLAYS))
+        if dataset.time is None:
+            raise ManifestError(path, "holdout.replay", "needs dataset.time (the column to replay by)")
+        if contract.prepare is None:
+            raise ManifestError(
+                path, "holdout.replay", "needs contract.prepare (the function building features from history)"
+            )
     holdout = HoldoutSpec(
         metric=metric,
         baselines=baselines,
         margin=float(ho.get("margin", (int, float))),
         bootstrap_rounds=rounds,
+        replay=replay,
     )
 
     followups = []

@@ -13,6 +13,8 @@ Fields (stable within a schema version; additions only):
   "points", "max_points", "competency", "message", "findings": [{"cell", "line", "text", ...}]}]
 - ``holdout``: {"metric", "score", "baselines", "margin", "reported_estimate", "optimism_gap",
   "prevalence"} or null; ``report``: what the notebook declared, or null
+- ``drift``: for scenarios with planted drift, {"months", "features": [{"feature", "kind", "series",
+  "planted", "reported"}]} (the drift timeline of the interviewer's report) or null
 - ``followups``: interviewer questions chosen by the verdicts
 - ``lint``: {"findings": static lint findings (kind, severity, cell, line, subject, message, check_id),
   "disagreements": where the code alone and the run's trace disagree} or null
@@ -66,6 +68,7 @@ class GradeResult:
     followups: list[str] = field(default_factory=list)
     dataset: dict[str, Any] | None = None
     lint: dict[str, Any] | None = None
+    drift: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -111,6 +114,7 @@ class GradeResult:
             "report": self.report,
             "followups": self.followups,
             "lint": self.lint,
+            "drift": self.drift,
         }
 
     def write_json(self, path: Path) -> None:

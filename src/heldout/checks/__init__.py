@@ -8,6 +8,7 @@ from __future__ import annotations
 from heldout.checks import (  # noqa: F401
     baselines,
     cost_metric,
+    drift,
     entities,
     evaluation_rows,
     experiments,
@@ -17,6 +18,7 @@ from heldout.checks import (  # noqa: F401
     metrics,
     selection,
     splits,
+    temporal,
     thresholds,
 )
 from heldout.checks.base import (

@@ -94,6 +94,10 @@ class CheckContext:
     experiments_problem: str | None = None  # why the log could not be read in full
     train: pd.DataFrame | None = None  # the candidate's training file, by position (row ids)
     model_fit: int | None = None  # the trace event that fitted the model the grader scored
+    drift: list[dict[str, Any]] | None = None  # the notebook's drift report, typed by the kernel
+    drift_problem: str | None = None  # why the drift report could not be read in full
+    future_probe: Mapping[str, Any] | None = None  # the feature function re-run on truncated history
+    truth: pd.DataFrame | None = None  # what the generator planted (hidden; grader side only)
 
     @cached_property
     def analysis(self) -> Any:
@@ -109,7 +113,7 @@ class CheckContext:
 CheckFunction = Callable[[CheckContext, Mapping[str, Any]], Outcome]
 
 
-NEEDS = ("trace", "report", "hidden")
+NEEDS = ("trace", "report", "final", "hidden")
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,8 @@ class RegisteredCheck:
     title: str
     function: CheckFunction
     # What it reads besides the trace: "report" waits for the notebook's declared results (live mode
-    # judges it once they exist); "hidden" needs the hidden labels (only `heldout grade` has them).
+    # judges it once they exist); "final" needs what heldout runs after the last cell (the future probe);
+    # "hidden" needs the hidden labels or ground truth (only `heldout grade` has them).
     needs: str = "trace"
 
 

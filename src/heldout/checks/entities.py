@@ -33,10 +33,12 @@ class FoldPair:
     metric: Event
 
 
-def fold_pairs(ctx: CheckContext) -> Iterator[FoldPair]:
-    """(fitted rows, scored rows) of each evaluation behind the estimate, training-file rows only."""
+def fold_pairs(ctx: CheckContext, every: bool = False) -> Iterator[FoldPair]:
+    """(fitted rows, scored rows) of each evaluation behind the estimate (``every``: of every evaluation
+    the candidate ran), training-file rows only."""
     analysis = ctx.analysis
-    events = analysis.reported_events or [e for e in analysis.evaluations if not ctx.trace.is_internal(e)]
+    typed = [e for e in analysis.evaluations if not ctx.trace.is_internal(e)]
+    events = typed if every else analysis.reported_events or typed
     for metric in events:
         scored = _positions(ctx.trace.row_set(metric))
         fit = analysis.model_fit(metric)

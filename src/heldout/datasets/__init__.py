@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from types import ModuleType
 
-from heldout.datasets import card_fraud, delivery_times, readmissions
+from heldout.datasets import card_fraud, delivery_times, readmissions, subscriptions
 from heldout.datasets._generated import GeneratedDataset
 from heldout.errors import DatasetError
 
@@ -22,6 +22,7 @@ GENERATORS: dict[str, ModuleType] = {
     "card_fraud": card_fraud,
     "delivery_times": delivery_times,
     "readmissions": readmissions,
+    "subscriptions": subscriptions,
 }
 CHECKSUM_FILE = "SHA256SUMS"
 

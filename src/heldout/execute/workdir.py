@@ -41,6 +41,10 @@ def prepare_workdir(
         "result_bytes": RESULT_BYTES,
         "kernel_result": f"{inner_root}/.heldout/kernel_result.json",
         "holdout_features": f"{inner_root}/{spec.holdout_features}",
+        "train": f"{inner_root}/{spec.train}",
+        "label": spec.label,
+        "time": spec.time,
+        "replay": manifest.holdout.replay,
         "dataset_files": {spec.train: 0, spec.holdout_features: 1},
         "task": manifest.task,
         "contract": {
@@ -50,6 +54,8 @@ def prepare_workdir(
             "report_keys": dict(manifest.contract.report_keys),
             "experiments": manifest.contract.experiments,
             "experiment_columns": dict(manifest.contract.experiment_columns),
+            "drift": manifest.contract.drift,
+            "drift_columns": dict(manifest.contract.drift_columns),
         },
     }
     job_path = host_dir / ".heldout" / "job.json"

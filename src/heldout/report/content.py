@@ -15,6 +15,7 @@ __all__ = ["AUDIENCES", "Figure", "ReportContent", "build_content"]
 
 AUDIENCES = ("candidate", "interviewer")
 _HOLDOUT_CHECK = "holdout_beats_baselines"
+_DRIFT_CHECK = "drift_report"
 _LARGE_GAP = 0.10
 
 
@@ -81,6 +82,13 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
                 if check["verdict"] == "pass"
                 else "it did not beat them by the required margin."
             )
+        if check["id"] == _DRIFT_CHECK and not interviewer:
+            # The feature names and months are the answer key of a dataset other candidates get too.
+            tallies = [f["tally"] for f in check.get("findings", []) if isinstance(f.get("tally"), dict)]
+            if tallies:
+                from heldout.checks.drift import candidate_summary
+
+                entry["message"] = candidate_summary(tallies[0])
         (content.right if check["verdict"] == "pass" else content.wrong).append(entry)
     if not interviewer:
         return content
@@ -115,6 +123,17 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
         threshold = (result.get("report") or {}).get("threshold")
         content.figures.append(
             Figure("scores", "Holdout scores by class", score_histogram_png(holdout, threshold))
+        )
+    drift = result.get("drift") or {}
+    if with_figures and drift.get("features"):
+        from heldout.report.figures import drift_timeline_png
+
+        content.figures.append(
+            Figure(
+                "drift-timeline",
+                "Drift timeline per feature: planted change (solid), the candidate's (dashed)",
+                drift_timeline_png(drift),
+            )
         )
     return content
 

@@ -6,7 +6,7 @@ import io
 import itertools
 from typing import Any
 
-__all__ = ["pr_curve_png", "score_histogram_png"]
+__all__ = ["drift_timeline_png", "pr_curve_png", "score_histogram_png"]
 
 _LABELS = {"model": "candidate's model", "logistic_regression": "logistic regression baseline"}
 
@@ -66,4 +66,38 @@ def score_histogram_png(holdout: dict[str, Any], threshold: float | None) -> byt
     axes.set_xlabel("model score")
     axes.set_ylabel("rows (log scale)")
     axes.legend(fontsize=8)
+    return _png(figure)
+
+
+def drift_timeline_png(drift: dict[str, Any]) -> bytes:
+    """One panel per feature: its monthly series, the planted change (solid) and the reported one
+    (dashed)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    features = drift["features"]
+    months = drift["months"]
+    figure = Figure(figsize=(7.0, 1.9 * len(features) + 0.4), dpi=100)
+    axes_list = figure.subplots(len(features), 1, sharex=True, squeeze=False)[:, 0]
+    positions = list(range(len(months)))
+    for axes, entry in zip(axes_list, features, strict=True):
+        values = [float("nan") if v is None else v for v in entry["series"]]
+        axes.plot(positions, values, marker="o", markersize=2.5, linewidth=1.4, color="#333333")
+        for key, style, colour, label in (
+            ("planted", "-", "#c0392b", "planted"),
+            ("reported", "--", "#2471a3", "reported"),
+        ):
+            if entry.get(key) in months:
+                axes.axvline(
+                    months.index(entry[key]), linestyle=style, color=colour, linewidth=1.6, label=label
+                )
+        axes.set_title(f"{entry['feature']} ({entry['kind']}): {entry['measure']}", fontsize=9, loc="left")
+        axes.grid(alpha=0.3)
+        axes.tick_params(labelsize=7)
+        if entry.get("planted") or entry.get("reported"):
+            axes.legend(loc="best", fontsize=7)
+    step = max(1, len(months) // 8)
+    axes_list[-1].set_xticks(positions[::step], months[::step])
     return _png(figure)

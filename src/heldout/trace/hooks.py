@@ -895,6 +895,15 @@ class Tracer:
         lineage = self.lineage.resolve(source) if source is not None else None
         if lineage is None or len(lineage.rows) < 2:
             return original(*args, **kwargs)
+        func = _first(args, kwargs, 1, "func")
+        if label == "groupby.transform" and isinstance(func, str) and func in ROW_WINDOWS:
+            # A row's previous value, its running total: each row reads its neighbours in row order,
+            # never a statistic of the rows. Features built so are judged by time order (the future
+            # probe), not as a fit.
+            result = original(*args, **kwargs)
+            if _length(result) == len(lineage.rows):
+                self.lineage.register(result, lineage)
+            return result
         event = self._event(
             "fit",
             method=label.rsplit(".", 1)[-1],
@@ -1035,6 +1044,10 @@ def _columns(X: Any) -> list[str] | None:
 STATISTICS = ("mean", "median", "quantile", "std", "var", "min", "max", "mode")
 GROUP_STATISTICS = ("transform", "mean", "median", "agg", "aggregate", "quantile", "std")
 ROW_ALIGNED = frozenset({"groupby.transform", "pandas.qcut"})
+# groupby(...).transform("shift") and friends: window operations along the rows, not statistics.
+ROW_WINDOWS = frozenset(
+    {"shift", "diff", "pct_change", "cumsum", "cumprod", "cummax", "cummin", "cumcount", "ffill", "bfill"}
+)
 PROBE_ROWS = 64
 
 

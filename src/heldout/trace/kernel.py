@@ -19,6 +19,7 @@ import numpy as np
 
 from heldout.trace.hooks import Tracer, active_tracer
 from heldout.trace.record import encode_array
+from heldout.trace.timeline import future_probe, replay_features
 
 __all__ = ["finish", "start"]
 
@@ -54,7 +55,13 @@ def finish(job_path: str) -> None:
     contract = job["contract"]
     out["report"], out["errors"]["report"] = _collect_report(namespace, contract)
     if contract.get("experiments"):
-        out["experiments"], out["errors"]["experiments"] = _collect_experiments(namespace, contract)
+        out["experiments"], out["errors"]["experiments"] = _collect_table(
+            namespace, contract["experiments"], contract["experiment_columns"]
+        )
+    if contract.get("drift"):
+        out["drift"], out["errors"]["drift"] = _collect_table(
+            namespace, contract["drift"], contract["drift_columns"]
+        )
     out["defined"] = {
         role: namespace.get(name) is not None
         for role, name in (
@@ -68,6 +75,8 @@ def finish(job_path: str) -> None:
         # The fit that made the model the grader scores (its columns are the model's features).
         out["model_fit"] = tracer.fit_event_of(namespace.get(contract["model"]))
     scores, out["errors"]["predict"] = _predict_holdout(namespace, job)
+    if job.get("time") and callable(namespace.get(contract.get("prepare") or "")):
+        out["future_probe"] = _probe_future(namespace, job)
     if scores is not None:
         out["scores"] = encode_array(scores)
     if tracer is not None:
@@ -91,15 +100,15 @@ def _collect_report(
     return report, "; ".join(problems) or None
 
 
-_MAX_EXPERIMENTS = 200
+_MAX_TABLE_ROWS = 200
 
 
-def _collect_experiments(
-    namespace: dict[str, Any], contract: dict[str, Any]
+def _collect_table(
+    namespace: dict[str, Any], name: str, columns: dict[str, str]
 ) -> tuple[list[dict[str, Any]] | None, str | None]:
-    """The experiment log as a list of rows with the declared columns; a log that cannot be read is
-    described, never raised: the check that grades it says what is wrong in the candidate's terms."""
-    name = contract["experiments"]
+    """A declared table (the experiment log, the drift report) as a list of rows with the declared
+    columns; a table that cannot be read is described, never raised: the check that grades it says what
+    is wrong in the candidate's terms."""
     if name not in namespace:
         return None, f"the notebook never defines `{name}`"
     raw = namespace[name]
@@ -118,11 +127,11 @@ def _collect_experiments(
         return None, f"`{name}` is empty"
     log: list[dict[str, Any]] = []
     problems: list[str] = []
-    for i, row in enumerate(rows[:_MAX_EXPERIMENTS]):
+    for i, row in enumerate(rows[:_MAX_TABLE_ROWS]):
         if not isinstance(row, dict):
             problems.append(f"row {i} of `{name}` is a {type(row).__name__}, not a dict")
             continue
-        values, missing = _typed_fields(row, contract["experiment_columns"], f"`{name}[{i}]")
+        values, missing = _typed_fields(row, columns, f"`{name}[{i}]")
         log.append(values)
         problems.extend(missing)
     return log, "; ".join(problems[:10]) or None
@@ -162,7 +171,11 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
 
         features = pd.read_csv(job["holdout_features"])
         prepare = namespace.get(contract.get("prepare") or "")
-        data = prepare(features.copy()) if callable(prepare) else features
+        if job.get("replay") == "month" and callable(prepare):
+            history = pd.read_csv(job["train"]).drop(columns=[job["label"]])
+            data = replay_features(prepare, history, features, job["time"], contract["prepare"])
+        else:
+            data = prepare(features.copy()) if callable(prepare) else features
         if job.get("task") == "regression":
             if not hasattr(model, "predict"):
                 return None, f"`{contract['model']}` has no predict method"
@@ -182,6 +195,17 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
     if not np.all(np.isfinite(scores)):
         return None, "the model returned NaN or infinite scores on the holdout"
     return scores, None
+
+
+def _probe_future(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    name = job["contract"]["prepare"]
+    try:
+        import pandas as pd
+
+        features = pd.read_csv(job["train"]).drop(columns=[job["label"]])
+        return future_probe(namespace[name], features, job["time"], name)
+    except Exception:  # the candidate's function may raise anything on a shorter history
+        return {"cutoffs": [], "problem": _short_traceback()}
 
 
 def _short_traceback() -> str:

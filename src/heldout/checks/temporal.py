@@ -1,0 +1,183 @@
+"""Time order: a model is judged on rows later than what it learnt from, with features from the past only.
+
+On time-ordered data the question a validation answers is "how will this model do next month?". A random
+split answers another one: every test row has training neighbours from its own future, so the estimate
+is optimistic by exactly what drift takes away. Features can leak the future too, without any split:
+a backward fill, a negative shift, a centred window or an aggregate over a customer's whole history give
+an early row information that, in production, does not exist yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register, rows_text
+from heldout.checks.entities import fold_pairs
+from heldout.checks.splits import candidate_splits
+from heldout.trace.timeline import months_of
+
+__all__ = ["check_no_future_features", "check_temporal_validation"]
+
+
+@dataclass(frozen=True)
+class _Pair:
+    fitted: np.ndarray  # training-file positions the model learnt from
+    scored: np.ndarray  # training-file positions it was judged on
+    where: str
+    cell: int | None
+    line: int | None
+
+
+def _pairs(ctx: CheckContext) -> Iterator[_Pair]:
+    """Every (learnt from, judged on) pair heldout saw: each fold of each split the candidate chose (a
+    search's folds included), and each evaluation's model against the rows it scored."""
+    n = len(ctx.train_labels)
+    for split in candidate_splits(ctx.trace):
+        for k, (train_key, test_key) in enumerate(split.get("folds") or []):
+            train, test = ctx.trace.rows(train_key), ctx.trace.rows(test_key)
+            if train is None or test is None:
+                continue
+            fold = f", fold {k + 1}" if len(split.get("folds")) > 1 else ""
+            yield _Pair(
+                _on_file(train, n),
+                _on_file(test, n),
+                f"{_splitter(split)} ({split.site}){fold}",
+                split.cell,
+                split.line,
+            )
+    for pair in fold_pairs(ctx, every=True):
+        where = ctx.trace.describe(pair.metric)
+        if pair.metric.cell is not None:
+            where += f" (cell {pair.metric.cell})"
+        yield _Pair(pair.fitted, pair.scored, where, pair.metric.cell, pair.metric.line)
+
+
+def _splitter(split: Any) -> str:
+    name = split.name
+    if split.get("shuffle"):
+        return f"{name}(shuffle=True)" if name != "train_test_split" else name
+    return name
+
+
+def _on_file(rows: np.ndarray, n: int) -> np.ndarray:
+    return np.unique(rows[(rows >= 0) & (rows < n)])
+
+
+@register("temporal_validation", "Validation respects time: scored rows are later than training rows")
+def check_temporal_validation(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    hint = hint_pointer(ctx, "temporal_validation")
+    column = ctx.manifest.dataset.time
+    if column is None or ctx.train is None or column not in ctx.train:
+        return Outcome(Verdict.WARN, "This scenario names no time column, so heldout cannot judge this.")
+    months = months_of(ctx.train[column]).to_numpy()
+    order = {month: i for i, month in enumerate(sorted(set(months)))}
+    ordinal = np.array([order[m] for m in months])
+    checked = 0
+    worst: tuple[int, _Pair] | None = None
+    for pair in _pairs(ctx):
+        if not len(pair.fitted) or not len(pair.scored):
+            continue
+        checked += 1
+        first_scored = ordinal[pair.scored].min()
+        later = int((ordinal[pair.fitted] > first_scored).sum())
+        if later and (worst is None or later > worst[0]):
+            worst = (later, pair)
+    if checked == 0:
+        return Outcome(
+            Verdict.WARN,
+            (
+                "heldout saw no split or evaluation it could trace to rows of the training file, so it "
+                f"cannot tell whether your validation respected time. {hint}"
+            ),
+        )
+    if worst is None:
+        return Outcome(
+            Verdict.PASS,
+            (
+                "Every model was scored only on rows from the same month as, or later than, every row it "
+                f"learnt from ({checked} split fold{'s' if checked != 1 else ''} and evaluations checked)."
+            ),
+        )
+    later, pair = worst
+    first_month = months[pair.scored][np.argmin(ordinal[pair.scored])]
+    observed = (
+        f"{pair.where}: the model learnt from {rows_text(len(pair.fitted))}, {later:,} of them from months "
+        f"after {first_month}, the earliest month it was scored on"
+    )
+    return Outcome(
+        Verdict.FAIL,
+        (
+            f"{observed}. It was asked to predict a past it had seen the future of: drift makes such an "
+            "estimate optimistic by exactly what next month takes away. Validate forward in time: "
+            f"TimeSeriesSplit, a cut-off date, or walk-forward refits. {hint}"
+        ),
+        (Finding(pair.cell, pair.line, observed),),
+    )
+
+
+@register("no_future_features", "Features use only the past", needs="final")
+def check_no_future_features(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+    hint = hint_pointer(ctx, "no_future_features")
+    name = ctx.manifest.contract.prepare or "prepare_features"
+    probe = ctx.future_probe
+    if not probe:
+        return Outcome(
+            Verdict.WARN,
+            (
+                f"heldout could not re-run `{name}` on a shorter history (the notebook does not define it), "
+                f"so it cannot tell whether your features read the future. {hint}"
+            ),
+        )
+    if probe.get("problem"):
+        detail = str(probe["problem"]).strip().splitlines()[-1][:300]
+        return Outcome(
+            Verdict.WARN,
+            (
+                f"heldout re-ran `{name}` on the training rows up to a cut-off and it failed ({detail}). A "
+                "feature function must work on any history, as it will in production; heldout cannot "
+                f"judge it. {hint}"
+            ),
+        )
+    for cutoff in probe.get("cutoffs") or []:
+        changed = cutoff.get("changed") or {}
+        missing = cutoff.get("missing_columns") or []
+        extra = cutoff.get("extra_columns") or []
+        if not (changed or missing or extra):
+            continue
+        month, rows = cutoff.get("cutoff"), int(cutoff.get("rows") or 0)
+        if changed:
+            listed = ", ".join(f"`{c}` on {int(n):,}" for c, n in list(changed.items())[:4])
+            more = int(cutoff.get("changed_columns") or len(changed)) - min(len(changed), 4)
+            what = f"changed on rows dated {month} or earlier: {listed} of {rows:,} rows" + (
+                f", and {more} more column{'s' if more != 1 else ''}" if more > 0 else ""
+            )
+        else:
+            what = (
+                "returned other columns"
+                + (f" (missing {', '.join(map(str, missing[:4]))})" if missing else "")
+                + (f" (new {', '.join(map(str, extra[:4]))})" if extra else "")
+            )
+        observed = f"With every training row after {month} removed, `{name}` {what}"
+        return Outcome(
+            Verdict.FAIL,
+            (
+                f"{observed}. Nothing about those rows changed, only what came after them: these features "
+                "read the future. In production that future does not exist yet, so the model learnt from "
+                "information it will never have. Backward fill (bfill), shift(-1), centred rolling windows "
+                "and aggregates over a customer's whole history all do this; use shift(1), trailing windows "
+                f"and expanding statistics. {hint}"
+            ),
+            (Finding(None, None, observed, {"cutoff": month, "changed": dict(changed)}),),
+        )
+    cutoffs = [c.get("cutoff") for c in probe.get("cutoffs") or []]
+    return Outcome(
+        Verdict.PASS,
+        (
+            f"`{name}` gave every row the same features with the later rows removed (cut-offs "
+            f"{' and '.join(map(str, cutoffs))}): it uses only the past."
+        ),
+    )
