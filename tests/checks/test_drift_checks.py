@@ -464,3 +464,42 @@ def test_the_candidate_summary_counts_without_naming_features_or_months():
         "method, recommendation or form."
     )
     assert not any(name in text for name in ("sessions", "discount", "tickets", "tenure", "2024", "2023"))
+
+
+def test_a_derived_feature_is_neither_required_nor_a_false_alarm_in_precision():
+    stable = [
+        {"feature": name, "kind": "covariate", "month": "2024-04", "method": "psi", "value": 0.3}
+        for name in ("tenure", "region")
+    ]
+    derived = {"feature": "fee", "kind": "covariate", "month": "2024-07", "method": "psi", "value": 0.3}
+    # 3 right, 2 false alarms: precision 0.6 with or without the derived feature.
+    assert grade([*RIGHT, *stable])[0] is Verdict.WARN
+    assert grade([*RIGHT, *stable, derived])[0] is Verdict.WARN
+
+
+def test_a_feature_reported_twice_is_judged_by_the_row_that_agrees_with_the_truth():
+    both = [RIGHT[0], RIGHT[1], {**RIGHT[2], "kind": "covariate", "method": "psi"}, RIGHT[2]]
+    assert grade(both)[0] is Verdict.PASS
+    assert grade([*both[:2], both[3], both[2]])[0] is Verdict.PASS
+
+
+def test_method_names_in_the_candidates_words_are_recognised():
+    worded = [
+        {**RIGHT[0], "method": "Wasserstein (std units)"},
+        {**RIGHT[1], "method": "KS statistic"},
+        RIGHT[2],
+    ]
+    assert grade(worded)[0] is Verdict.PASS
+    verdict, _, wrong, _ = grade([{**RIGHT[0], "method": "vibes"}, *RIGHT[1:]])
+    assert verdict is Verdict.WARN and any("does not know the method 'vibes'" in w for w in wrong)
+
+
+def test_as_many_false_alarms_as_findings_is_a_wrong_report():
+    noise = [
+        {"feature": name, "kind": "covariate", "month": "2024-02", "method": "smd", "value": 0.04}
+        for name in ("tenure", "region", "colour")
+    ]
+    verdict, _, wrong, tally = grade([*RIGHT, *noise])
+    assert verdict is Verdict.FAIL
+    assert tally["found"] == 3 and tally["false_alarms"] == 3
+    assert "`colour` is not a column of the data" in wrong

@@ -104,9 +104,11 @@ def check_temporal_validation(ctx: CheckContext, params: Mapping[str, Any]) -> O
         )
     later, pair = worst
     first_month = months[pair.scored][np.argmin(ordinal[pair.scored])]
+    last_learnt = months[pair.fitted][np.argmax(ordinal[pair.fitted])]
     observed = (
         f"{pair.where}: the model learnt from {rows_text(len(pair.fitted))}, {later:,} of them from months "
-        f"after {first_month}, the earliest month it was scored on"
+        f"after {first_month}, the earliest month it was scored on (it learnt from months up to "
+        f"{last_learnt})"
     )
     return Outcome(
         Verdict.FAIL,

@@ -26,7 +26,7 @@ CHECK_OF_KIND: dict[str, str | None] = {
     "full_frame_statistic": None,
     "metric_choice": "headline_metric",
     "split_choice": "stratified_split",
-    "future_looking_feature": None,
+    "future_looking_feature": "no_future_features",
     "fit_in_serving_path": None,
     "syntax": None,
 }

@@ -41,6 +41,7 @@ from heldout.lint.values import (
     contained_scores,
     with_step,
 )
+from heldout.pandas_names import ROW_WINDOWS
 
 __all__ = ["FrameCalls"]
 
@@ -356,6 +357,10 @@ class FrameCalls(CallBase):
             # A function given to transform/apply/agg may look only backwards (shift, expanding): only a
             # named aggregate ("mean") is known to use the whole group.
             if name in ("transform", "apply", "agg", "aggregate") and not (args and is_columns(args[0])):
+                return data.derived(loops=loops)
+            # transform("shift"), transform("cumsum"): neighbouring rows, not a statistic of the group
+            # (the runtime tracer reads them the same way).
+            if name == "transform" and args and isinstance(args[0], Const) and args[0].value in ROW_WINDOWS:
                 return data.derived(loops=loops)
             return self._statistic(data, f"groupby {name}", node, receiver, aligned=name == "transform")
         return data.derived(

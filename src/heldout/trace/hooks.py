@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_name
+from heldout.pandas_names import ROW_WINDOWS
 from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.record import Recorder
 from heldout.trace.sites import SiteFinder
@@ -1044,10 +1045,7 @@ def _columns(X: Any) -> list[str] | None:
 STATISTICS = ("mean", "median", "quantile", "std", "var", "min", "max", "mode")
 GROUP_STATISTICS = ("transform", "mean", "median", "agg", "aggregate", "quantile", "std")
 ROW_ALIGNED = frozenset({"groupby.transform", "pandas.qcut"})
-# groupby(...).transform("shift") and friends: window operations along the rows, not statistics.
-ROW_WINDOWS = frozenset(
-    {"shift", "diff", "pct_change", "cumsum", "cumprod", "cummax", "cummin", "cumcount", "ffill", "bfill"}
-)
+
 PROBE_ROWS = 64
 
 
