@@ -1,10 +1,15 @@
-"""Per-run control groups: a process cap and a total-memory cap that rlimits cannot give.
+"""Per-run control groups: a process cap, a total-memory cap and a CPU quota that rlimits cannot give.
 
 RLIMIT_NPROC counts processes per user and does not apply to root, so a fork bomb in one sandbox would
 starve every other run on the machine; RLIMIT_AS caps each process, not the run. Where heldout may
 create control groups (root with cgroup v1 ``pids`` and ``memory`` hierarchies, or a delegated cgroup
 v2 tree), every run gets its own group, and the group is emptied and removed afterwards. Elsewhere runs
 fall back to rlimits alone, and ``available()`` says so.
+
+The CPU quota (where the ``cpu`` controller can be used; optional) keeps one run to its share of the
+machine: a fork bomb or a busy loop in one submission must not slow the submissions graded next to it,
+whose own time limits keep running. Graded kernels run one thread, so a quota of one CPU costs a correct
+notebook nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ def _v1_roots() -> dict[str, Path] | None:
     return None
 
 
+def _v1_cpu_root() -> Path | None:
+    root = _V1 / "cpu"
+    if (root / "cpu.cfs_quota_us").is_file() and os.access(root, os.W_OK):
+        return root
+    return None
+
+
 def _v2_root() -> Path | None:
     for root in _V2_CANDIDATES:
         controllers = root / "cgroup.controllers"
@@ -47,10 +59,19 @@ def available() -> str:
     return "none"
 
 
+_PERIOD_US = 100_000
+
+
+def _quota(cpus: float) -> int:
+    return max(1_000, int(cpus * _PERIOD_US))
+
+
 class RunGroup:
     """One run's control group(s). Create, ``enter()`` from the child, ``close()`` when done."""
 
-    def __init__(self, max_processes: int, max_memory_bytes: int) -> None:
+    cpu_quota: int | None = None  # microseconds of CPU per 100 ms period, when a quota was set
+
+    def __init__(self, max_processes: int, max_memory_bytes: int, max_cpus: float | None = None) -> None:
         self.name = f"heldout-{uuid.uuid4().hex[:12]}"
         self.paths: list[Path] = []
         kind = available()
@@ -65,21 +86,41 @@ class RunGroup:
                 memory.mkdir()
                 self.paths.append(memory)
                 (memory / "memory.limit_in_bytes").write_text(str(max_memory_bytes))
+                if max_cpus is not None:
+                    self._v1_cpu_quota(max_cpus)
             elif kind == "v2":
                 root = _v2_root()
                 assert root is not None
                 subtree = root / "cgroup.subtree_control"
+                with_cpu = max_cpus is not None and "cpu" in (root / "cgroup.controllers").read_text().split()
                 if subtree.is_file():
-                    subtree.write_text("+pids +memory")
+                    subtree.write_text("+pids +memory" + (" +cpu" if with_cpu else ""))
                 group = root / self.name
                 group.mkdir()
                 self.paths.append(group)
                 (group / "pids.max").write_text(str(max_processes))
                 (group / "memory.max").write_text(str(max_memory_bytes))
+                if with_cpu and max_cpus is not None:
+                    self.cpu_quota = _quota(max_cpus)
+                    (group / "cpu.max").write_text(f"{self.cpu_quota} {_PERIOD_US}")
         except OSError:
             self.close()
             self.paths = []
         self.kind = kind if self.paths else "none"
+
+    def _v1_cpu_quota(self, cpus: float) -> None:
+        root = _v1_cpu_root()
+        if root is None:
+            return  # the quota is a courtesy to neighbours; pids and memory are what contain the run
+        try:
+            group = root / self.name
+            group.mkdir()
+            self.paths.append(group)
+            (group / "cpu.cfs_period_us").write_text(str(_PERIOD_US))
+            (group / "cpu.cfs_quota_us").write_text(str(_quota(cpus)))
+            self.cpu_quota = _quota(cpus)
+        except OSError:
+            pass
 
     def enter(self) -> None:
         """Move the calling process into the group (runs in the child, before exec)."""
@@ -119,6 +160,9 @@ def _remove_abandoned() -> None:
     """Groups left by a grader that was killed mid-run. Only empty ones older than ten minutes go: a
     concurrent run's group is never touched, whether it holds processes or is about to."""
     roots = list((_v1_roots() or {}).values())
+    cpu = _v1_cpu_root()
+    if cpu is not None and _v1_roots() is not None:
+        roots.append(cpu)
     v2 = _v2_root()
     if v2 is not None:
         roots.append(v2)

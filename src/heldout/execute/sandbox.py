@@ -56,6 +56,7 @@ class Limits:
     disk_bytes: int = 2 * 1024 * 1024 * 1024
     open_files: int = 1024
     processes: int = 512
+    cpus: float = 1.0  # CPU quota of the whole run, where control groups allow it
 
 
 @dataclass
@@ -137,7 +138,7 @@ def run_in_sandbox(host_workdir: Path, limits: Limits, isolation: str | None = N
     else:
         command, cwd, popen_env = runner, str(host_workdir), env
     started = time.monotonic()
-    group = RunGroup(limits.processes, limits.memory_bytes)
+    group = RunGroup(limits.processes, limits.memory_bytes, limits.cpus)
     try:
         process = subprocess.Popen(
             command,
