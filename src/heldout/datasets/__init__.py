@@ -12,7 +12,7 @@ import hashlib
 from pathlib import Path
 from types import ModuleType
 
-from heldout.datasets import card_fraud, delivery_times, readmissions, subscriptions
+from heldout.datasets import card_fraud, delivery_times, payments, readmissions, subscriptions
 from heldout.datasets._generated import GeneratedDataset
 from heldout.errors import DatasetError
 
@@ -21,6 +21,7 @@ __all__ = ["GENERATORS", "GeneratedDataset", "build", "checksums", "verify"]
 GENERATORS: dict[str, ModuleType] = {
     "card_fraud": card_fraud,
     "delivery_times": delivery_times,
+    "payments": payments,
     "readmissions": readmissions,
     "subscriptions": subscriptions,
 }
