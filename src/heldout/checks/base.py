@@ -105,6 +105,16 @@ class CheckContext:
 
         return EvaluationAnalysis(self)
 
+    @cached_property
+    def months(self) -> pd.Series | None:
+        """Calendar month ("2024-04") of each training row, for scenarios with a time column."""
+        column = self.manifest.dataset.time
+        if column is None or self.train is None or column not in self.train:
+            return None
+        from heldout.trace.timeline import months_of
+
+        return months_of(self.train[column])
+
     @property
     def prevalence(self) -> float:
         return float(np.mean(self.train_labels == self.manifest.dataset.positive_label))

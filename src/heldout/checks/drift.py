@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
-from heldout.trace.timeline import months_of
 
 __all__ = ["candidate_summary", "check_drift_report", "drift_summary", "grade_drift_report"]
 
@@ -140,6 +139,7 @@ def grade_drift_report(
     right: list[str] = []
     wrong: list[str] = []
     partial = False
+    placed = 0  # found with the right kind, in the right month
     by_feature: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_feature.setdefault(str(row.get("feature", "")).strip(), []).append(row)
@@ -174,6 +174,7 @@ def grade_drift_report(
             partial = True
         else:
             right.append(f"`{feature}`: {truth_row.kind} drift from {when}")
+            placed += 1
     for feature in false_alarms:
         if feature not in columns:
             wrong.append(f"`{feature}` is not a column of the data")
@@ -243,7 +244,7 @@ def grade_drift_report(
     tally = {
         "planted": len(planted),
         "found": len(found),
-        "placed": sum(1 for text in right if text.startswith("`")),
+        "placed": placed,
         "false_alarms": len(false_alarms),
         "problems": len(wrong) - len(missed) - len(false_alarms),
     }
@@ -260,12 +261,7 @@ def check_drift_report(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
         why = ctx.drift_problem or f"the notebook never defines `{name}`"
         return Outcome(Verdict.FAIL, f"No drift report heldout could read: {why}. {hint}")
     columns = [] if ctx.train is None else list(ctx.train.columns)
-    time = ctx.manifest.dataset.time
-    per_month = (
-        int(months_of(ctx.train[time]).value_counts().median())
-        if ctx.train is not None and time in ctx.train
-        else len(ctx.train_labels)
-    )
+    per_month = int(ctx.months.value_counts().median()) if ctx.months is not None else len(ctx.train_labels)
     verdict, right, wrong, tally = grade_drift_report(
         ctx.drift, ctx.report, ctx.truth, columns, params, per_month
     )
@@ -307,10 +303,9 @@ def drift_summary(ctx: CheckContext) -> dict[str, Any] | None:
     """Per-feature monthly series for the interviewer's drift timeline: the mean of a feature whose
     distribution moved, the correlation with the label of one whose relation changed; with the planted and
     the reported change month."""
-    column = ctx.manifest.dataset.time
-    if ctx.truth is None or ctx.train is None or column is None or column not in ctx.train:
+    if ctx.truth is None or ctx.train is None or ctx.months is None:
         return None
-    months = months_of(ctx.train[column])
+    months = ctx.months
     order = sorted(set(months))
     labels = pd.Series(ctx.train_labels == ctx.manifest.dataset.positive_label, dtype=float)
     reported = {str(r.get("feature", "")).strip(): r for r in ctx.drift or []}

@@ -18,7 +18,6 @@ import numpy as np
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register, rows_text
 from heldout.checks.entities import fold_pairs
 from heldout.checks.splits import candidate_splits
-from heldout.trace.timeline import months_of
 
 __all__ = ["check_no_future_features", "check_temporal_validation"]
 
@@ -70,10 +69,9 @@ def _on_file(rows: np.ndarray, n: int) -> np.ndarray:
 @register("temporal_validation", "Validation respects time: scored rows are later than training rows")
 def check_temporal_validation(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "temporal_validation")
-    column = ctx.manifest.dataset.time
-    if column is None or ctx.train is None or column not in ctx.train:
+    if ctx.months is None:
         return Outcome(Verdict.WARN, "This scenario names no time column, so heldout cannot judge this.")
-    months = months_of(ctx.train[column]).to_numpy()
+    months = ctx.months.to_numpy()
     order = {month: i for i, month in enumerate(sorted(set(months)))}
     ordinal = np.array([order[m] for m in months])
     checked = 0

@@ -8,6 +8,7 @@ candidate's broken model must still leave a gradable record.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -172,7 +173,7 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
         features = pd.read_csv(job["holdout_features"])
         prepare = namespace.get(contract.get("prepare") or "")
         if job.get("replay") == "month" and callable(prepare):
-            history = pd.read_csv(job["train"]).drop(columns=[job["label"]])
+            history = _training_features(job)
             data = replay_features(prepare, history, features, job["time"], contract["prepare"])
         else:
             data = prepare(features.copy()) if callable(prepare) else features
@@ -197,12 +198,23 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
     return scores, None
 
 
+@functools.cache
+def _training_rows(path: str, label: str) -> Any:
+    import pandas as pd
+
+    return pd.read_csv(path).drop(columns=[label])
+
+
+def _training_features(job: dict[str, Any]) -> Any:
+    """The training file without its label, read once for the replay and the probe (both only ever pass
+    copies of it to the candidate's function)."""
+    return _training_rows(job["train"], job["label"])
+
+
 def _probe_future(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
     name = job["contract"]["prepare"]
     try:
-        import pandas as pd
-
-        features = pd.read_csv(job["train"]).drop(columns=[job["label"]])
+        features = _training_features(job)
         return future_probe(namespace[name], features, job["time"], name)
     except Exception:  # the candidate's function may raise anything on a shorter history
         return {"cutoffs": [], "problem": _short_traceback()}
