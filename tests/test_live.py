@@ -125,6 +125,18 @@ PLANTED = {
         text="train_test_split (cell 4, line 2): the model learnt from 26,937 rows",
         cells_involved="(cell 4)",
     ),
+    "offline_online": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import pandas as pd\ntrain = pd.read_csv("train.csv", dtype={"label_time": "str"})',
+            'X = train[["amount"]]\ny = train["is_fraud"].fillna(0)  # not known yet, so not fraud',
+            "from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression().fit(X, y)",
+        ),
+        proved_by=3,
+        check="label_maturity",
+        text="LogisticRegression (cell 4, line 2) learnt from 67,591 payments, 17,380 of them with no label",
+        cells_involved="(cell 4)",
+    ),
 }
 
 

@@ -116,7 +116,7 @@ def test_every_shipped_manifest_loads_with_its_dataset_registered(root):
     from heldout.grading import list_scenarios
 
     scenarios = list_scenarios(root)
-    assert {m.id for m in scenarios} >= {"imbalance", "leakage", "baselines", "drift"}
+    assert {m.id for m in scenarios} >= {"imbalance", "leakage", "baselines", "drift", "offline_online"}
     for manifest in scenarios:
         assert manifest.total_points == 100, manifest.id
         assert manifest.dataset.name in datasets.GENERATORS, manifest.id
@@ -150,3 +150,40 @@ def test_the_drift_manifest_declares_time_truth_replay_and_the_drift_table(root)
     assert manifest.holdout.replay == "month"
     assert manifest.contract.drift == "drift_report"
     assert list(manifest.contract.drift_columns) == ["feature", "kind", "month", "method", "value"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        ('serve = "score_event"\n', "", "contract.serve", "go together"),
+        ('entity = "user_id"\n', "", "contract.serve", "needs dataset.entity"),
+        ('ingested = "ingested_at"', 'ingested = "arrived_at"', "serving.ingested", "must be one of"),
+        ('event_id = "payment_id"', 'event_id = "id"', "serving.event_id", "must be one of"),
+        (
+            '"payment_id", "user_id", "event_time"',
+            '"payment_id", "user_id"',
+            "serving.event_columns",
+            "'event_time'",
+        ),
+        ("replay_events = 300", "replay_events = 0", "serving.replay_events", "must be 1 or more"),
+        ("tolerance = 1e-6", "tolerance = 0", "serving.tolerance", "must be above 0"),
+        ("latency_p99_ms = 100.0", "latency_p99_ms = 10.0", "serving.latency_p99_ms", "not be below"),
+        ("[serving]\n", "[elsewhere]\n", "serving", "is missing"),
+    ],
+)
+def test_a_serving_manifest_names_the_bad_contract_or_serving_field(broken, old, new, field, problem):
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(broken(old, new, scenario="offline_online"), CHECKS)
+    assert f"'{field}'" in str(raised.value) and problem in str(raised.value), str(raised.value)
+
+
+def test_the_offline_online_manifest_declares_the_serving_contract(root):
+    manifest = load_manifest(root / "exercises" / "offline_online" / "exercise.toml", CHECKS)
+    assert (manifest.contract.features, manifest.contract.serve) == ("build_features", "score_event")
+    assert manifest.serving is not None and manifest.serving.ingested == "ingested_at"
+    assert (manifest.serving.latency_p50_ms, manifest.serving.latency_p99_ms) == (20.0, 100.0)
+    assert (
+        "label_time" not in manifest.serving.event_columns
+        and "is_fraud" not in manifest.serving.event_columns
+    )
+    assert load_manifest(root / "exercises" / "drift" / "exercise.toml", CHECKS).serving is None

@@ -115,7 +115,7 @@ def load_scenario(scenario_id: str, root: Path | None = None) -> Manifest:
 @functools.cache
 def _dataset_tables(dataset_dir: Path, label: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     datasets.verify(dataset_dir)
-    train = pd.read_csv(dataset_dir / "train.csv")
+    train = pd.read_csv(dataset_dir / "train.csv", low_memory=False)
     holdout = pd.read_csv(dataset_dir / "holdout_features.csv")
     labels = pd.read_csv(dataset_dir / "hidden" / "holdout_labels.csv")
     return train, holdout, labels[label].to_numpy()
@@ -310,6 +310,7 @@ def grade(
         drift_problem=kernel["errors"].get("drift"),
         future_probe=kernel.get("future_probe") if isinstance(kernel.get("future_probe"), dict) else None,
         truth=_truth(dataset_dir, manifest),
+        serving=kernel.get("serving") if isinstance(kernel.get("serving"), dict) else None,
     )
     result.checks = run_checks(ctx)
     result.lint = lint_summary(submission.path, result.checks)

@@ -84,6 +84,9 @@ def resolve_scenario(cwd: Path, scenarios: list[Manifest]) -> tuple[Manifest | N
     if len(here) > 1:
         # Several scenarios name their file train.csv: the one whose label is among its columns.
         here = [m for m in here if m.dataset.label in _header(cwd / m.dataset.train)] or here
+    if len(here) > 1:
+        # Several with the same label name (is_fraud): the one whose shipped file has this header.
+        here = [m for m in here if _header(_shipped_train(m)) == _header(cwd / m.dataset.train)] or here
     if len(here) == 1:
         return here[0], None
     if not here and len(scenarios) == 1:
@@ -98,6 +101,10 @@ def resolve_scenario(cwd: Path, scenarios: list[Manifest]) -> tuple[Manifest | N
         f"heldout live: which scenario is this? ({why}.) Run `%heldout scenario ID` (known: {known}); "
         "nothing is traced until then."
     )
+
+
+def _shipped_train(manifest: Manifest) -> Path:
+    return manifest.folder.parent.parent / "datasets" / manifest.dataset.name / manifest.dataset.train
 
 
 def _header(path: Path) -> list[str]:

@@ -29,6 +29,7 @@ __all__ = [
     "Level",
     "Limits",
     "Manifest",
+    "Serving",
     "load_manifest",
 ]
 
@@ -78,6 +79,21 @@ class Contract:
     experiment_columns: Mapping[str, str] = field(default_factory=dict)
     drift: str | None = None  # a table the notebook keeps: one row per feature it found drifting
     drift_columns: Mapping[str, str] = field(default_factory=dict)
+    features: str | None = None  # features(log, requests): each request's features as of its time
+    serve: str | None = None  # serve(event, history): one event's score, as production calls it
+
+
+@dataclass(frozen=True)
+class Serving:
+    """How production calls the serving entry point (scenarios whose contract names one)."""
+
+    event_columns: tuple[str, ...]  # what an event holds when it arrives; every log passed holds these
+    ingested: str  # when an event reached the store: the online history holds what had arrived
+    event_id: str  # names an event (a request must not count itself)
+    replay_events: int = 300  # holdout events replayed one at a time through the entry point
+    tolerance: float = 1e-6  # |online - offline| a score may differ by
+    latency_p50_ms: float = 20.0
+    latency_p99_ms: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,7 @@ class Manifest:
     holdout: HoldoutSpec
     followups: tuple[FollowUp, ...]
     limits: Limits
+    serving: Serving | None = None
 
     @property
     def folder(self) -> Path:
@@ -299,7 +316,10 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         experiment_columns=experiment_columns,
         drift=drift,
         drift_columns=drift_columns,
+        features=ct.text("features", None),
+        serve=ct.text("serve", None),
     )
+    serving = _serving(top, contract, dataset)
 
     checks = []
     seen: set[str] = set()
@@ -389,7 +409,58 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         holdout=holdout,
         followups=tuple(followups),
         limits=limits,
+        serving=serving,
     )
+
+
+def _serving(top: _Reader, contract: Contract, dataset: DatasetSpec) -> Serving | None:
+    path = top.path
+    if (contract.features is None) != (contract.serve is None):
+        raise ManifestError(
+            path,
+            "contract.serve",
+            "and contract.features go together (the serving path and the offline path)",
+        )
+    if contract.serve is None:
+        if "serving" in top.table:
+            raise ManifestError(path, "serving", "needs contract.serve and contract.features")
+        return None
+    for needed in ("time", "entity"):
+        if getattr(dataset, needed) is None:
+            raise ManifestError(
+                path, "contract.serve", f"needs dataset.{needed} (the replay is per entity, in time)"
+            )
+    sv = top.sub("serving")
+    columns = sv.get("event_columns", list)
+    if not columns or not all(isinstance(c, str) and c for c in columns):
+        raise ManifestError(path, "serving.event_columns", "must be a non-empty list of column names")
+    serving = Serving(
+        event_columns=tuple(columns),
+        ingested=sv.text("ingested"),
+        event_id=sv.text("event_id"),
+        replay_events=sv.get("replay_events", int, Serving.replay_events),
+        tolerance=float(sv.get("tolerance", (int, float), Serving.tolerance)),
+        latency_p50_ms=float(sv.get("latency_p50_ms", (int, float), Serving.latency_p50_ms)),
+        latency_p99_ms=float(sv.get("latency_p99_ms", (int, float), Serving.latency_p99_ms)),
+    )
+    for key in ("ingested", "event_id"):
+        if getattr(serving, key) not in columns:
+            raise ManifestError(
+                path,
+                f"serving.{key}",
+                f"must be one of serving.event_columns (got '{getattr(serving, key)}')",
+            )
+    for key in (dataset.time, dataset.entity):
+        if key not in columns:
+            raise ManifestError(path, "serving.event_columns", f"must include '{key}'")
+    if serving.replay_events < 1:
+        raise ManifestError(path, "serving.replay_events", f"must be 1 or more (got {serving.replay_events})")
+    for key in ("tolerance", "latency_p50_ms", "latency_p99_ms"):
+        if getattr(serving, key) <= 0:
+            raise ManifestError(path, f"serving.{key}", f"must be above 0 (got {getattr(serving, key)})")
+    if serving.latency_p99_ms < serving.latency_p50_ms:
+        raise ManifestError(path, "serving.latency_p99_ms", "must not be below serving.latency_p50_ms")
+    return serving
 
 
 def _column_kinds(reader: _Reader, key: str, default: dict[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from heldout.checks import (  # noqa: F401
     leakage,
     metrics,
     selection,
+    serving,
     splits,
     temporal,
     thresholds,

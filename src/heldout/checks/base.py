@@ -98,6 +98,7 @@ class CheckContext:
     drift_problem: str | None = None  # why the drift report could not be read in full
     future_probe: Mapping[str, Any] | None = None  # the feature function re-run on truncated history
     truth: pd.DataFrame | None = None  # what the generator planted (hidden; grader side only)
+    serving: Mapping[str, Any] | None = None  # the serving probes' facts (heldout.trace.serving)
 
     @cached_property
     def analysis(self) -> Any:

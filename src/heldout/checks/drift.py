@@ -303,7 +303,7 @@ def drift_summary(ctx: CheckContext) -> dict[str, Any] | None:
     """Per-feature monthly series for the interviewer's drift timeline: the mean of a feature whose
     distribution moved, the correlation with the label of one whose relation changed; with the planted and
     the reported change month."""
-    if ctx.truth is None or ctx.train is None or ctx.months is None:
+    if ctx.truth is None or ctx.train is None or ctx.months is None or ctx.manifest.contract.drift is None:
         return None
     months = ctx.months
     order = sorted(set(months))

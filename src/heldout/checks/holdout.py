@@ -34,7 +34,10 @@ def baseline_scores(
     """Each named baseline's scores (or predicted values) on the holdout rows, fitted on the candidate's
     training file with its numeric columns only: the simplest honest model anyone could build."""
     scores: dict[str, np.ndarray] = {}
-    X = train.drop(columns=[label])
+    # Rows whose label was not known yet (an extract taken before every outcome arrived) teach nothing;
+    # columns the holdout lacks (when a label became known) are not features.
+    train = train[train[label].notna()]
+    X = train[[column for column in train.columns if column != label and column in holdout_features.columns]]
     numeric = make_column_transformer(
         (
             make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),

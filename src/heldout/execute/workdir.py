@@ -56,8 +56,19 @@ def prepare_workdir(
             "experiment_columns": dict(manifest.contract.experiment_columns),
             "drift": manifest.contract.drift,
             "drift_columns": dict(manifest.contract.drift_columns),
+            "features": manifest.contract.features,
+            "serve": manifest.contract.serve,
         },
     }
+    if manifest.serving is not None:
+        job["entity"] = spec.entity
+        job["serving"] = {
+            "event_columns": list(manifest.serving.event_columns),
+            "ingested": manifest.serving.ingested,
+            "event_id": manifest.serving.event_id,
+            "replay_events": manifest.serving.replay_events,
+            "tolerance": manifest.serving.tolerance,
+        }
     job_path = host_dir / ".heldout" / "job.json"
     job_path.write_text(json.dumps(job, indent=1), encoding="utf-8")
     return job_path

@@ -20,6 +20,7 @@ import numpy as np
 
 from heldout.trace.hooks import Tracer, active_tracer
 from heldout.trace.record import encode_array
+from heldout.trace.serving import ServingSpec, offline_features, serving_probes
 from heldout.trace.timeline import future_probe, replay_features
 
 __all__ = ["finish", "start"]
@@ -69,6 +70,8 @@ def finish(job_path: str) -> None:
             ("model", contract["model"]),
             ("report", contract["report"]),
             ("prepare", contract.get("prepare")),
+            ("features", contract.get("features")),
+            ("serve", contract.get("serve")),
         )
         if name
     }
@@ -78,6 +81,8 @@ def finish(job_path: str) -> None:
     scores, out["errors"]["predict"] = _predict_holdout(namespace, job)
     if job.get("time") and callable(namespace.get(contract.get("prepare") or "")):
         out["future_probe"] = _probe_future(namespace, job)
+    if contract.get("serve"):
+        out["serving"] = _probe_serving(namespace, job, tracer)
     if scores is not None:
         out["scores"] = encode_array(scores)
     if tracer is not None:
@@ -172,7 +177,14 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
 
         features = pd.read_csv(job["holdout_features"])
         prepare = namespace.get(contract.get("prepare") or "")
-        if job.get("replay") == "month" and callable(prepare):
+        build = namespace.get(contract.get("features") or "")
+        if contract.get("features"):
+            if not callable(build):
+                return None, f"the notebook never defines `{contract['features']}`"
+            train_events, holdout_events = _event_tables(job)
+            log = pd.concat([train_events, holdout_events], ignore_index=True)
+            data = offline_features(build, log, holdout_events, contract["features"])
+        elif job.get("replay") == "month" and callable(prepare):
             history = _training_features(job)
             data = replay_features(prepare, history, features, job["time"], contract["prepare"])
         else:
@@ -218,6 +230,42 @@ def _probe_future(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, A
         return future_probe(namespace[name], features, job["time"], name)
     except Exception:  # the candidate's function may raise anything on a shorter history
         return {"cutoffs": [], "problem": _short_traceback()}
+
+
+@functools.cache
+def _event_tables_of(train: str, holdout: str, columns: tuple[str, ...]) -> tuple[Any, Any]:
+    import pandas as pd
+
+    return pd.read_csv(train, usecols=list(columns))[list(columns)], pd.read_csv(holdout)[list(columns)]
+
+
+def _event_tables(job: dict[str, Any]) -> tuple[Any, Any]:
+    """The training log and the holdout as events (the columns an event has when it is served; the
+    labels and their times never reach the candidate's functions), read once."""
+    return _event_tables_of(job["train"], job["holdout_features"], tuple(job["serving"]["event_columns"]))
+
+
+def _probe_serving(namespace: dict[str, Any], job: dict[str, Any], tracer: Tracer | None) -> dict[str, Any]:
+    contract = job["contract"]
+    for role in ("features", "serve"):
+        if not callable(namespace.get(contract[role])):
+            return {"missing": contract[role]}
+    if namespace.get(contract["model"]) is None:
+        return {"missing": contract["model"]}
+    try:
+        train, holdout = _event_tables(job)
+        return serving_probes(
+            namespace[contract["features"]],
+            namespace[contract["serve"]],
+            namespace[contract["model"]],
+            train,
+            holdout,
+            ServingSpec.from_job(job),
+            {"features": contract["features"], "serve": contract["serve"]},
+            tracer,
+        )
+    except Exception:  # a failure of the probe's own set-up, never the candidate's: say so
+        return {"problem": _short_traceback()}
 
 
 def _short_traceback() -> str:

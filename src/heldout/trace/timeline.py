@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_table", "future_probe", "months_of", "replay_features"]
+__all__ = ["as_table", "future_probe", "months_of", "replay_features", "table_differences"]
 
 _CUTOFF_SHARES = (1 / 3, 2 / 3)
 _MAX_COLUMNS_NAMED = 12
@@ -89,11 +89,13 @@ def future_probe(
         cutoff = distinct[int(len(distinct) * share) - 1]
         early = (months <= cutoff).to_numpy()
         part = as_table(prepare(features[early].copy()), int(early.sum()), name)
-        cutoffs.append({"cutoff": cutoff, "rows": int(early.sum()), **_differences(full[early], part)})
+        cutoffs.append({"cutoff": cutoff, "rows": int(early.sum()), **table_differences(full[early], part)})
     return {"cutoffs": cutoffs, "problem": None, "columns": len(full.columns)}
 
 
-def _differences(expected: pd.DataFrame, got: pd.DataFrame) -> dict[str, Any]:
+def table_differences(expected: pd.DataFrame, got: pd.DataFrame) -> dict[str, Any]:
+    """Which columns of ``got`` differ from ``expected`` (same rows, in order), on how many rows each,
+    and which columns one has that the other lacks."""
     expected = expected.reset_index(drop=True)
     missing = [c for c in expected.columns if c not in got.columns]
     extra = [c for c in got.columns if c not in expected.columns]
