@@ -226,7 +226,8 @@ def test_correct_feature_functions_pass_every_serving_check(manifest, build) -> 
     else:
         model = fitted_model(build)
     facts = probe(build, model=model)
-    verdicts = {check: judge(manifest, facts, check) for check in (*SERVING_CHECKS, "serving_latency")}
+    # Latency against the real budget depends on the machine's load: tested with relative budgets below.
+    verdicts = {check: judge(manifest, facts, check) for check in SERVING_CHECKS}
     assert all(outcome.verdict == Verdict.PASS for outcome in verdicts.values()), verdicts
     if build is as_of_ingestion:
         assert facts["parity"]["n_late"] == 0  # the store's own view: nothing to explain
@@ -282,7 +283,7 @@ def test_features_that_read_the_future_fail_point_in_time(manifest, build, colum
     facts = probe(build)
     outcome = judge(manifest, facts, "point_in_time")
     assert outcome.verdict == Verdict.FAIL
-    assert f"`{column}` on" in outcome.message and "read the future" in outcome.message
+    assert f"`{column}`" in outcome.message and "read the future" in outcome.message
     assert judge(manifest, facts, "batch_invariance").verdict == Verdict.PASS
 
 
@@ -538,3 +539,19 @@ def test_baselines_learn_from_known_labels_and_holdout_columns_only(extract_csv)
     assert scores["prior"][0] == pytest.approx(float((known == 1).mean()))
     assert scores["logistic_regression"].shape == (len(HOLDOUT),)
     assert np.isfinite(scores["logistic_regression"]).all()
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"parity": {"compared": "many", "sampled": 3}},
+        {"point_in_time": {"cutoffs": [{"deleted": {"changed": ["not", "a", "mapping"]}}]}},
+        {"batch": {"requests": 3, "single": {"n_differ": 2, "differ": "x"}}},
+        {"robustness": {"cases": [7]}},
+        {"latency": {"calls": 3, "p50_ms": "fast"}},
+    ],
+)
+def test_a_forged_record_fails_the_check_instead_of_crashing_the_grader(manifest, forged) -> None:
+    for check in (*SERVING_CHECKS, "serving_latency"):
+        outcome = judge(manifest, forged, check)
+        assert outcome.verdict in (Verdict.FAIL, Verdict.WARN), (check, outcome)

@@ -8,7 +8,8 @@ says what differed in the candidate's terms: which payment, which feature, which
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,26 @@ __all__ = [
     "check_serving_latency",
     "check_serving_robustness",
 ]
+
+
+def _tolerant(check: Callable[[CheckContext, Mapping[str, Any]], Outcome]) -> Callable:
+    """The probes' facts come from the candidate's process: a record that is not what the kernel writes
+    (only tampering makes one) is a failed check, never a crashed grader."""
+
+    @functools.wraps(check)
+    def guarded(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
+        try:
+            return check(ctx, params)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+            return Outcome(
+                Verdict.FAIL,
+                (
+                    "The run's record of the serving probes is malformed "
+                    f"({type(error).__name__}), which only code that tampers with heldout produces."
+                ),
+            )
+
+    return guarded
 
 
 def _names(ctx: CheckContext) -> tuple[str, str, str]:
@@ -82,6 +103,7 @@ def _listed(changed: Mapping[str, Any], most: int = 4) -> str:
 
 # -- point in time -----------------------------------------------------------------------------------------
 @register("point_in_time", "Features use only what was known at each event's time", needs="final")
+@_tolerant
 def check_point_in_time(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "point_in_time")
     facts, early = _probe(ctx, "point_in_time", "point_in_time")
@@ -98,13 +120,7 @@ def check_point_in_time(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome
             other = (difference.get("missing_columns") or []) + (difference.get("extra_columns") or [])
             if not (changed or other):
                 continue
-            requests = int(cutoff.get("requests") or 0)
-            what = (
-                f"{_listed(changed)} of the {requests:,} payments before it"
-                if changed
-                else f"other columns ({', '.join(map(str, other[:4]))})"
-            )
-            observed = f"With every event from {cutoff.get('cutoff')} on {done}, `{features}` changed {what}"
+            observed = _future_read(cutoff, done, features, changed, other)
             return Outcome(
                 Verdict.FAIL,
                 (
@@ -147,25 +163,48 @@ def check_point_in_time(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome
             ),
             (Finding(None, None, observed, {"late": dict(first)}),),
         )
-    cutoffs = [str(c.get("cutoff")) for c in facts.get("cutoffs") or []]
-    requests = sum(int(c.get("requests") or 0) for c in facts.get("cutoffs") or [])
+    moments = [c for c in facts.get("cutoffs") or [] if c.get("kind") != "payment"]
+    payments = [c for c in facts.get("cutoffs") or [] if c.get("kind") == "payment"]
+    requests = sum(int(c.get("requests") or 0) for c in moments)
+    cutoffs = ", ".join(str(c.get("cutoff"))[:16] for c in moments)
+    bursts = f", and {len(payments)} payments their user followed within the hour," if payments else ""
     late_text = (
-        f", and `{serve}` ignored the later events in the history of {int(late.get('checked'))} late payments"
+        f"; `{serve}` ignored the later events in the history of {int(late.get('checked'))} late payments"
         if late.get("checked")
         else ""
     )
     return Outcome(
         Verdict.PASS,
         (
-            f"`{features}` gave {requests:,} payments before {', '.join(cutoffs)} the same features with "
-            "every "
+            f"`{features}` gave {requests:,} payments before {cutoffs}{bursts} the same features with every "
             f"later event deleted or altered{late_text}: it uses only what had happened."
         ),
     )
 
 
+def _future_read(
+    cutoff: Mapping[str, Any], done: str, features: str, changed: Mapping[str, Any], other: list[Any]
+) -> str:
+    """What changed, said for a cut-off moment (how many payments before it) or for one payment."""
+    if cutoff.get("kind") == "payment":
+        when = cutoff.get("cutoff")
+        whose = f"payment {cutoff.get('id')} (made at {when}; its user paid again within the hour)"
+        what = ", ".join(f"`{c}`" for c in list(changed)[:4]) if changed else "its columns"
+        return (
+            f"With every event after {cutoff.get('cutoff')} {done}, `{features}` changed {what} for {whose}"
+        )
+    requests = int(cutoff.get("requests") or 0)
+    what = (
+        f"{_listed(changed)} of the {requests:,} payments before it"
+        if changed
+        else f"other columns ({', '.join(map(str, other[:4]))})"
+    )
+    return f"With every event from {cutoff.get('cutoff')} on {done}, `{features}` changed {what}"
+
+
 # -- parity ----------------------------------------------------------------------------------------------
 @register("offline_online_parity", "Serving computes what training computed", needs="final")
+@_tolerant
 def check_offline_online_parity(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "offline_online_parity")
     facts, early = _probe(ctx, "parity", "offline_online_parity")
@@ -234,6 +273,7 @@ def check_offline_online_parity(ctx: CheckContext, params: Mapping[str, Any]) ->
 
 # -- batch invariance ------------------------------------------------------------------------------------
 @register("batch_invariance", "A score does not depend on the batch", needs="final")
+@_tolerant
 def check_batch_invariance(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "batch_invariance")
     facts, early = _probe(ctx, "batch", "batch_invariance")
@@ -305,6 +345,7 @@ def _batch_failure(observed: str, hint: str) -> Outcome:
 
 # -- robustness ------------------------------------------------------------------------------------------
 @register("serving_robustness", "Serving survives what training never had", needs="final")
+@_tolerant
 def check_serving_robustness(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "serving_robustness")
     facts, early = _probe(ctx, "robustness", "serving_robustness")
@@ -338,6 +379,7 @@ def check_serving_robustness(ctx: CheckContext, params: Mapping[str, Any]) -> Ou
 
 # -- latency ---------------------------------------------------------------------------------------------
 @register("serving_latency", "Serving fits the latency budget", needs="final")
+@_tolerant
 def check_serving_latency(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "serving_latency")
     serving = ctx.serving or {}

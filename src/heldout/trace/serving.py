@@ -207,16 +207,13 @@ class _Probe:
             earlier = np.flatnonzero(before & (times < cutoff - _RECENT).to_numpy())
             extra = rng.choice(earlier, size=min(_EARLIER_REQUESTS, len(earlier)), replace=False)
             cutoffs.append(self._cut(str(cutoff), before, np.sort(np.concatenate([recent, extra]))))
+            cutoffs[-1]["kind"] = "moment"
         for row in self._burst_requests(times):
             # A payment whose user paid again within the hour: its own time is the cut-off, so a
             # window that reaches forward (the next hour, a centred window) has something to read.
-            cutoffs.append(
-                self._cut(
-                    str(self.train.iloc[row][self.spec.time]),
-                    (times <= times.iloc[row]).to_numpy(),
-                    np.array([row]),
-                )
-            )
+            kept = (times <= times.iloc[row]).to_numpy()
+            cutoffs.append(self._cut(str(self.train.iloc[row][self.spec.time]), kept, np.array([row])))
+            cutoffs[-1].update(kind="payment", id=str(self.train.iloc[row][self.spec.event_id]))
         return {"cutoffs": cutoffs, "late": self._late_events(), "columns": self._columns}
 
     def _cut(self, cutoff: str, kept: np.ndarray, rows: np.ndarray) -> dict[str, Any]:
