@@ -186,4 +186,5 @@ def test_the_offline_online_manifest_declares_the_serving_contract(root):
         "label_time" not in manifest.serving.event_columns
         and "is_fraud" not in manifest.serving.event_columns
     )
+    assert manifest.dataset.candidate_files == ("train.csv", "holdout_features.csv")  # the starter reads July
     assert load_manifest(root / "exercises" / "drift" / "exercise.toml", CHECKS).serving is None
