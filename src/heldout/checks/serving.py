@@ -139,6 +139,24 @@ def check_point_in_time(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome
                     ),
                 ),
             )
+    itself = facts.get("itself") or {}
+    if itself.get("changed") or itself.get("missing_columns") or itself.get("extra_columns"):
+        changed = itself.get("changed") or {}
+        named = _listed(changed) if changed else "its columns"
+        observed = (
+            f"With each of {int(itself.get('requests') or 0)} payments removed from the log it is scored "
+            f"against, `{features}` changed {named} of them"
+        )
+        return Outcome(
+            Verdict.FAIL,
+            (
+                f"{observed}: a payment counts itself when it is a row of the log, as when you built the "
+                "training set, but serving never holds the payment it scores. A count, a sum or a mean over "
+                "the user's payments up to and including this one differs between training and production. "
+                f"Use only the events strictly before it, other than itself. {hint}"
+            ),
+            (Finding(None, None, observed, {"changed": dict(changed)}),),
+        )
     late = facts.get("late") or {}
     if late.get("n_changed"):
         first = (late.get("changed") or [{}])[0]
@@ -224,51 +242,57 @@ def check_offline_online_parity(ctx: CheckContext, params: Mapping[str, Any]) ->
                 f"{offline_path}. {hint}"
             ),
         )
-    n_code, n_late = int(facts.get("n_code") or 0), int(facts.get("n_late") or 0)
+    counts = {kind: int(facts.get(f"n_{kind}") or 0) for kind in ("code", "late", "log")}
     tolerance = ctx.manifest.serving.tolerance if ctx.manifest.serving else 1e-6
-    late_text = (
-        f" {n_late} differed only because some of the user's payments had not arrived yet when the payment "
-        "was scored (late events: the online store did not hold them); that skew is the data's, and small."
-        if n_late
-        else ""
-    )
-    if n_code:
+    explained = _explained_text(counts, features)
+    if counts["code"]:
         first = (facts.get("code") or [{}])[0]
-        columns = first.get("columns")
-        if columns:
-            named = ", ".join(f"`{c}`" for c in columns[:5])
-            why = f"`{features}` itself gives different features from the stored history: {named}"
-        elif columns is None:
+        if first.get("columns") is None:
             why = f"`{features}` fails on the stored history, so `{serve}` computes features another way"
         else:
-            why = f"`{features}` gives the same features from the stored history: `{serve}` computes others"
+            why = f"`{features}` and `{model}` score the same history otherwise: `{serve}` computes its own"
         observed = (
-            f"`{serve}` scored {n_code} of {compared} replayed July payments differently from "
-            f"{offline_path}: "
-            f"{first.get('id')} got {_score(first.get('online'))} online and "
+            f"`{serve}` scored {counts['code']} of {compared} replayed July payments differently from "
+            f"{offline_path}: {first.get('id')} got {_score(first.get('online'))} online and "
             f"{_score(first.get('offline'))} offline ({why})"
         )
-        share = n_code / compared
-        verdict = Verdict.FAIL if share > float(params.get("max_mismatch_share", 0.0)) else Verdict.WARN
+        allowed = float(params.get("max_mismatch_share", 0.0))
         return Outcome(
-            verdict,
+            Verdict.FAIL if counts["code"] / compared > allowed else Verdict.WARN,
             (
-                f"{observed}.{late_text} The model learnt from what the offline path computes; in "
-                "production it "
-                f"would get something else. Make `{serve}` call `{features}` and the model, and nothing "
-                f"else. {hint}"
+                f"{observed}.{explained} The model learnt from what the offline path computes; in production "
+                f"it would get something else. Make `{serve}` call `{features}` on a one-row frame and the "
+                f"model, and nothing else. {hint}"
             ),
             (Finding(None, None, observed, {"mismatches": list(facts.get("code") or [])}),),
         )
     stopped = facts.get("stopped_after")
-    scope = f"{compared - n_late} of {compared} replayed July payments" + (
+    same = compared - counts["late"] - counts["log"]
+    scope = f"{same} of {compared} replayed July payments" + (
         f" (the replay stopped after {int(stopped)}: serving was slow)" if stopped else ""
     )
-    others = f" The other {n_late}" + late_text[len(f" {n_late}") :] if n_late else ""
     return Outcome(
         Verdict.PASS,
-        f"`{serve}` gave {scope} the score {offline_path} gives them (within {tolerance:g}).{others}",
+        f"`{serve}` gave {scope} the score {offline_path} gives them (within {tolerance:g}).{explained}",
     )
+
+
+def _explained_text(counts: Mapping[str, int], features: str) -> str:
+    """The differences that are not the serving code's: late data, and log rows no store holds."""
+    text = ""
+    if counts["late"]:
+        text += (
+            f" {counts['late']} differed only because some of the user's payments had not arrived yet when "
+            "the payment was scored (late events: the online store did not hold them); that skew is the "
+            "data's."
+        )
+    if counts["log"]:
+        text += (
+            f" {counts['log']} differed because `{features}` on the whole log reads rows no store holds when "
+            "a payment is served (later events, or the payment itself: the point-in-time check's finding); "
+            "from the same history, the serving code computes what the offline code computes."
+        )
+    return text
 
 
 # -- batch invariance ------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ _CUTOFF_SHARES = (0.25, 0.5, 0.75)
 _RECENT = pd.Timedelta(hours=3)  # requests this close before a cut-off: their windows reach past it
 _EARLIER_REQUESTS = 60
 _BURST_CUTOFFS = 8
+_SELF_REQUESTS = 12
 _LATE_SCAN = 2000  # the latest-arriving events searched for one whose store held later events
 _LATE_CHECKS = 10
 _WARMUP_CALLS = 5
@@ -49,6 +50,7 @@ _CHUNK = 7
 _FIT_PROBE_CALLS = 10
 _UNSEEN_CATEGORY = "parking_meters"
 _MAX_LISTED = 8
+_MISMATCHES = ("late", "code", "log")
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,31 @@ class _Probe:
             kept = (times <= times.iloc[row]).to_numpy()
             cutoffs.append(self._cut(str(self.train.iloc[row][self.spec.time]), kept, np.array([row])))
             cutoffs[-1].update(kind="payment", id=str(self.train.iloc[row][self.spec.event_id]))
-        return {"cutoffs": cutoffs, "late": self._late_events(), "columns": self._columns}
+        return {
+            "cutoffs": cutoffs,
+            "itself": self._itself(times),
+            "late": self._late_events(),
+            "columns": self._columns,
+        }
+
+    def _itself(self, times: pd.Series) -> dict[str, Any]:
+        """Requests that are rows of the log must get the features they get when they are not: serving
+        never holds the event it scores. Requests far apart in time, of different entities, so that
+        removing one is nothing to another's history."""
+        order = np.argsort(times.to_numpy(), kind="stable")
+        picks = order[np.linspace(0, len(order) - 1, num=min(_SELF_REQUESTS * 3, len(order))).astype(int)]
+        rows, entities = [], set()
+        for row in picks:
+            entity = self.train.iloc[row][self.spec.entity]
+            if entity not in entities:
+                rows.append(int(row))
+                entities.add(entity)
+            if len(rows) == _SELF_REQUESTS:
+                break
+        requests = self.train.iloc[rows].reset_index(drop=True)
+        full = self.features(self.train, requests)
+        without = self.features(self.train.drop(index=self.train.index[rows]), requests)
+        return {"requests": len(rows), **table_differences(full, without)}
 
     def _cut(self, cutoff: str, kept: np.ndarray, rows: np.ndarray) -> dict[str, Any]:
         requests = self.train.iloc[rows].reset_index(drop=True)
@@ -281,8 +307,8 @@ class _Probe:
         requests = self.log.iloc[self.sample_rows].reset_index(drop=True)
         output, offline_table = self.build_output(self.log, requests)
         offline = model_scores(self.model, output)
-        compared, late, errors = 0, [], []
-        code: list[dict[str, Any]] = []
+        compared, errors = 0, []
+        found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _MISMATCHES}
         started = time.perf_counter()
         for position, row in enumerate(self.sample_rows):
             if time.perf_counter() - started > _REPLAY_SECONDS:
@@ -301,50 +327,62 @@ class _Probe:
             compared += 1
             if abs(online - offline[position]) <= self.spec.tolerance:
                 continue
-            mismatch = {
-                "id": str(event[self.spec.event_id]),
-                "online": online,
-                "offline": float(offline[position]),
-            }
-            if self._explained_by_late_events(row, event, offline[position]):
-                late.append(mismatch)
-                continue
-            mismatch["columns"] = self._differing_columns(
-                history, requests.iloc[[position]], offline_table, position
+            request, offline_row = requests.iloc[[position]], offline_table.iloc[[position]]
+            kind, columns = self._explain(
+                row, event, history, online, request, offline_row, offline[position]
             )
-            code.append(mismatch)
-        return {
+            found[kind].append(
+                {
+                    "id": str(event[self.spec.event_id]),
+                    "online": online,
+                    "offline": float(offline[position]),
+                    "columns": columns,
+                }
+            )
+        facts: dict[str, Any] = {
             "sampled": len(self.sample_rows),
             "compared": compared,
-            "code": code[:_MAX_LISTED],
-            "n_code": len(code),
-            "late": late[:_MAX_LISTED],
-            "n_late": len(late),
             "errors": errors[:_MAX_LISTED],
             "n_errors": len(errors),
             "stopped_after": self.replay_stopped,
         }
+        for kind, mismatches in found.items():
+            facts[kind], facts[f"n_{kind}"] = mismatches[:_MAX_LISTED], len(mismatches)
+        return facts
 
-    def _explained_by_late_events(self, row: int, event: dict[str, Any], offline: float) -> bool:
+    def _explain(
+        self,
+        row: int,
+        event: dict[str, Any],
+        history: pd.DataFrame,
+        online: float,
+        request: pd.DataFrame,
+        offline_row: pd.DataFrame,
+        offline: float,
+    ) -> tuple[str, list[str] | None]:
+        """Why the serving path's score differs from the offline path's for this event.
+
+        "late": the store had not received some of the entity's earlier events yet (the data's skew).
+        "code": `serve` does not compute what the feature function and the model compute from the same
+        history (its own code path). "log": it does; the offline value needs rows of the log that no
+        store holds when the request is served, events after it or the request itself (the point-in-time
+        check's finding, not the serving code's).
+        """
         complete = self.happened_history(row)
-        if len(complete) == len(self.stored_history(row)):
-            return False
+        if len(complete) != len(history):
+            try:
+                if abs(self.call_serve(event, complete) - offline) <= self.spec.tolerance:
+                    return "late", []
+            except Exception:
+                pass
         try:
-            return abs(self.call_serve(event, complete) - offline) <= self.spec.tolerance
+            same_output, same_table = self.build_output(history, request)
+            same = float(model_scores(self.model, same_output)[0])
         except Exception:
-            return False
-
-    def _differing_columns(
-        self, history: pd.DataFrame, request: pd.DataFrame, offline_table: pd.DataFrame, position: int
-    ) -> list[str] | None:
-        """Which features the feature function gives this request from its stored history, unlike from
-        the log; None when the function itself cannot say (then the serving path computes its own)."""
-        try:
-            online = self.features(history, request)
-        except Exception:
-            return None
-        differences = table_differences(offline_table.iloc[[position]], online)
-        return list(differences["changed"]) + differences["missing_columns"] + differences["extra_columns"]
+            return "code", None
+        if abs(online - same) > self.spec.tolerance:
+            return "code", []
+        return "log", _changed_columns(offline_row, same_table)
 
     def batch(self) -> dict[str, Any]:
         requests = self.log.iloc[self.sample_rows].reset_index(drop=True)
@@ -458,6 +496,11 @@ class _Probe:
             "max_ms": float(measured.max()),
             "stopped_after": self.replay_stopped,
         }
+
+
+def _changed_columns(expected: pd.DataFrame, got: pd.DataFrame) -> list[str]:
+    differences = table_differences(expected, got)
+    return list(differences["changed"]) + differences["missing_columns"] + differences["extra_columns"]
 
 
 def _event_dict(row: pd.Series) -> dict[str, Any]:
