@@ -336,7 +336,8 @@ def check_batch_invariance(ctx: CheckContext, params: Mapping[str, Any]) -> Outc
             + f" ({int(fit.get('calls') or 0)} times)"
             for fit in fits[:3]
         )
-        observed = f"`{serve}` fitted while serving: {named}, in 10 calls"
+        calls = int(facts.get("fit_probe_calls") or 0)
+        observed = f"`{serve}` fitted while serving: {named}, in {calls} calls"
         return Outcome(
             Verdict.FAIL,
             (
