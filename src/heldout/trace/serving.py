@@ -39,15 +39,16 @@ __all__ = ["ServingSpec", "model_scores", "offline_features", "serving_probes"]
 _CUTOFF_SHARES = (0.25, 0.5, 0.75)
 _RECENT = pd.Timedelta(hours=3)  # requests this close before a cut-off: their windows reach past it
 _EARLIER_REQUESTS = 60
-_BURST_CUTOFFS = 8
+_BURST_CUTOFFS = 6
 _SELF_REQUESTS = 12
 _LATE_SCAN = 2000  # the latest-arriving events searched for one whose store held later events
 _LATE_CHECKS = 10
-_SLOW_CALLS = 3
+_SLOW_CALLS = 1
 _WARMUP_CALLS = 5
-_REPLAY_SECONDS = 20.0  # a serving path this slow has shown its latency; stop replaying
-_SINGLE_REQUESTS = 20
+_REPLAY_SECONDS = 10.0  # a serving path this slow has shown its latency; stop replaying
+_SINGLE_REQUESTS = 10
 _CHUNK = 7
+_CHUNKED_REQUESTS = 105  # fifteen batches of seven, shuffled
 _FIT_PROBE_CALLS = 10
 _UNSEEN_CATEGORY = "parking_meters"
 _MAX_LISTED = 8
@@ -402,7 +403,7 @@ class _Probe:
             return outcome
         singles = np.linspace(0, len(requests) - 1, num=min(_SINGLE_REQUESTS, len(requests))).astype(int)
         outcome["single"] = self._compare_batches(requests, together, [np.array([i]) for i in singles])
-        shuffled = np.random.default_rng(self.spec.seed + 2).permutation(len(requests))
+        shuffled = np.random.default_rng(self.spec.seed + 2).permutation(len(requests))[:_CHUNKED_REQUESTS]
         chunks = [shuffled[i : i + _CHUNK] for i in range(0, len(shuffled), _CHUNK)]
         outcome["chunks"] = self._compare_batches(requests, together, chunks)
         outcome["fits"] = self._fits_while_serving()
