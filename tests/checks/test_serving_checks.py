@@ -564,3 +564,28 @@ def test_a_forged_record_fails_the_check_instead_of_crashing_the_grader(manifest
     for check in (*SERVING_CHECKS, "serving_latency"):
         outcome = judge(manifest, forged, check)
         assert outcome.verdict in (Verdict.FAIL, Verdict.WARN), (check, outcome)
+
+
+def test_a_holdout_scored_with_features_that_read_ahead_is_flagged(manifest) -> None:
+    """The holdout goes through the offline path on the whole log: features that read later events (or the
+    payment itself) score with what production will not have, and the holdout check says so."""
+    from heldout.checks.serving import features_read_beyond_the_past
+
+    def context(facts):
+        return CheckContext(
+            manifest=manifest,
+            trace=Trace.empty(),
+            report=None,
+            train_labels=LABELS.astype(float),
+            holdout=HoldoutScores(None, np.zeros(len(HOLDOUT))),
+            baselines={},
+            serving=facts,
+        )
+
+    assert features_read_beyond_the_past(context(probe(whole_log_mean)))
+    assert features_read_beyond_the_past(
+        context({"point_in_time": {"cutoffs": [], "itself": {"changed": {"n": 3}}}})
+    )
+    assert not features_read_beyond_the_past(context(probe(history_features)))
+    assert not features_read_beyond_the_past(context({"point_in_time": "forged"}))
+    assert not features_read_beyond_the_past(context(None))

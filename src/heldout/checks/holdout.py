@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
+from heldout.checks.serving import features_read_beyond_the_past
 from heldout.holdout_metrics import HOLDOUT_METRICS, HoldoutMetric, baseline_label, bootstrap_difference
 
 __all__ = ["baseline_scores", "check_holdout_beats_baselines", "compute_baselines", "holdout_summary"]
@@ -207,6 +208,18 @@ def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) 
         {"score": score, "baselines": summary["baselines"], "optimism_gap": summary["optimism_gap"]},
     )
     Metric = metric.label[0].upper() + metric.label[1:]
+    if metric.beats(score, best, margin) and real and features_read_beyond_the_past(ctx):
+        features = ctx.manifest.contract.features or "the feature function"
+        return Outcome(
+            Verdict.WARN,
+            (
+                f"{Metric} on the hidden holdout is {score:.3f} (baselines: {baselines}), but heldout scored "
+                f"it through `{features}` on the whole log, and your features read rows production will not "
+                "have when it scores (later events, or the payment itself: see the point-in-time check), "
+                f"so this figure cannot be trusted.{gap_text} {hint}"
+            ),
+            (finding,),
+        )
     if metric.beats(score, best, margin) and real:
         return Outcome(
             Verdict.PASS,

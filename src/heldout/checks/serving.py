@@ -23,6 +23,7 @@ __all__ = [
     "check_point_in_time",
     "check_serving_latency",
     "check_serving_robustness",
+    "features_read_beyond_the_past",
 ]
 
 
@@ -44,6 +45,25 @@ def _tolerant(check: Callable[[CheckContext, Mapping[str, Any]], Outcome]) -> Ca
             )
 
     return guarded
+
+
+def features_read_beyond_the_past(ctx: CheckContext) -> bool:
+    """Whether the point-in-time probe saw the feature function use events after a request, or the
+    request itself: then the offline path's holdout score used what production will not have."""
+    facts = (ctx.serving or {}).get("point_in_time")
+    if not isinstance(facts, Mapping):
+        return False
+    differences = [
+        c.get(how)
+        for c in facts.get("cutoffs") or []
+        if isinstance(c, Mapping)
+        for how in ("deleted", "altered")
+    ]
+    differences.append(facts.get("itself"))
+    return any(
+        isinstance(d, Mapping) and (d.get("changed") or d.get("missing_columns") or d.get("extra_columns"))
+        for d in differences
+    )
 
 
 def _names(ctx: CheckContext) -> tuple[str, str, str]:
