@@ -18,21 +18,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, Verdict
+from heldout.datasets.payments import EVENT_COLUMNS
 from heldout.grading import load_scenario
 from heldout.trace.model import Trace
 from heldout.trace.serving import ServingSpec, serving_probes
 
-COLUMNS = [
-    "payment_id",
-    "user_id",
-    "event_time",
-    "ingested_at",
-    "amount",
-    "merchant_category",
-    "country",
-    "device_type",
-    "channel",
-]
+COLUMNS = list(EVENT_COLUMNS)  # the payments dataset's event columns, on a small log of its shape
 CATEGORIES = ["groceries", "fashion", "gift_cards", "electronics"]
 SPEC = ServingSpec(
     event_columns=tuple(COLUMNS),
@@ -158,16 +149,19 @@ def manifest():
 
 def judge(manifest, facts: dict, check_id: str, **changes):
     manifest = dataclasses.replace(manifest, **changes) if changes else manifest
-    ctx = CheckContext(
-        manifest=manifest,
-        trace=Trace.empty(),
-        report=None,
-        train_labels=LABELS.astype(float),
-        holdout=HoldoutScores(None, np.zeros(len(HOLDOUT))),
-        baselines={},
-        serving=facts,
-    )
-    return CHECKS[check_id].function(ctx, manifest.check(check_id).params)
+    return CHECKS[check_id].function(context(manifest, serving=facts), manifest.check(check_id).params)
+
+
+def context(manifest, **fields) -> CheckContext:
+    """A check's context with no trace, report or holdout scores, unless ``fields`` give them."""
+    defaults = {
+        "trace": Trace.empty(),
+        "report": None,
+        "train_labels": LABELS.astype(float),
+        "holdout": HoldoutScores(None, np.zeros(len(HOLDOUT))),
+        "baselines": {},
+    }
+    return CheckContext(manifest=manifest, **{**defaults, **fields})
 
 
 SERVING_CHECKS = ("point_in_time", "offline_online_parity", "batch_invariance", "serving_robustness")
@@ -485,13 +479,10 @@ def extract_csv(tmp_path, monkeypatch):
 
 def maturity(manifest, tracer, model, train) -> object:
     tracer.enabled = False
-    ctx = CheckContext(
-        manifest=manifest,
+    ctx = context(
+        manifest,
         trace=Trace(tracer.recorder.to_json()),
-        report=None,
         train_labels=train["is_fraud"].to_numpy(),
-        holdout=HoldoutScores(None, np.zeros(len(HOLDOUT))),
-        baselines={},
         train=train,
         model_fit=tracer.fit_event_of(model),
     )
@@ -571,21 +562,10 @@ def test_a_holdout_scored_with_features_that_read_ahead_is_flagged(manifest) -> 
     payment itself) score with what production will not have, and the holdout check says so."""
     from heldout.checks.serving import features_read_beyond_the_past
 
-    def context(facts):
-        return CheckContext(
-            manifest=manifest,
-            trace=Trace.empty(),
-            report=None,
-            train_labels=LABELS.astype(float),
-            holdout=HoldoutScores(None, np.zeros(len(HOLDOUT))),
-            baselines={},
-            serving=facts,
-        )
-
-    assert features_read_beyond_the_past(context(probe(whole_log_mean)))
+    assert features_read_beyond_the_past(context(manifest, serving=probe(whole_log_mean)))
     assert features_read_beyond_the_past(
-        context({"point_in_time": {"cutoffs": [], "itself": {"changed": {"n": 3}}}})
+        context(manifest, serving={"point_in_time": {"cutoffs": [], "itself": {"changed": {"n": 3}}}})
     )
-    assert not features_read_beyond_the_past(context(probe(history_features)))
-    assert not features_read_beyond_the_past(context({"point_in_time": "forged"}))
-    assert not features_read_beyond_the_past(context(None))
+    assert not features_read_beyond_the_past(context(manifest, serving=probe(history_features)))
+    assert not features_read_beyond_the_past(context(manifest, serving={"point_in_time": "forged"}))
+    assert not features_read_beyond_the_past(context(manifest, serving=None))

@@ -47,6 +47,15 @@ def _tolerant(check: Callable[[CheckContext, Mapping[str, Any]], Outcome]) -> Ca
     return guarded
 
 
+def _serving_check(check_id: str, title: str) -> Callable:
+    """A check of what the serving probes saw after the last cell, tolerant of a forged record."""
+
+    def decorate(check: Callable[[CheckContext, Mapping[str, Any]], Outcome]) -> Callable:
+        return register(check_id, title, needs="final")(_tolerant(check))
+
+    return decorate
+
+
 def features_read_beyond_the_past(ctx: CheckContext) -> bool:
     """Whether the point-in-time probe saw the feature function use events after a request, or the
     request itself: then the offline path's holdout score used what production will not have."""
@@ -122,8 +131,7 @@ def _listed(changed: Mapping[str, Any], most: int = 4) -> str:
 
 
 # -- point in time -----------------------------------------------------------------------------------------
-@register("point_in_time", "Features use only what was known at each event's time", needs="final")
-@_tolerant
+@_serving_check("point_in_time", "Features use only what was known at each event's time")
 def check_point_in_time(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "point_in_time")
     facts, early = _probe(ctx, "point_in_time", "point_in_time")
@@ -241,8 +249,7 @@ def _future_read(
 
 
 # -- parity ----------------------------------------------------------------------------------------------
-@register("offline_online_parity", "Serving computes what training computed", needs="final")
-@_tolerant
+@_serving_check("offline_online_parity", "Serving computes what training computed")
 def check_offline_online_parity(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "offline_online_parity")
     facts, early = _probe(ctx, "parity", "offline_online_parity")
@@ -316,8 +323,7 @@ def _explained_text(counts: Mapping[str, int], features: str) -> str:
 
 
 # -- batch invariance ------------------------------------------------------------------------------------
-@register("batch_invariance", "A score does not depend on the batch", needs="final")
-@_tolerant
+@_serving_check("batch_invariance", "A score does not depend on the batch")
 def check_batch_invariance(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "batch_invariance")
     facts, early = _probe(ctx, "batch", "batch_invariance")
@@ -389,8 +395,7 @@ def _batch_failure(observed: str, hint: str) -> Outcome:
 
 
 # -- robustness ------------------------------------------------------------------------------------------
-@register("serving_robustness", "Serving survives what training never had", needs="final")
-@_tolerant
+@_serving_check("serving_robustness", "Serving survives what training never had")
 def check_serving_robustness(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "serving_robustness")
     facts, early = _probe(ctx, "robustness", "serving_robustness")
@@ -423,8 +428,7 @@ def check_serving_robustness(ctx: CheckContext, params: Mapping[str, Any]) -> Ou
 
 
 # -- latency ---------------------------------------------------------------------------------------------
-@register("serving_latency", "Serving fits the latency budget", needs="final")
-@_tolerant
+@_serving_check("serving_latency", "Serving fits the latency budget")
 def check_serving_latency(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "serving_latency")
     serving = ctx.serving or {}

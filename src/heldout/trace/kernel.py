@@ -20,7 +20,7 @@ import numpy as np
 
 from heldout.trace.hooks import Tracer, active_tracer
 from heldout.trace.record import encode_array
-from heldout.trace.serving import ServingSpec, offline_features, serving_probes
+from heldout.trace.serving import ServingSpec, model_scores, offline_features, serving_probes
 from heldout.trace.timeline import future_probe, replay_features
 
 __all__ = ["finish", "start"]
@@ -193,11 +193,8 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
             if not hasattr(model, "predict"):
                 return None, f"`{contract['model']}` has no predict method"
             scores = np.asarray(model.predict(data))
-        elif hasattr(model, "predict_proba"):
-            raw = np.asarray(model.predict_proba(data))
-            scores = raw[:, -1] if raw.ndim == 2 else raw
-        elif hasattr(model, "decision_function"):
-            scores = np.asarray(model.decision_function(data))
+        elif hasattr(model, "predict_proba") or hasattr(model, "decision_function"):
+            scores = model_scores(model, data)
         else:
             return None, f"`{contract['model']}` has neither predict_proba nor decision_function"
         scores = np.asarray(scores, dtype=np.float64).ravel()
