@@ -17,13 +17,13 @@ and never stops the others.
 - ``batch``: the offline path on the sample alone, in shuffled batches of seven, and all at once;
   and any estimator fitted while serving (the tracer is switched on for those calls only).
 - ``robustness``: serving requests the training data never had.
-- ``latency``: the replay's per-call times.
+- ``latency``: the replay's per-call CPU times, and how fast this machine ran a calibration workload
+  (``heldout.trace.latency``: load on the machine moves neither).
 """
 
 from __future__ import annotations
 
 import math
-import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from heldout.trace.latency import ReplayClock
 from heldout.trace.timeline import as_table, table_differences
 
 __all__ = ["ServingSpec", "model_scores", "offline_features", "serving_probes"]
@@ -44,8 +45,6 @@ _SELF_REQUESTS = 12
 _LATE_SCAN = 2000  # the latest-arriving events searched for one whose store held later events
 _LATE_CHECKS = 10
 _SLOW_CALLS = 1
-_WARMUP_CALLS = 5
-_REPLAY_SECONDS = 10.0  # a serving path this slow has shown its latency; stop replaying
 _SINGLE_REQUESTS = 10
 _CHUNK = 7
 _CHUNKED_REQUESTS = 105  # fifteen batches of seven, shuffled
@@ -154,7 +153,7 @@ class _Probe:
         picked = rng.choice(len(holdout), size=min(spec.replay_events, len(holdout)), replace=False)
         order = np.argsort(self.event_times[first_holdout + picked], kind="stable")
         self.sample_rows = first_holdout + picked[order]  # positions in the log, in time order
-        self.durations: list[float] = []
+        self.clock = ReplayClock(len(self.sample_rows))
         self._columns = 0
         self.replay_stopped: int | None = None
 
@@ -316,16 +315,15 @@ class _Probe:
         offline = model_scores(self.model, output)
         compared, errors = 0, []
         found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in _MISMATCHES}
-        started = time.perf_counter()
         for position, row in enumerate(self.sample_rows):
-            if time.perf_counter() - started > _REPLAY_SECONDS:
+            if self.clock.should_stop(position):
                 self.replay_stopped = position
                 break
             event, history = self.event(row), self.stored_history(row)
             try:
-                begin = time.perf_counter()
+                self.clock.start()
                 online = self.call_serve(event, history)
-                self.durations.append(time.perf_counter() - begin)
+                self.clock.stop()
             except Exception as error:
                 errors.append(
                     {"id": str(event[self.spec.event_id]), "error": _one_line(error), **_kinds(event)}
@@ -495,16 +493,7 @@ class _Probe:
         return self.event(row), self.stored_history(row, as_of=self.ingested_times[row])
 
     def latency(self) -> dict[str, Any]:
-        measured = np.asarray(self.durations[_WARMUP_CALLS:] or self.durations) * 1000.0
-        if not len(measured):
-            return {"calls": 0}
-        return {
-            "calls": len(measured),
-            "p50_ms": float(np.percentile(measured, 50)),
-            "p99_ms": float(np.percentile(measured, 99)),
-            "max_ms": float(measured.max()),
-            "stopped_after": self.replay_stopped,
-        }
+        return self.clock.summary(self.replay_stopped)
 
 
 def _changed_columns(expected: pd.DataFrame, got: pd.DataFrame) -> list[str]:
