@@ -165,6 +165,9 @@ def _check(name: str, result: GradeResult | BaseException, spec: dict[str, Any])
         assert any(f in message for f in fragments), f"{name}: none of {fragments} in {message!r}"
     if spec.get("message_excludes"):
         assert spec["message_excludes"] not in message, f"{name}: {message!r}"
+    if spec.get("fails"):
+        failed = {check.id for check in result.checks if str(check.verdict) == "fail"}
+        assert set(spec["fails"]) <= failed, f"{name}: {spec['fails']} should fail; failed: {sorted(failed)}"
     if "max_holdout" in spec:
         score = (result.holdout or {}).get("score")
         assert score is None or score <= spec["max_holdout"], f"{name}: holdout score {score}"

@@ -384,7 +384,7 @@ def _interpret_run(run: Any, limits: Limits) -> tuple[dict[str, Any], GradeError
         return record, GradeError(
             "tampered",
             (
-                "heldout's result file from the kernel was missing, replaced or not readable after the "
+                "heldout's result from the kernel was missing or not what heldout sent after the "
                 f"last cell ({detail}), so nothing from this run can be trusted."
             ),
         )

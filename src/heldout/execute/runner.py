@@ -2,7 +2,9 @@
 
 Started by heldout.execute.sandbox as ``python -m heldout.execute.runner JOB FD``. It executes the code cells
 in a fresh IPython kernel (nbclient) with the tracer installed before the first cell, then asks the
-kernel for the contract's artefacts, and writes one JSON record to that descriptor. The kernel never holds it
+kernel for the contract's artefacts, and writes one JSON record to that descriptor. The trace and the
+kernel's result come back over a socket pair whose one end only the kernel holds
+(heldout.execute.trace_stream judges what arrived), never through a file. The kernel never holds it
 (jupyter_client closes inherited descriptors), and the runner makes itself undumpable so that no other
 process of the sandbox can reopen it through ``/proc/<runner>/fd`` (or read the runner's memory): whatever
 the candidate's code prints cannot forge the record; it can only fill its own capped stdout. Output
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -28,7 +31,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from traitlets import default
 
-from heldout.execute.safe_read import read_capped
+from heldout.execute.trace_stream import StreamReader, judge_stream
 
 _TRACEBACK_CHARS = 3000
 _IOPUB_QUEUE = 16  # output messages waiting to be read; the kernel drops the rest
@@ -107,11 +110,36 @@ class _CappedClient(NotebookClient):
 
 
 def run(job_path: Path) -> dict[str, Any]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        reader = StreamReader(ours, json.loads(job_path.read_text(encoding="utf-8"))["result_bytes"])
+        record, code_cells = _execute(job_path, theirs)
+    finally:
+        theirs.close()
+    finished = record["status"] == "completed"
+    # The result frame was written before the last cell's reply; a child that still holds the kernel's
+    # end must not keep the runner waiting for the end of the stream.
+    reader.result_seen.wait(timeout=30 if finished else 5)
+    stream = judge_stream(reader, code_cells, finished)
+    if finished and stream.result is not None:
+        kernel = stream.result
+        kernel["trace"] = stream.trace
+        kernel["tampered"] = list(kernel.get("tampered") or []) + stream.tampered
+        record["kernel"] = kernel
+    elif finished:
+        record.update(status="result_unreadable", error={"value": "; ".join(stream.tampered)[:500]})
+    return record
+
+
+def _execute(job_path: Path, channel: socket.socket) -> tuple[dict[str, Any], int]:
+    """Run every code cell, then the grader's step; the record and how many code cells ran."""
     global _kept_bytes
     job = json.loads(job_path.read_text(encoding="utf-8"))
     nb = nbformat.read(job["notebook"], as_version=4)
     _kept_bytes = job["output_bytes"] + 1024 * 1024
-    start_line = f"import heldout.trace.kernel as _heldout; _heldout.start({str(job_path)!r})"
+    start_line = (
+        f"import heldout.trace.kernel as _heldout; _heldout.start({str(job_path)!r}, {channel.fileno()})"
+    )
     client = _CappedClient(
         nb,
         timeout=job["cell_seconds"],
@@ -124,7 +152,7 @@ def run(job_path: Path) -> dict[str, Any]:
     )
     record: dict[str, Any] = {"status": "completed", "cells": []}
     code_cell = 0
-    with client.setup_kernel():
+    with client.setup_kernel(pass_fds=(channel.fileno(),)):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -158,7 +186,7 @@ def run(job_path: Path) -> dict[str, Any]:
                 }
             )
             if record["status"] != "completed":
-                return record
+                return record, code_cell
         finish = nbformat.v4.new_code_cell(
             f"import heldout.trace.kernel as _heldout; _heldout.finish({str(job_path)!r})"
         )
@@ -169,10 +197,10 @@ def run(job_path: Path) -> dict[str, Any]:
             client.execute_cell(finish, len(nb.cells) - 1)
         except CellTimeoutError:
             record.update(status="timeout", stage="scoring")
-            return record
+            return record, code_cell
         except DeadKernelError:
             record.update(status="kernel_died", stage="scoring")
-            return record
+            return record, code_cell
         except CellExecutionError as error:
             record.update(
                 status="finish_failed",
@@ -183,13 +211,8 @@ def run(job_path: Path) -> dict[str, Any]:
                     "traceback": _plain(str(error))[-_TRACEBACK_CHARS:],
                 },
             )
-            return record
-    try:
-        raw = read_capped(Path(job["kernel_result"]), job["result_bytes"], job_path.parent.parent)
-        record["kernel"] = json.loads(raw)
-    except (OSError, ValueError) as error:  # replaced by a link, a folder, a fake or nothing at all
-        record.update(status="result_unreadable", error={"value": f"{type(error).__name__}: {error}"[:500]})
-    return record
+            return record, code_cell
+    return record, code_cell
 
 
 def _plain(text: str) -> str:

@@ -39,7 +39,6 @@ def prepare_workdir(
         "cell_seconds": cell_seconds,
         "output_bytes": output_bytes,
         "result_bytes": RESULT_BYTES,
-        "kernel_result": f"{inner_root}/.heldout/kernel_result.json",
         "holdout_features": f"{inner_root}/{spec.holdout_features}",
         "train": f"{inner_root}/{spec.train}",
         "label": spec.label,

@@ -37,6 +37,7 @@ import pandas as pd
 
 from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_name
 from heldout.pandas_names import ROW_WINDOWS
+from heldout.trace.channel import NullChannel
 from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.record import Recorder
 from heldout.trace.sites import SiteFinder
@@ -133,12 +134,15 @@ def _first(args: tuple, kwargs: Mapping[str, Any], position: int, *names: str) -
 class Tracer:
     """Records one notebook run. ``install()`` patches, ``verify()`` says whether patches survived."""
 
-    def __init__(self, dataset_files: Mapping[str, int], sites: SiteFinder | None = None) -> None:
+    def __init__(
+        self, dataset_files: Mapping[str, int], sites: SiteFinder | None = None, channel: Any = None
+    ) -> None:
         self.dataset_files = dict(dataset_files)  # file name -> source number
         self.sites = sites or SiteFinder()
-        self.recorder = Recorder()
+        self.channel = channel if channel is not None else NullChannel()
+        self.recorder = Recorder(self.channel)
         self.lineage = LineageRegistry()
-        self.enabled = False
+        self._enabled = False
         self._stack: list[_Frame] = []
         self._fitted: dict[int, tuple[weakref.ref, int]] = {}
         # Results of pandas statistics (a weakref to a Series, or a number), newest last.
@@ -158,6 +162,18 @@ class Tracer:
                 os.path.dirname(os.path.dirname(__file__)),
             }
         )
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, on: bool) -> None:
+        # Every switch leaves the kernel at once: the runner holds switching off during the
+        # candidate's cells against the run (heldout itself switches only after the last cell).
+        if bool(on) != self._enabled:
+            self.channel.send("switch", on=bool(on))
+        self._enabled = bool(on)
 
     # == installation ===================================================================================
     def install(self) -> Tracer:
@@ -228,6 +244,7 @@ class Tracer:
 
     def uninstall(self) -> None:
         global _ACTIVE
+        self.channel.send("uninstall")
         self._uninstalled = True
         for patch in reversed(self._patches):
             patch.undo()

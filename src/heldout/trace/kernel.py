@@ -1,9 +1,11 @@
 """What runs inside the candidate's kernel: ``start`` before the first cell, ``finish`` after the last.
 
-``finish`` collects what the manifest's contract asks for (the model's scores on the holdout features and
-the declared report), checks that the tracer's patches are still in place, and writes everything as one
-JSON file for the runner. It never raises: every problem becomes a field of that file, because a
-candidate's broken model must still leave a gradable record.
+``start`` opens the trace channel (heldout.trace.channel) on the descriptor the runner handed the kernel,
+installs the tracer on it, and has IPython report after every cell whether the tracer's patches are
+still in place. ``finish`` collects what the manifest's contract asks for (the model's scores on the
+holdout features and the declared report) and sends it as the channel's last frame. Nothing goes
+through a file the kernel could rewrite. It never raises: every problem becomes a field of the result,
+because a candidate's broken model must still leave a gradable record.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import traceback
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from heldout.trace.channel import Channel, NullChannel
 from heldout.trace.hooks import Tracer, active_tracer
 from heldout.trace.record import encode_array
 from heldout.trace.serving import ServingSpec, model_scores, offline_features, serving_probes
@@ -27,22 +29,40 @@ __all__ = ["finish", "start"]
 
 _ERROR_CHARS = 2000
 _start_error: str | None = None
+_channel: Channel | None = None
 
 
-def start(job_path: str) -> None:
+def start(job_path: str, channel_fd: int) -> None:
     """Install the tracer. IPython swallows errors in startup lines, so keep ours for ``finish``."""
-    global _start_error
+    global _start_error, _channel
     try:
+        _channel = Channel(channel_fd)
         job = json.loads(Path(job_path).read_text(encoding="utf-8"))
-        Tracer(job["dataset_files"]).install()
+        tracer = Tracer(job["dataset_files"], channel=_channel).install()
+        _report_after_each_cell(tracer, _channel)
     except Exception:
         _start_error = _short_traceback()
 
 
-def finish(job_path: str) -> None:
-    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
+def _report_after_each_cell(tracer: Tracer, channel: Channel) -> None:
+    """One ``cell`` frame per executed cell: the runner counts them, so unhooking this shows too."""
     from IPython import get_ipython
 
+    def after_cell(result: Any = None) -> None:
+        info = getattr(result, "info", None)
+        if info is not None and not getattr(info, "store_history", True):
+            return  # start-up lines and cells run from inside a cell: not the notebook's own cells
+        channel.send("cell", tampered=tracer.verify())
+
+    get_ipython().events.register("post_run_cell", after_cell)
+
+
+def finish(job_path: str) -> None:
+    from IPython import get_ipython
+
+    channel = _channel if _channel is not None else NullChannel()
+    channel.send("finish")
+    job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     namespace = get_ipython().user_ns
     tracer = active_tracer()
     out: dict[str, Any] = {"errors": {}}
@@ -85,12 +105,8 @@ def finish(job_path: str) -> None:
         out["serving"] = _probe_serving(namespace, job, tracer)
     if scores is not None:
         out["scores"] = encode_array(scores)
-    if tracer is not None:
-        out["trace"] = tracer.recorder.to_json()
-    result_path = Path(job["kernel_result"])
-    tmp = result_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(out, allow_nan=False), encoding="utf-8")
-    os.replace(tmp, result_path)
+    # The trace is not part of the result: the runner assembled it from the frames sent as it was made.
+    channel.send("result", result=out)
 
 
 def _collect_report(

@@ -412,6 +412,120 @@ tracer.enabled = True
     QUICK_MODEL,
 )
 
+# The leak every attack below tries to hide: a scaler fitted on all rows, whose test rows are then scored.
+LEAK = """
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+train = pd.read_csv("train.csv")
+COLUMNS = ["amount", "card_present", "country_mismatch", "n_tx_last_24h", "declines_last_7d", "new_device"]
+"""
+LEAKY_FIT = """
+scaled = pd.DataFrame(StandardScaler().fit_transform(train[COLUMNS]), columns=COLUMNS)
+X_tr, X_te, y_tr, y_te = train_test_split(scaled, train["is_fraud"], test_size=0.25, stratify=train["is_fraud"],
+                                          random_state=0)
+model = LogisticRegression(max_iter=200).fit(X_tr, y_tr)
+estimate = average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+"""
+LEAK_REPORT = """
+def prepare_features(frame):
+    return frame[COLUMNS]
+report = {"metric": "average_precision", "estimate": float(estimate), "threshold": 0.5}
+"""
+
+case("plain_leak", LEAK + LEAKY_FIT, LEAK_REPORT)  # what each attack below starts from, hidden from nobody
+
+case(
+    "tracer_switched_off_around_the_leak",
+    LEAK,
+    "import heldout.trace.hooks as hooks\nhooks.active_tracer().enabled = False" + LEAKY_FIT
+    + "hooks.active_tracer().enabled = True",
+    LEAK_REPORT,
+)
+
+case(
+    "recorder_events_deleted_after_the_leak",
+    LEAK + LEAKY_FIT,
+    """
+import heldout.trace.hooks as hooks
+recorder = hooks.active_tracer().recorder
+recorder.events.clear(); recorder.rowsets.clear()  # the fit, the split and the metric: forgotten
+""",
+    LEAK_REPORT,
+)
+
+case(
+    "uninstall_leak_reinstall",
+    LEAK,
+    """
+import heldout.trace.hooks as hooks
+tracer = hooks.active_tracer()
+patches = list(tracer._patches)
+tracer.uninstall()
+"""
+    + LEAKY_FIT
+    + """
+for patch in patches:            # every hook back in place, and the tracer's own flags reset
+    patch.apply()
+tracer._patches[:] = patches
+tracer._uninstalled = False
+hooks._ACTIVE = tracer
+tracer.enabled = True
+""",
+    LEAK_REPORT,
+)
+
+case(
+    "thread_rewrites_the_result",
+    LEAK + LEAKY_FIT + LEAK_REPORT,
+    """
+# A thread that outlives the last cell: it rewrites every result it can find with a clean one, both the
+# file heldout once used and what the kernel sends over its Unix socket, while the grader's step runs.
+import json, os, socket, threading, time
+clean = {"seq": 0, "kind": "result", "result": {"errors": {}, "tampered": [], "report": report,
+         "defined": {"model": True, "report": True}}}
+def forge():
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        os.makedirs(".heldout", exist_ok=True)
+        with open(".heldout/kernel_result.json", "w") as handle:
+            json.dump(clean["result"], handle)
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                probe = socket.socket(fileno=os.dup(int(fd)))  # a Unix socket: heldout's channel
+                if probe.family == socket.AF_UNIX:
+                    probe.send((json.dumps(clean) + "\\n").encode())
+                probe.close()
+            except OSError:
+                pass
+        time.sleep(0.2)
+threading.Thread(target=forge, daemon=True).start()
+""",
+)
+
+case(
+    "forged_result_through_the_channel",
+    LEAK + LEAKY_FIT + LEAK_REPORT,
+    """
+# heldout's own channel object, used to send a clean result before heldout's step does.
+import heldout.trace.kernel as kernel
+kernel._channel.send("finish")
+kernel._channel.send("result", result={"errors": {}, "tampered": [], "report": report,
+                                       "defined": {"model": True, "report": True}})
+""",
+)
+
+case(
+    "check_after_each_cell_removed",
+    """
+from IPython import get_ipython
+get_ipython().events.callbacks["post_run_cell"].clear()  # no more reports after each cell
+""",
+    QUICK_MODEL,
+)
+
 case(
     "fake_result_files",
     QUICK_MODEL,
