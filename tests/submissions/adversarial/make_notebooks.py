@@ -424,8 +424,9 @@ COLUMNS = ["amount", "card_present", "country_mismatch", "n_tx_last_24h", "decli
 """
 LEAKY_FIT = """
 scaled = pd.DataFrame(StandardScaler().fit_transform(train[COLUMNS]), columns=COLUMNS)
-X_tr, X_te, y_tr, y_te = train_test_split(scaled, train["is_fraud"], test_size=0.25, stratify=train["is_fraud"],
-                                          random_state=0)
+X_tr, X_te, y_tr, y_te = train_test_split(
+    scaled, train["is_fraud"], test_size=0.25, stratify=train["is_fraud"], random_state=0
+)
 model = LogisticRegression(max_iter=200).fit(X_tr, y_tr)
 estimate = average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
 """
