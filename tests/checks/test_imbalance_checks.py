@@ -5,6 +5,7 @@ The notebook-level tests in tests/test_submissions.py run the same checks end to
 
 import numpy as np
 import pandas as pd
+import pytest
 import sklearn.metrics as metrics
 import sklearn.model_selection as ms
 from imblearn.over_sampling import SMOTE
@@ -368,3 +369,53 @@ def test_smote_on_arrays_is_blamed_once_not_its_inner_nearest_neighbours(judge):
     result = judge()
     assert verdict(result, "resampling_inside_training") == "fail"
     assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+
+
+# -- a scaler's NumPy output put back into the frame, in place -----------------------------------------
+def _split_fit_score(df):
+    tr, te = ms.train_test_split(df, test_size=0.25, stratify=df["is_fraud"], random_state=0)
+    model = LogisticRegression().fit(tr[FEATURES], tr["is_fraud"])
+    metrics.average_precision_score(te["is_fraud"], model.predict_proba(te[FEATURES])[:, 1])
+
+
+def _assign_raveled(df):
+    return df.assign(a=StandardScaler().fit_transform(df[["a"]]).ravel())
+
+
+def _setitem_per_column(df):
+    for column in FEATURES:
+        df[column] = StandardScaler().fit_transform(df[[column]]).ravel()
+    return df
+
+
+def _setitem_columns(df):
+    df[FEATURES] = StandardScaler().fit_transform(df[FEATURES])
+    return df
+
+
+def _setitem_first_column(df):
+    df["a"] = StandardScaler().fit_transform(df[["a", "b"]])[:, 0]
+    return df
+
+
+@pytest.mark.parametrize(
+    "put_back", [_assign_raveled, _setitem_per_column, _setitem_columns, _setitem_first_column]
+)
+def test_a_scaler_fitted_on_all_rows_and_put_back_in_place_fails(judge, put_back):
+    _split_fit_score(put_back(pd.read_csv("train.csv")))
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail", check.message
+    assert "was fitted on 800 rows, 200 of which average_precision_score" in check.message
+
+
+def test_a_scaler_fitted_on_the_training_part_and_put_back_in_place_passes(judge):
+    df = pd.read_csv("train.csv")
+    tr, te = ms.train_test_split(df, test_size=0.25, stratify=df["is_fraud"], random_state=0)
+    tr, te = tr.copy(), te.copy()
+    for column in FEATURES:
+        scaler = StandardScaler().fit(tr[[column]])
+        tr[column] = scaler.transform(tr[[column]]).ravel()
+        te = te.assign(**{column: scaler.transform(te[[column]]).ravel()})
+    model = LogisticRegression().fit(tr[FEATURES], tr["is_fraud"])
+    metrics.average_precision_score(te["is_fraud"], model.predict_proba(te[FEATURES])[:, 1])
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"

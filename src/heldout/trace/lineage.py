@@ -108,6 +108,7 @@ class LineageRegistry:
         self._selections: deque[tuple[weakref.ref, Lineage, np.ndarray]] = deque(maxlen=64)
         self._predictions: deque[tuple[weakref.ref, Lineage]] = deque(maxlen=32)
         self._frames: deque[weakref.ref] = deque(maxlen=32)
+        self._owners: dict[int, tuple[weakref.ref, int, Lineage]] = {}
 
     # -- registration -------------------------------------------------------------------------------
     def register(self, obj: Any, lineage: Lineage) -> None:
@@ -121,6 +122,14 @@ class LineageRegistry:
         self._known[key] = (ref, lineage)
         if isinstance(obj, pd.DataFrame):
             self._frames.append(ref)
+        elif isinstance(obj, np.ndarray) and isinstance(obj.base, np.ndarray):
+            # NumPy gives every view the array that owns the memory as its base, not the view it was
+            # taken from (often a transposed block of a frame): a view of the same owner, as long as
+            # this array, holds this array's rows.
+            owner, owner_key = obj.base, id(obj.base)
+            with contextlib.suppress(TypeError):
+                ref = weakref.ref(owner, lambda _ref, key=owner_key: self._forget_owner(key, _ref))
+                self._owners[owner_key] = (ref, len(obj), lineage)
 
     def forget(self, obj: Any) -> None:
         entry = self._known.get(id(obj))
@@ -131,6 +140,11 @@ class LineageRegistry:
         entry = self._known.get(key)
         if entry is not None and entry[0] is ref:
             del self._known[key]
+
+    def _forget_owner(self, key: int, ref: weakref.ref) -> None:
+        entry = self._owners.get(key)
+        if entry is not None and entry[0] is ref:
+            del self._owners[key]
 
     def add_source(self, name: str, frame: pd.DataFrame, source_no: int, producer: int) -> Lineage:
         rows = source_row_ids(source_no, len(frame))
@@ -154,10 +168,19 @@ class LineageRegistry:
 
     # -- resolution ---------------------------------------------------------------------------------
     def lookup(self, obj: Any) -> Lineage | None:
-        """Only what was registered: cheap enough for hot paths such as ``np.asarray(frame)``."""
+        """What was registered, or the array an array is a view of (``.ravel()``, ``[:, 0]``,
+        ``.reshape(-1)`` of a column): cheap enough for hot paths such as ``np.asarray(frame)``."""
         entry = self._known.get(id(obj))
         if entry is not None and entry[0]() is obj:
             return entry[1]
+        if isinstance(obj, np.ndarray) and obj.ndim and isinstance(obj.base, np.ndarray):
+            base = obj.base
+            entry = self._known.get(id(base))
+            if entry is not None and entry[0]() is base and len(base) == len(obj):
+                return entry[1]
+            owned = self._owners.get(id(base))
+            if owned is not None and owned[0]() is base and owned[1] == len(obj):
+                return owned[2]
         return None
 
     def resolve(self, obj: Any) -> Lineage | None:
