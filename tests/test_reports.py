@@ -175,6 +175,7 @@ def test_the_drift_timeline_shows_planted_and_reported_changes_to_the_interviewe
     assert (tmp_path / "d-drift-timeline.png").read_bytes().startswith(b"\x89PNG")
     assert "drift-timeline" not in candidate and "planted" not in candidate
     # The drift report's grade names features and months for the interviewer; the candidate gets counts.
-    assert "`sessions_per_week`: covariate drift from 2024-04" in interviewer
+    # Backticks are escaped: the message quotes the candidate's drift report, which could close a code span.
+    assert "\\`sessions_per_week\\`: covariate drift from 2024-04" in interviewer
     assert "In your drift report you found 3 of the 3 drifting features, placed 3 of them" in candidate
     assert "sessions_per_week" not in candidate and "2024-10" not in candidate

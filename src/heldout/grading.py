@@ -32,6 +32,7 @@ from heldout.execute.workdir import prepare_workdir
 from heldout.holdout_metrics import HOLDOUT_METRICS
 from heldout.lint_agreement import lint_summary
 from heldout.manifest import Manifest, load_manifest
+from heldout.notebook_json import NotebookFormatError, load_notebook, read_notebook_text
 from heldout.paths import project_root
 from heldout.result import GradeError, GradeResult
 from heldout.trace.model import Trace, TraceFormatError
@@ -39,7 +40,6 @@ from heldout.trace.record import decode_array
 
 __all__ = ["Submission", "grade", "list_scenarios", "load_scenario", "read_submission"]
 
-MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 _SCENARIO_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 DEFAULT_KEYS = Path("bundles") / "keys.json"
 
@@ -75,22 +75,23 @@ def read_submission(path: Path) -> Submission:
         raise SubmissionError(f"{path} is a folder, not a notebook (.ipynb)")
     if path.suffix != ".ipynb":
         raise SubmissionError(f"{path.name} is not a notebook: heldout grades .ipynb files")
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"{path.name} is {size:,} bytes, more than the {MAX_NOTEBOOK_BYTES:,} allowed")
-    raw = path.read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SubmissionError(f"{path.name} is not valid notebook JSON ({error})") from None
-    if not isinstance(data, dict) or "cells" not in data:
-        raise SubmissionError(f"{path.name} is JSON but not a notebook (no 'cells')")
+        text = read_notebook_text(path)
+        document = load_notebook(text)  # depth, JSON and the types heldout reads, before nbformat does
+    except NotebookFormatError as problem:
+        raise SubmissionError(f"{path.name} {problem}") from None
+    if document.get("nbformat") != 4:  # nbformat would quietly convert, or invent an empty notebook
+        said = f"says nbformat {document['nbformat']}" if "nbformat" in document else "names no nbformat"
+        raise SubmissionError(f"{path.name} is not a valid notebook: it {said}; heldout reads nbformat 4")
+    raw = text.encode("utf-8")  # the file's bytes again: it decoded as UTF-8, so this is lossless
     try:
-        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
     except Exception as error:  # nbformat raises several unrelated types for a bad notebook
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SubmissionError(f"{path.name} is not a valid notebook: {first_line}") from None
+        if len(first_line) > 200:  # jsonschema quotes the whole offending value
+            first_line = first_line[:197] + "..."
+        raise SubmissionError(f"{path.name} is not a valid notebook: {_printable(first_line)}") from None
     if not any(cell.cell_type == "code" and cell.source.strip() for cell in notebook.cells):
         raise SubmissionError(f"{path.name} has no code to run")
     return Submission(path, raw, notebook)
@@ -182,10 +183,9 @@ def grade(
     try:
         submission = read_submission(path)
     except SubmissionError as error:
-        raw = Path(path).read_bytes() if Path(path).is_file() else b""
         return GradeResult(
             str(path),
-            hashlib.sha256(raw).hexdigest() if raw else None,
+            _file_sha256(Path(path)),
             None,
             None,
             error=GradeError("invalid", str(error)),
@@ -327,6 +327,17 @@ def grade(
             ),
         )
     return result
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The sha256 of a file that may be far too large to read at once (None if there is nothing to read)."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _truth(dataset_dir: Path, manifest: Manifest) -> pd.DataFrame | None:

@@ -6,6 +6,12 @@ The format (Gradescope "Autograder Specifications"): a top-level ``score`` (poin
 ("visible", "hidden", "after_due_date" or "after_published"). heldout maps one check to one test;
 the hidden-holdout check is shown only after publication, so candidates cannot probe the holdout by
 resubmitting.
+
+Every name and output is declared ``"text"`` (``output_format``, ``name_format``, and the defaults
+``test_output_format`` and ``test_name_format``): Gradescope renders nothing in that format, no HTML,
+Markdown or ANSI. Messages quote the submission (code, columns, exception text), and the top-level
+``output`` would otherwise be ``"simple_format"``, which renders HTML. Control characters are shown as
+escapes, since plain text would carry them to the page as they are.
 """
 
 from __future__ import annotations
@@ -14,9 +20,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VISIBILITIES", "to_gradescope", "validate_gradescope", "write_gradescope"]
+from heldout.report.escape import visible_controls
+
+__all__ = ["FORMATS", "VISIBILITIES", "to_gradescope", "validate_gradescope", "write_gradescope"]
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+FORMATS = ("text", "simple_format", "html", "md", "ansi")
+_FORMAT_KEYS = ("output_format", "test_output_format", "test_name_format")
 _AFTER_PUBLISHED = frozenset({"holdout_beats_baselines"})
 
 
@@ -25,10 +35,12 @@ def to_gradescope(result: dict[str, Any]) -> dict[str, Any]:
     for check in result.get("checks", []):
         tests.append(
             {
-                "name": f"{check['id']}: {check['title']}",
+                "name": visible_controls(f"{check['id']}: {check['title']}"),
+                "name_format": "text",
                 "score": check["points"],
                 "max_score": check["max_points"],
-                "output": f"{check['verdict'].upper()}: {check['message']}",
+                "output": visible_controls(f"{check['verdict'].upper()}: {check['message']}"),
+                "output_format": "text",
                 "status": "failed" if check["verdict"] == "fail" else "passed",
                 "visibility": "after_published" if check["id"] in _AFTER_PUBLISHED else "visible",
             }
@@ -36,7 +48,15 @@ def to_gradescope(result: dict[str, Any]) -> dict[str, Any]:
     output = f"heldout: {result['status']}"
     if result.get("error"):
         output += f" ({result['error']['kind']}): {result['error']['message']}"
-    return {"score": result["score"]["points"], "output": output, "visibility": "visible", "tests": tests}
+    return {
+        "score": result["score"]["points"],
+        "output": visible_controls(output),
+        "output_format": "text",
+        "test_output_format": "text",
+        "test_name_format": "text",
+        "visibility": "visible",
+        "tests": tests,
+    }
 
 
 def validate_gradescope(data: dict[str, Any]) -> list[str]:
@@ -46,6 +66,9 @@ def validate_gradescope(data: dict[str, Any]) -> list[str]:
         problems.append("score must be a number")
     if data.get("visibility", "visible") not in VISIBILITIES:
         problems.append("visibility is not one of " + ", ".join(VISIBILITIES))
+    for key in _FORMAT_KEYS:
+        if data.get(key, "text") not in FORMATS:
+            problems.append(f"{key} is not one of " + ", ".join(FORMATS))
     for i, test in enumerate(data.get("tests", [])):
         for key, kind in (
             ("score", (int, float)),
@@ -55,6 +78,9 @@ def validate_gradescope(data: dict[str, Any]) -> list[str]:
         ):
             if not isinstance(test.get(key), kind):
                 problems.append(f"tests[{i}].{key} is missing or of the wrong type")
+        for key in ("output_format", "name_format"):
+            if test.get(key, "text") not in FORMATS:
+                problems.append(f"tests[{i}].{key} is not one of " + ", ".join(FORMATS))
         if test.get("status", "passed") not in ("passed", "failed"):
             problems.append(f"tests[{i}].status must be passed or failed")
         if test.get("visibility", "visible") not in VISIBILITIES:

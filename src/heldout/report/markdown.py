@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from heldout.report.content import ReportContent, build_content
+from heldout.report.escape import md_cell, md_inline, md_link_target, md_text
 
 __all__ = ["render_markdown", "write_markdown"]
 
@@ -13,41 +14,51 @@ _MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}
 
 
 def render_markdown(content: ReportContent, figure_files: dict[str, str] | None = None) -> str:
-    lines = [f"# {content.title}", "", f"**{content.status_line}** ({content.audience} report)", ""]
+    # Every string below may carry the submission's text (its file name, code, columns, exceptions):
+    # each goes through md_inline, md_cell or md_text, as html.py puts each through html.escape.
+    lines = [
+        f"# {md_inline(content.title)}",
+        "",
+        f"**{md_inline(content.status_line)}** ({md_inline(content.audience)} report)",
+        "",
+    ]
     for warning in content.warnings:
-        lines += [f"> **Warning:** {warning}", ""]
+        lines += [f"> **Warning:** {md_inline(warning)}", ""]
     if content.error:
-        lines += ["## Could not be graded to the end", "", content.error, ""]
+        lines += ["## Could not be graded to the end", "", md_text(content.error), ""]
     if content.wrong:
         lines += ["## What to fix", ""]
         for entry in content.wrong:
-            where = f" ({'; '.join(entry['where'][:3])})" if entry["where"] else ""
+            where = f" ({md_inline('; '.join(entry['where'][:3]))})" if entry["where"] else ""
             lines += [
-                f"### {_MARK[entry['verdict']]} {entry['title']}{where}",
+                f"### {_MARK[entry['verdict']]} {md_inline(entry['title'])}{where}",
                 "",
-                f"*{entry['competency']}, {entry['points']} points*",
+                f"*{md_inline(entry['competency'])}, {md_inline(entry['points'])} points*",
                 "",
-                entry["message"],
+                md_text(entry["message"]),
                 "",
             ]
     if content.right:
         lines += ["## What was right", ""]
-        lines += [f"- **{e['title']}** ({e['points']}): {e['message']}" for e in content.right]
+        lines += [
+            f"- **{md_inline(e['title'])}** ({md_inline(e['points'])}): {md_inline(e['message'])}"
+            for e in content.right
+        ]
         lines.append("")
     if content.holdout:
         lines += ["## Hidden holdout", "", "| figure | value |", "|---|---|"]
-        lines += [f"| {label} | {value} |" for label, value in content.holdout]
+        lines += [f"| {md_cell(label)} | {md_cell(value)} |" for label, value in content.holdout]
         lines.append("")
     for figure in content.figures:
         if figure_files and figure.name in figure_files:
-            lines += [f"![{figure.title}]({figure_files[figure.name]})", ""]
+            lines += [f"![{md_inline(figure.title)}]({md_link_target(figure_files[figure.name])})", ""]
     if content.red_flags:
-        lines += ["## Red flags", ""] + [f"- {flag}" for flag in content.red_flags] + [""]
+        lines += ["## Red flags", ""] + [f"- {md_inline(flag)}" for flag in content.red_flags] + [""]
     if content.lint_disagreements:
-        lines += ["## Static lint and the run disagree", ""] + [f"- {d}" for d in content.lint_disagreements]
-        lines.append("")
+        lines += ["## Static lint and the run disagree", ""]
+        lines += [f"- {md_inline(d)}" for d in content.lint_disagreements] + [""]
     if content.followups:
-        lines += ["## Follow-up questions", ""] + [f"1. {q}" for q in content.followups] + [""]
+        lines += ["## Follow-up questions", ""] + [f"1. {md_inline(q)}" for q in content.followups] + [""]
     return "\n".join(lines)
 
 

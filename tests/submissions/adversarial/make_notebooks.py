@@ -650,6 +650,41 @@ def write_raw() -> None:
     (HERE / "markdown_only.ipynb").write_text(json.dumps(markdown, indent=1) + "\n", "utf-8")
     bad_schema = dict(empty, cells=[{"cell_type": "code", "source": "x = 1", "outputs": "none"}])
     (HERE / "schema_violation.ipynb").write_text(json.dumps(bad_schema, indent=1) + "\n", "utf-8")
+    write_malformed()
+
+
+def write_malformed() -> None:
+    """Notebooks whose JSON parses (or nearly) but that no reader should follow: too deep, wrong types."""
+    runnable = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "cell-1",
+                "metadata": {},
+                "outputs": [],
+                "source": QUICK_MODEL,
+            }
+        ],
+        "metadata": {"heldout": {"scenario": "imbalance"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    # json.loads recurses once per bracket: 200,000 levels used to crash the grader with RecursionError.
+    text = json.dumps(runnable, indent=1)
+    deep = '"metadata": {\n  "widgets": ' + "[" * 200_000 + "]" * 200_000 + ',\n  "heldout"'
+    (HERE / "deeply_nested_metadata.ipynb").write_text(
+        text.replace('"metadata": {\n  "heldout"', deep, 1) + "\n", "utf-8"
+    )
+    # Used to pass as "no scenario declared" and stop the grader with a usage error.
+    listed = dict(runnable, metadata={"heldout": {"scenario": ["imbalance"]}})
+    (HERE / "scenario_not_a_string.ipynb").write_text(json.dumps(listed, indent=1) + "\n", "utf-8")
+    numeric = dict(runnable, cells=[dict(runnable["cells"][0], source=42)])
+    (HERE / "source_not_text.ipynb").write_text(json.dumps(numeric, indent=1) + "\n", "utf-8")
+    long_number = json.dumps(runnable, indent=1).replace(
+        '"nbformat_minor": 5', '"nbformat_minor": ' + "5" * 5000
+    )
+    (HERE / "number_too_long.ipynb").write_text(long_number + "\n", "utf-8")
 
 
 def _stable_ids(path: Path) -> None:
