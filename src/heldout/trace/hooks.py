@@ -52,6 +52,7 @@ _SPLITTER_STRATIFIED = frozenset(
 )
 
 _ACTIVE: Tracer | None = None
+_MAX_HOOK_ERRORS = 20  # recorded in the trace; beyond these, only counted
 
 
 def active_tracer() -> Tracer | None:
@@ -131,6 +132,46 @@ def _first(args: tuple, kwargs: Mapping[str, Any], position: int, *names: str) -
     return None
 
 
+class _OriginalCall:
+    """The wrapped function as a handler calls it, remembering whether it ran and how it ended: a
+    handler's exception that the candidate's own call did not raise is heldout's, not theirs."""
+
+    __slots__ = ("error", "function", "ran", "result")
+
+    def __init__(self, function: Callable) -> None:
+        self.function = function
+        self.ran = False
+        self.error: BaseException | None = None
+        self.result: Any = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.ran = True
+        try:
+            self.result = self.function(*args, **kwargs)
+        except BaseException as error:
+            self.error = error
+            raise
+        return self.result
+
+
+def _guarded(tracer: Tracer, original: Callable, handler: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``handler(call, *args, **kwargs)``, where ``call`` stands for ``original``. If heldout's own
+    bookkeeping fails, the candidate's call runs (or its result returns) as it would without heldout,
+    and the failure is recorded as heldout's."""
+    call = _OriginalCall(original)
+    try:
+        return handler(call, *args, **kwargs)
+    except Exception as error:
+        if call.error is error:
+            raise  # the candidate's call raised it: theirs, as without heldout
+        tracer._hook_failed(original, error)
+        if call.ran and call.error is None:
+            return call.result
+        if call.ran:
+            raise call.error from None
+        return original(*args, **kwargs)
+
+
 class Tracer:
     """Records one notebook run. ``install()`` patches, ``verify()`` says whether patches survived."""
 
@@ -144,6 +185,7 @@ class Tracer:
         self.lineage = LineageRegistry()
         self._enabled = False
         self._stack: list[_Frame] = []
+        self._hook_errors = 0
         self._fitted: dict[int, tuple[weakref.ref, int]] = {}
         # Results of pandas statistics (a weakref to a Series, or a number), newest last.
         self._statistics: deque[tuple[weakref.ref | None, float | None, int]] = deque(maxlen=256)
@@ -414,7 +456,14 @@ class Tracer:
             tracer = _ACTIVE
             if tracer is None or not tracer.enabled:
                 return original(obj, *args, **kwargs)
-            return tracer._on_method(name, original, obj, args, kwargs)
+            return _guarded(
+                tracer,
+                original,
+                lambda call, *a, **k: tracer._on_method(name, call, a[0], a[1:], k),
+                obj,
+                *args,
+                **kwargs,
+            )
 
         return _hide_original(traced, original)
 
@@ -424,7 +473,7 @@ class Tracer:
             tracer = _ACTIVE
             if tracer is None or not tracer.enabled:
                 return original(*args, **kwargs)
-            return handler(original, args, kwargs)
+            return _guarded(tracer, original, lambda call, *a, **k: handler(call, a, k), *args, **kwargs)
 
         return _hide_original(traced, original)
 
@@ -436,7 +485,17 @@ class Tracer:
             tracer = _ACTIVE
             if tracer is None or not tracer.enabled or tracer._inside_metric():
                 return original(scorer, method_caller, estimator, X, y_true, **kwargs)
-            return tracer._on_scorer(original, scorer, method_caller, estimator, X, y_true, kwargs)
+            return _guarded(
+                tracer,
+                original,
+                lambda call, *a, **k: tracer._on_scorer(call, *a, k),
+                scorer,
+                method_caller,
+                estimator,
+                X,
+                y_true,
+                **kwargs,
+            )
 
         return _hide_original(traced, original)
 
@@ -464,7 +523,10 @@ class Tracer:
             result = original(obj, *args, **kwargs)
             tracer = _ACTIVE
             if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
-                tracer._on_pandas_conversion(name, obj, result, kwargs)
+                try:
+                    tracer._on_pandas_conversion(name, obj, result, kwargs)
+                except Exception as error:
+                    tracer._hook_failed(original, error)
             return result
 
         return _hide_original(traced, original)
@@ -478,14 +540,18 @@ class Tracer:
             tracer = _ACTIVE
             if tracer is None or not tracer.enabled or not tracer._called_from_user(sys._getframe(1)):
                 return original(obj, *args, **kwargs)
+            return _guarded(tracer, original, build, obj, *args, **kwargs)
+
+        def build(call: Callable, obj: Any, *args: Any, **kwargs: Any) -> Any:
+            tracer = _ACTIVE
             if name == "init":
-                result = original(obj, *args, **kwargs)
+                result = call(obj, *args, **kwargs)
                 tracer._on_frame_built(obj, _first(args, kwargs, 0, "data"))
                 return result
             # Resolved before the column changes: once overwritten, the frame no longer matches the
             # file's values, and its rows could no longer be told.
             before = tracer.lineage.resolve(obj)
-            result = original(obj, *args, **kwargs)
+            result = call(obj, *args, **kwargs)
             tracer._on_column_set(
                 obj, _first(args, kwargs, 1, "value"), _first(args, kwargs, 0, "key"), before
             )
@@ -504,7 +570,13 @@ class Tracer:
                 or not tracer._called_from_user(sys._getframe(1))
             ):
                 return original(*args, **kwargs)
-            return tracer._on_statistic(label, original, args, kwargs)
+            return _guarded(
+                tracer,
+                original,
+                lambda call, *a, **k: tracer._on_statistic(label, call, a, k),
+                *args,
+                **kwargs,
+            )
 
         return _hide_original(traced, original)
 
@@ -514,7 +586,10 @@ class Tracer:
             result = original(obj, *args, **kwargs)
             tracer = _ACTIVE
             if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
-                tracer._on_statistic_used(obj, result, args, kwargs)
+                try:
+                    tracer._on_statistic_used(obj, result, args, kwargs)
+                except Exception as error:
+                    tracer._hook_failed(original, error)
             return result
 
         return _hide_original(traced, original)
@@ -527,8 +602,12 @@ class Tracer:
             tracer = _ACTIVE
             if tracer is None or not tracer.enabled or not tracer._called_from_user(sys._getframe(1)):
                 return original(obj, **kwargs)
+            return _guarded(tracer, original, assign, obj, **kwargs)
+
+        def assign(call: Callable, obj: Any, **kwargs: Any) -> Any:
+            tracer = _ACTIVE
             before = tracer.lineage.resolve(obj)
-            result = original(obj, **kwargs)
+            result = call(obj, **kwargs)
             for key, value in kwargs.items():
                 tracer._on_column_set(result, value, key, before)
                 before = tracer.lineage.lookup(result) or before
@@ -537,6 +616,23 @@ class Tracer:
         return _hide_original(traced, original)
 
     # == handlers =======================================================================================
+    def _hook_failed(self, original: Callable, error: Exception) -> None:
+        """heldout's bookkeeping failed on a call that ran as it would have without heldout: say so in
+        the trace (the checks then rest on less evidence there), never as the candidate's error."""
+        self._hook_errors += 1
+        if self._hook_errors > _MAX_HOOK_ERRORS:
+            return
+        with contextlib.suppress(Exception):
+            cell, line = self.sites.find(sys._getframe(2))
+            self.recorder.add(
+                "tracer_error",
+                parent=None,
+                cell=cell,
+                line=line,
+                function=getattr(original, "__qualname__", str(original))[:120],
+                error=f"{type(error).__name__}: {error}"[:300],
+            )
+
     def _top(self) -> _Frame | None:
         return self._stack[-1] if self._stack else None
 
@@ -1078,6 +1174,8 @@ def _column_probe(X: Any) -> list[str] | None:
         if not hasattr(X, "iloc"):
             return None
         values = None
+    if getattr(X, "ndim", 2) != 2:
+        return None  # a Series or a 1-D array (a label encoder's y): one column, named or not
     if values is not None:
         if values.ndim != 2 or values.shape[1] > _MAX_COLUMNS:
             return None
