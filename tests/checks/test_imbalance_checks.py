@@ -419,3 +419,158 @@ def test_a_scaler_fitted_on_the_training_part_and_put_back_in_place_passes(judge
     model = LogisticRegression().fit(tr[FEATURES], tr["is_fraud"])
     metrics.average_precision_score(te["is_fraud"], model.predict_proba(te[FEATURES])[:, 1])
     assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"
+
+
+# -- the same leak, and its fix, in styles whose rows the tracer must recover from the values ------------
+# Hand-made folds and masks on NumPy arrays, arithmetic with a statistic, arrays assembled column by
+# column, index resets after many frames: each leaky style fails, each fixed one passes.
+def _manual_folds(X, y, make):
+    idx = np.random.default_rng(0).permutation(len(X))
+    folds = np.array_split(idx, 4)
+    for k in range(4):
+        te = folds[k]
+        tr = np.concatenate(folds[:k] + folds[k + 1 :])
+        m = make().fit(X[tr], y[tr])
+        metrics.average_precision_score(y[te], m.predict_proba(X[te])[:, 1])
+
+
+def style_folds_leak(df):
+    X = StandardScaler().fit_transform(df[FEATURES].to_numpy())
+    y = df["is_fraud"].to_numpy()
+    _manual_folds(X, y, LogisticRegression)
+
+
+def style_folds_ok(df):
+    X = df[FEATURES].to_numpy()
+    y = df["is_fraud"].to_numpy()
+    _manual_folds(X, y, lambda: make_pipeline(StandardScaler(), LogisticRegression()))
+
+
+def style_arith_leak(df):
+    X = (df[FEATURES] - df[FEATURES].mean()) / df[FEATURES].std()
+    tr, te, ytr, yte = ms.train_test_split(
+        X, df["is_fraud"], test_size=0.25, stratify=df["is_fraud"], random_state=0
+    )
+    metrics.average_precision_score(yte, LogisticRegression().fit(tr, ytr).predict_proba(te)[:, 1])
+
+
+def style_arith_ok(df):
+    tr, te, ytr, yte = ms.train_test_split(
+        df[FEATURES], df["is_fraud"], test_size=0.25, stratify=df["is_fraud"], random_state=0
+    )
+    mu, sd = tr.mean(), tr.std()
+    m = LogisticRegression().fit((tr - mu) / sd, ytr)
+    metrics.average_precision_score(yte, m.predict_proba((te - mu) / sd)[:, 1])
+
+
+def style_hstack_leak(df):
+    sc = StandardScaler().fit_transform(df[["a", "b"]])
+    X = np.hstack([sc, df[["c", "d"]].to_numpy()])
+    y = df["is_fraud"].to_numpy()
+    tr, te, ytr, yte = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    metrics.average_precision_score(yte, LogisticRegression().fit(tr, ytr).predict_proba(te)[:, 1])
+
+
+def style_hstack_ok(df):
+    X = np.hstack([df[["a", "b"]].to_numpy(), df[["c", "d"]].to_numpy()])
+    y = df["is_fraud"].to_numpy()
+    tr, te, ytr, yte = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    m = make_pipeline(StandardScaler(), LogisticRegression()).fit(tr, ytr)
+    metrics.average_precision_score(yte, m.predict_proba(te)[:, 1])
+
+
+def style_mask_leak(df):
+    X = StandardScaler().fit_transform(df[FEATURES])
+    y = df["is_fraud"].to_numpy()
+    test = np.random.default_rng(1).random(len(X)) < 0.25
+    m = LogisticRegression().fit(X[~test], y[~test])
+    metrics.average_precision_score(y[test], m.predict_proba(X[test])[:, 1])
+
+
+def style_mask_ok(df):
+    X = df[FEATURES].to_numpy()
+    y = df["is_fraud"].to_numpy()
+    test = np.random.default_rng(1).random(len(X)) < 0.25
+    m = make_pipeline(StandardScaler(), LogisticRegression()).fit(X[~test], y[~test])
+    metrics.average_precision_score(y[test], m.predict_proba(X[test])[:, 1])
+
+
+def style_where_leak(df):
+    X = df[FEATURES].to_numpy()
+    X = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
+    X = StandardScaler().fit_transform(X)
+    y = df["is_fraud"].to_numpy()
+    tr, te, ytr, yte = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    metrics.average_precision_score(yte, LogisticRegression().fit(tr, ytr).predict_proba(te)[:, 1])
+
+
+def style_empty_ok(df):
+    X = np.empty((len(df), 4))
+    for j, c in enumerate(FEATURES):
+        X[:, j] = df[c].to_numpy()
+    y = df["is_fraud"].to_numpy()
+    tr, te, ytr, yte = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    m = make_pipeline(StandardScaler(), LogisticRegression()).fit(tr, ytr)
+    metrics.average_precision_score(yte, m.predict_proba(te)[:, 1])
+
+
+def style_empty_leak(df):
+    X = np.empty((len(df), 4))
+    for j, c in enumerate(FEATURES):
+        X[:, j] = df[c].to_numpy()
+    X = StandardScaler().fit_transform(X)
+    y = df["is_fraud"].to_numpy()
+    tr, te, ytr, yte = ms.train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    metrics.average_precision_score(yte, LogisticRegression().fit(tr, ytr).predict_proba(te)[:, 1])
+
+
+def style_dedup_ok(df):
+    df = df.drop_duplicates().reset_index(drop=True)
+    for i in range(40):
+        pd.DataFrame({"x": [i]})  # many frames made since
+    tr, te = ms.train_test_split(df, test_size=0.25, stratify=df["is_fraud"], random_state=0)
+    m = make_pipeline(StandardScaler(), LogisticRegression()).fit(tr[FEATURES], tr["is_fraud"])
+    metrics.average_precision_score(te["is_fraud"], m.predict_proba(te[FEATURES])[:, 1])
+
+
+def style_dedup_leak(df):
+    df = df.drop_duplicates().reset_index(drop=True)
+    for i in range(40):
+        pd.DataFrame({"x": [i]})
+    df[FEATURES] = StandardScaler().fit_transform(df[FEATURES])
+    tr, te = ms.train_test_split(df, test_size=0.25, stratify=df["is_fraud"], random_state=0)
+    m = LogisticRegression().fit(tr[FEATURES], tr["is_fraud"])
+    metrics.average_precision_score(te["is_fraud"], m.predict_proba(te[FEATURES])[:, 1])
+
+
+LEAKY_STYLES = [
+    style_folds_leak,
+    style_arith_leak,
+    style_hstack_leak,
+    style_mask_leak,
+    style_where_leak,
+    style_empty_leak,
+    style_dedup_leak,
+]
+FIXED_STYLES = [
+    style_folds_ok,
+    style_arith_ok,
+    style_hstack_ok,
+    style_mask_ok,
+    style_empty_ok,
+    style_dedup_ok,
+]
+
+
+@pytest.mark.parametrize("style", LEAKY_STYLES, ids=lambda f: f.__name__)
+def test_a_leak_in_a_numpy_or_arithmetic_style_fails(judge, style):
+    style(pd.read_csv("train.csv"))
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail", check.message
+    assert "of which average_precision_score" in check.message
+
+
+@pytest.mark.parametrize("style", FIXED_STYLES, ids=lambda f: f.__name__)
+def test_the_same_code_with_the_leak_fixed_passes(judge, style):
+    style(pd.read_csv("train.csv"))
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"

@@ -183,6 +183,7 @@ class Tracer:
         self.channel = channel if channel is not None else NullChannel()
         self.recorder = Recorder(self.channel)
         self.lineage = LineageRegistry()
+        self.lineage.is_user_frame = self._called_from_user
         self._enabled = False
         self._stack: list[_Frame] = []
         self._hook_errors = 0
@@ -432,7 +433,7 @@ class Tracer:
                 original = inspect.getattr_static(cls, name, None)
                 if callable(original):
                     self._patch_attr(cls, name, self._statistic_wrapper(original, f"{cls.__name__}.{name}"))
-            for name in ("fillna", "clip"):
+            for name in ("fillna", "clip", *ARITHMETIC):
                 original = inspect.getattr_static(cls, name)
                 self._patch_attr(cls, name, self._consumer_wrapper(original, name))
         original_assign = inspect.getattr_static(pd.DataFrame, "assign")
@@ -1157,6 +1158,20 @@ def _columns(X: Any) -> list[str] | None:
 # pandas reductions that learn from the rows they read (a mean to fill with, a quantile to clip at).
 STATISTICS = ("mean", "median", "quantile", "std", "var", "min", "max", "mode")
 GROUP_STATISTICS = ("transform", "mean", "median", "agg", "aggregate", "quantile", "std")
+# Arithmetic that can carry a statistic into a frame: ``(X - X.mean()) / X.std()`` standardises with
+# the means and scales of the rows the statistics read, as a scaler fitted on them would.
+ARITHMETIC = (
+    *(f"__{op}__" for op in ("add", "sub", "mul", "truediv", "floordiv")),
+    *(f"__r{op}__" for op in ("add", "sub", "mul", "truediv")),
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "truediv",
+)
 ROW_ALIGNED = frozenset({"groupby.transform", "pandas.qcut"})
 
 PROBE_ROWS = 64

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +110,9 @@ class LineageRegistry:
         self._predictions: deque[tuple[weakref.ref, Lineage]] = deque(maxlen=32)
         self._frames: deque[weakref.ref] = deque(maxlen=32)
         self._owners: dict[int, tuple[weakref.ref, int, Lineage]] = {}
+        # Which frames are the notebook's own (set by the tracer): only theirs hold the folds and masks
+        # the notebook made; a library's locals hold its own small arrays (classes, column indices).
+        self.is_user_frame: Callable[[Any], bool] = lambda _frame: True
 
     # -- registration -------------------------------------------------------------------------------
     def register(self, obj: Any, lineage: Lineage) -> None:
@@ -296,7 +300,11 @@ class LineageRegistry:
                 and _same_values(array, other)
             ):
                 return lineage
-        selected = self._by_index_on_known(array, n)
+        selected = (
+            self._by_index_on_known(array, n)
+            or self._by_index_in_scope(array, n)
+            or self._by_columns_of_known(array, n)
+        )
         if selected is not None:
             return selected
         if array.ndim == 1:
@@ -336,6 +344,76 @@ class LineageRegistry:
                 return found
         return None
 
+    def _by_index_in_scope(self, array: np.ndarray, n: int) -> Lineage | None:
+        """Rows picked with an index or mask the notebook made itself (``permutation`` and
+        ``array_split`` folds, ``rng.random(n) < 0.2``), found among the variables of the calls
+        in progress and confirmed exactly: ``known[index]`` must equal the array, value for value, so
+        duplicate rows in the data are told apart by position, never guessed."""
+        if n < _MIN_SCOPE_ROWS:
+            return None
+        for index in _indices_in_scope(n, self.is_user_frame):
+            is_mask = index.dtype == bool
+            for entry_ref, lineage in list(self._known.values())[-64:]:
+                other = entry_ref()
+                if (
+                    isinstance(other, np.ndarray)
+                    and other is not array
+                    and len(other) == len(lineage.rows)
+                    and other.shape[1:] == array.shape[1:]
+                    and _indexes(index, len(other))
+                    and _same_values(array, other[index])
+                ):
+                    return lineage.take(index)
+            lengths = {len(index)} if is_mask else {len(s.rows) for s in self._sources}
+            for length in sorted(lengths):
+                if _indexes(index, length):
+                    found = self._columns_of_a_source(array, index, length)
+                    if found is not None:
+                        return found
+        return None
+
+    def _by_columns_of_known(self, array: np.ndarray, n: int) -> Lineage | None:
+        """An array put together column by column (``np.hstack``, ``np.column_stack``, an ``np.empty``
+        filled per column) from arrays whose rows are known and columns of a loaded file: every column
+        must equal one of theirs, all of the same rows; it carries the producers of each part."""
+        if array.ndim != 2 or array.dtype.kind not in "biuf" or not array.shape[1]:
+            return None
+        # The file's own columns first: a column that equals both a raw column and a fitted output
+        # (a 0/1 flag and an encoder's) is taken as raw, so a coincidence never accuses.
+        parts: list[tuple[np.ndarray, Lineage]] = []
+        for source in self._sources:
+            if len(source.rows) == n:
+                lineage = Lineage(source.rows, source.producer)
+                parts.extend(
+                    (values, lineage)
+                    for name in source.columns_by_cardinality
+                    if (values := source.frame[name].to_numpy()).dtype.kind in "biuf"
+                )
+        for entry_ref, lineage in reversed(list(self._known.values())[-64:]):
+            other = entry_ref()
+            if (
+                isinstance(other, np.ndarray)
+                and other is not array
+                and len(other) == n == len(lineage.rows)
+                and other.dtype.kind in "biuf"
+                and other.ndim in (1, 2)
+            ):
+                columns = other.reshape(n, -1)
+                parts.extend((columns[:, j], lineage) for j in range(columns.shape[1]))
+        combined: Lineage | None = None
+        for j in range(array.shape[1]):
+            column = array[:, j]
+            match = next((lin for values, lin in parts if _same_values(column, values)), None)
+            if match is None:
+                return None
+            if combined is None:
+                combined = match
+            elif not np.array_equal(combined.rows, match.rows):
+                return None
+            elif match.producers != combined.producers:
+                combined = combined.with_columns_from(match)
+        return combined
+
     def _columns_of_a_source(self, array: np.ndarray, index: np.ndarray, length: int) -> Lineage | None:
         """Every column of ``array`` equals a column of a loaded file at the split's rows (the array
         was ``df[features].to_numpy()[train]``, a copy nothing else remembers)."""
@@ -355,6 +433,59 @@ class LineageRegistry:
             ):
                 return Lineage(source.rows, source.producer).take(index)
         return None
+
+
+_SCOPE_FRAMES = 40
+_MIN_SCOPE_ROWS = 20  # fewer values than this could match another index by chance
+_SCOPE_CONTAINER = 64  # a list of folds is searched; a long list of other things is not
+
+
+def _indexes(index: np.ndarray, length: int) -> bool:
+    """Whether ``index`` selects rows of an array of ``length`` rows."""
+    if index.dtype == bool:
+        return len(index) == length
+    return bool(len(index)) and int(index.max()) < length and int(index.min()) >= -length
+
+
+def _indices_in_scope(n: int, is_user_frame: Callable[[Any], bool]) -> list[np.ndarray]:
+    """Integer arrays of ``n`` positions and masks of ``n`` true values held by the calls in progress
+    (directly, or in a list, tuple or dict of folds), newest call first."""
+    import sys
+
+    found: dict[int, np.ndarray] = {}
+
+    def consider(value: Any) -> None:
+        if (
+            isinstance(value, np.ndarray)
+            and value.ndim == 1
+            and id(value) not in found
+            and (
+                (value.dtype == bool and int(value.sum()) == n)
+                or (value.dtype.kind in "iu" and len(value) == n)
+            )
+        ):
+            found[id(value)] = value
+
+    frame = sys._getframe(2)
+    for _ in range(_SCOPE_FRAMES):
+        if frame is None:
+            break
+        if not is_user_frame(frame):
+            frame = frame.f_back
+            continue
+        for value in list(frame.f_locals.values()):
+            consider(value)
+            if isinstance(value, list | tuple) and len(value) <= _SCOPE_CONTAINER:
+                for item in value:
+                    consider(item)
+                    if isinstance(item, list | tuple) and len(item) <= _SCOPE_CONTAINER:
+                        for inner in item:  # (train, test) pairs of folds
+                            consider(inner)
+            elif isinstance(value, dict) and len(value) <= _SCOPE_CONTAINER:
+                for item in value.values():
+                    consider(item)
+        frame = frame.f_back
+    return list(found.values())
 
 
 def _same_values(a: Any, b: Any) -> bool:
