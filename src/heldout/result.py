@@ -13,7 +13,10 @@ Fields (stable within a schema version; additions only):
 - ``score``: {"points", "max_points", "pass_mark"}; ``checks``: [{"id", "title", "verdict" (pass|warn|fail),
   "points", "max_points", "competency", "message", "findings": [{"cell", "line", "text", ...}]}]
 - ``holdout``: {"metric", "score", "baselines", "margin", "reported_estimate", "optimism_gap",
-  "prevalence"} or null; ``report``: what the notebook declared, or null
+  "estimate_metric", "incomparable_estimate", "prevalence"} or null. ``estimate_metric`` is what the
+  candidate's estimate is in (scikit-learn's function name, null when heldout cannot tell);
+  ``reported_estimate`` and ``optimism_gap`` are set only when that is the holdout's metric, otherwise
+  the estimate is in ``incomparable_estimate``. ``report``: what the notebook declared, or null
 - ``drift``: for scenarios with planted drift, {"months", "features": [{"feature", "kind", "series",
   "planted", "reported"}]} (the drift timeline of the interviewer's report) or null
 - ``followups``: interviewer questions chosen by the verdicts
