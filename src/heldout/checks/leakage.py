@@ -137,10 +137,10 @@ def check_resampling_inside_training(ctx: CheckContext, params: Mapping[str, Any
         return Outcome(
             Verdict.FAIL,
             (
-                f"{_describe(first)}{_synthetic_scored(ctx, first)}. Resampling before the split lets copies or interpolations "
-                "of evaluated rows into training, so the model is scored on rows it has effectively "
-                "seen. Resample inside each training fold only: an imblearn Pipeline "
-                "(make_pipeline(SMOTE(), model)) does this for cross_val_score and GridSearchCV. "
+                f"{_describe(first)}{_synthetic_scored(ctx, first)}. Resampling before the split lets "
+                "copies or interpolations of evaluated rows into training, so the model is scored on "
+                "rows it has effectively seen. Resample inside each training fold only: an imblearn "
+                "Pipeline (make_pipeline(SMOTE(), model)) does this for cross_val_score and GridSearchCV. "
                 f"{hint_pointer(ctx, 'resampling_inside_training')}"
             ),
             _findings(leaks),
