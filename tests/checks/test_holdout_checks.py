@@ -19,14 +19,23 @@ SCORES = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
 HOLDOUT_AP = metrics.average_precision_score(LABELS, SCORES)
 
 
+@pytest.fixture(scope="session")
+def drift_manifest(root):
+    from heldout.checks import CHECKS
+    from heldout.manifest import load_manifest
+
+    return load_manifest(root / "exercises" / "drift" / "exercise.toml", CHECKS)
+
+
 @pytest.fixture
 def graded(tracer, manifest, fraud_csv):
-    """graded(report) -> (holdout summary, holdout check outcome) for what the test ran under ``tracer``."""
+    """graded(report) -> (holdout summary, holdout check outcome) for what the test ran under ``tracer``;
+    ``scenario`` is a manifest whose holdout metric is average precision (imbalance by default)."""
 
-    def run(report: dict):
+    def run(report: dict, scenario=manifest):
         tracer.enabled = False
         ctx = CheckContext(
-            manifest=manifest,
+            manifest=scenario,
             trace=Trace(tracer.recorder.to_json()),
             report=report,
             train_labels=pd.read_csv(fraud_csv)["is_fraud"].to_numpy(),
@@ -96,3 +105,20 @@ def test_a_declared_holdout_metric_counts_when_the_trace_cannot_tell(graded):
     assert summary["estimate_metric"] == "average_precision_score"
     assert summary["optimism_gap"] == pytest.approx(0.5 - HOLDOUT_AP, abs=1e-6)
     assert "an optimism gap of" in outcome.message
+
+
+def test_without_a_metric_key_the_contract_asks_for_the_holdout_metric(graded, drift_manifest):
+    # The drift contract has no "metric" key: its estimate is "your average precision for next quarter".
+    assert "metric" not in drift_manifest.contract.report_keys
+    summary, outcome = graded({"estimate": 0.5, "recommendation": "retrain"}, scenario=drift_manifest)
+    assert summary["estimate_metric"] == "average_precision_score"
+    assert summary["optimism_gap"] == pytest.approx(0.5 - HOLDOUT_AP, abs=1e-6)
+    assert "You reported 0.500, an optimism gap of" in outcome.message
+
+
+def test_without_a_metric_key_a_traced_accuracy_is_still_not_compared(graded, drift_manifest):
+    model, X_te, y_te = fitted_split()
+    accuracy = metrics.accuracy_score(y_te, model.predict(X_te))
+    summary, outcome = graded({"estimate": accuracy, "recommendation": "retrain"}, scenario=drift_manifest)
+    assert summary["estimate_metric"] == "accuracy_score" and summary["optimism_gap"] is None
+    assert "which is accuracy_score, not average precision" in outcome.message

@@ -160,12 +160,17 @@ class EvaluationAnalysis:
         """The metric the reported estimate is in (scikit-learn's function name), or None if unknown.
 
         The trace decides first: the metric events whose value (or fold mean) is the estimate say what
-        was computed, whatever the report calls it. Failing those, the report's declared metric, when
-        it is one heldout knows. A hand-made function or an untraced number is unknown.
+        was computed, whatever the report calls it. Failing those, what the report says: its declared
+        metric when the contract has a ``metric`` key and it is one heldout knows; without that key the
+        contract asks for the estimate in the holdout's metric ("your average precision for July").
+        Otherwise (a hand-made function, an untraced number, a name heldout does not know) unknown.
         """
         traced = {self._metric_of(e) for e in self.reported_events}
         if len(traced) == 1 and None not in traced:
             return traced.pop()
+        manifest = self.ctx.manifest
+        if "metric" not in manifest.contract.report_keys:
+            return normalise_metric(manifest.holdout.metric)
         declared = self.reported_metric
         return declared if declared in _KNOWN_METRICS else None
 
