@@ -30,5 +30,9 @@ def test_no_selection_on_final_rows(graded):
     graded(SCENARIO).require("no_selection_on_final_rows")
 
 
+def test_no_tuning_on_evaluated_rows(graded):
+    graded(SCENARIO).require("no_tuning_on_evaluated_rows")
+
+
 def test_holdout_beats_baselines(graded):
     graded(SCENARIO).require("holdout_beats_baselines")

@@ -42,7 +42,7 @@ def test_the_reference_solution_passes_its_graders_and_skips_the_other_scenarios
     run = run_graders("solutions/baselines/solution.ipynb")
     assert run.returncode == 0, run.stdout[-3000:]
     found = counts(run.stdout)
-    assert found["passed"] == 7, run.stdout[-2000:]  # one test per check of the baselines manifest
+    assert found["passed"] == 8, run.stdout[-2000:]  # one test per check of the baselines manifest
     assert found["skipped"] >= 7 and "answers the 'baselines' scenario" in run.stdout
 
 

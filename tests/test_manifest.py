@@ -43,7 +43,7 @@ def broken(tmp_path, root):
             "checks[0].id",
             "did you mean 'no_fit_on_evaluated_rows'?",
         ),
-        ("points = 20", "points = true", "checks[0].points", "must be an integer (got True)"),
+        ("points = 15", "points = true", "checks[0].points", "must be an integer (got True)"),
         ('competency = "data_hygiene"', 'competency = "hygiene"', "checks[0].competency", "must be one of"),
         ('title = "Card fraud: learning from a rare class"\n', "", "title", "is missing"),
         (

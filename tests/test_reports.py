@@ -90,7 +90,7 @@ def test_scorecard_merges_the_rubric_at_the_candidates_level(smote, solution, ma
     assert strong.competencies["data_hygiene"]["automated"] == 4
     weak = build_scorecard(smote, load_rubric(rubric), manifest)
     assert not weak.meets_bar
-    assert weak.competencies["data_hygiene"]["automated_points"] == 20
+    assert weak.competencies["data_hygiene"]["automated_points"] == 15
     assert weak.reasons == ["data hygiene: resampling only inside training folds failed"]
     assert "| communication |" in weak.to_markdown() and "clear" in weak.to_markdown()
 
@@ -109,7 +109,7 @@ def test_compare_puts_candidates_side_by_side_and_refuses_mixed_versions(smote, 
     assert header == ["", "ada", "bob"]
     table = {row[0]: row[1:] for row in rows}
     assert table["resampling_inside_training"] == ["pass", "fail"]
-    assert table["competency: data_hygiene"] == ["40/40", "20/40"]
+    assert table["competency: data_hygiene"] == ["30/30", "15/30"]
     other = dict(smote, scenario=dict(smote["scenario"], version="2.0.0"))
     (tmp_path / "old.json").write_text(json.dumps(other))
     with pytest.raises(HeldoutError, match="different scenarios or versions"):

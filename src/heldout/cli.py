@@ -1,8 +1,8 @@
 """The ``heldout`` command.
 
 Exit codes (also in README.md):
-  0  graded, and no check failed (warnings allowed)
-  1  graded, and at least one check failed
+  0  graded, and the score reaches 95 % of the points (passed; see README.md for the rule)
+  1  graded, and the score is below 95 % of the points (failed)
   2  usage error: bad arguments, unknown scenario, a path that does not exist, an unknown bundle
   3  the submission could not be graded to the end (not a notebook, crashed, timed out, no model,
      tampered); a result is still written and printed

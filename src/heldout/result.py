@@ -6,13 +6,17 @@ Fields (stable within a schema version; additions only):
 - ``submission``: {"path", "sha256"}; ``scenario``: {"id", "version", "title"}
 - ``dataset``: {"name", "seed"} (a take-home bundle's own seed, or the shipped dataset's)
 - ``isolation``: "bubblewrap" or "none" (no isolation: the submission could read the host)
-- ``status``: "passed" (no check failed), "failed" (a check failed) or "error" (not gradable to the end)
+- ``status``: "passed" (the score reaches ``PASS_MARK`` of the points), "failed" (it does not) or "error"
+  (not gradable to the end); the status follows the score alone, so a higher score never reads worse
 - ``error``: null, or {"kind", "message", "cell"}; kinds: invalid, crashed, timeout, kernel_died,
   contract, tampered, sandbox_error
-- ``score``: {"points", "max_points"}; ``checks``: [{"id", "title", "verdict" (pass|warn|fail),
+- ``score``: {"points", "max_points", "pass_mark"}; ``checks``: [{"id", "title", "verdict" (pass|warn|fail),
   "points", "max_points", "competency", "message", "findings": [{"cell", "line", "text", ...}]}]
 - ``holdout``: {"metric", "score", "baselines", "margin", "reported_estimate", "optimism_gap",
-  "prevalence"} or null; ``report``: what the notebook declared, or null
+  "estimate_metric", "incomparable_estimate", "prevalence"} or null. ``estimate_metric`` is what the
+  candidate's estimate is in (scikit-learn's function name, null when heldout cannot tell);
+  ``reported_estimate`` and ``optimism_gap`` are set only when that is the holdout's metric, otherwise
+  the estimate is in ``incomparable_estimate``. ``report``: what the notebook declared, or null
 - ``drift``: for scenarios with planted drift, {"months", "features": [{"feature", "kind", "series",
   "planted", "reported"}]} (the drift timeline of the interviewer's report) or null
 - ``followups``: interviewer questions chosen by the verdicts
@@ -29,11 +33,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from heldout.checks.base import CheckResult, Verdict
+from heldout.checks.base import CheckResult
 
-__all__ = ["EXIT_CODES", "SCHEMA", "GradeError", "GradeResult"]
+__all__ = ["EXIT_CODES", "PASS_MARK", "SCHEMA", "GradeError", "GradeResult", "passes"]
 
 SCHEMA = "heldout.result/1"
+
+# The share of its points a graded submission needs to pass, the same in every scenario. A failed check
+# costs all its points and a warning half, so with 100 points a failing check of 10 points or more
+# always fails the result, while a warning on a 10-point check, or a failing 5-point check alone, does
+# not. The status follows the score and nothing else: two results with the same score read the same.
+# (Levels in the manifests have their own, lower pass marks: the scorecard judges a candidate at a level.)
+PASS_MARK = 0.95
 
 # Documented in `heldout --help` and README.md.
 EXIT_CODES = {
@@ -43,6 +54,12 @@ EXIT_CODES = {
     "error": 3,
     "harness": 4,
 }
+
+
+def passes(points: float, max_points: float) -> bool:
+    """Whether a score reaches the pass mark (no checks, no points: nothing to fail)."""
+    # Points come in halves (a warning): allow for float sums like 0.1 + 0.2.
+    return max_points <= 0 or points >= PASS_MARK * max_points - 1e-9
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,7 @@ class GradeResult:
     def status(self) -> str:
         if self.error is not None:
             return "error"
-        return "failed" if any(c.verdict == Verdict.FAIL for c in self.checks) else "passed"
+        return "passed" if passes(self.points, self.max_points) else "failed"
 
     @property
     def exit_code(self) -> int:
@@ -108,7 +125,7 @@ class GradeResult:
             "isolation": self.isolation,
             "status": self.status,
             "error": None if self.error is None else self.error.to_json(),
-            "score": {"points": self.points, "max_points": self.max_points},
+            "score": {"points": self.points, "max_points": self.max_points, "pass_mark": PASS_MARK},
             "checks": [c.to_json() for c in self.checks],
             "holdout": self.holdout,
             "report": self.report,

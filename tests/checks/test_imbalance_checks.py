@@ -132,6 +132,32 @@ def test_smote_before_cross_val_score_fails(judge):
     assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
 
 
+def test_the_resampling_message_counts_the_rows_the_fold_really_had(judge):
+    X, y = load()
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
+    ms.cross_val_score(LogisticRegression(), X_res, y_res, cv=5, scoring="average_precision")
+    message = judge()["resampling_inside_training"].message
+    # SMOTE keeps the 800 real rows first and appends its synthetic ones; cv=5 is StratifiedKFold(5).
+    made = len(X_res) - len(X)
+    first_fold = next(ms.StratifiedKFold(5).split(X_res, y_res))[1]
+    real, synthetic = int((first_fold < len(X)).sum()), int((first_fold >= len(X)).sum())
+    assert synthetic and made > synthetic  # a fold has some of the synthetic rows, not all of them
+    assert f"was fitted on 800 rows, {real:,} of which cross_val_score (average_precision_score)" in message
+    assert f"later scored, together with {synthetic:,} of the {made:,} synthetic rows SMOTE made" in message
+
+
+def test_the_resampling_message_counts_the_synthetic_rows_of_the_test_part(judge):
+    X, y = load()
+    X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X_res, y_res, stratify=y_res, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    message = judge()["resampling_inside_training"].message
+    real, synthetic = int((X_te.index < len(X)).sum()), int((X_te.index >= len(X)).sum())
+    assert f"800 rows, {real:,} of which average_precision_score" in message
+    assert f"together with {synthetic:,} of the {len(X_res) - len(X):,} synthetic rows" in message
+
+
 def test_smote_inside_an_imblearn_pipeline_passes(judge):
     X, y = load()
     X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
@@ -231,6 +257,20 @@ def test_threshold_swept_on_the_test_rows_fails(judge):
         "threshold_not_tuned_on_test"
     ]
     assert str(check.verdict) == "fail" and "swept thresholds" in check.message
+
+
+def test_the_threshold_in_the_message_is_rounded(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    proba = model.predict_proba(X_te)[:, 1]
+    candidates = np.arange(0.05, 0.95, 0.01)  # floats such as 0.31000000000000005
+    best = float(max(candidates, key=lambda t: metrics.f1_score(y_te, proba >= t)))
+    assert len(repr(best)) > 6  # the raw float is long: the test shows the rounding
+    ap = metrics.average_precision_score(y_te, proba)
+    check = judge({"metric": "average_precision", "estimate": ap, "threshold": best})[
+        "threshold_not_tuned_on_test"
+    ]
+    assert str(check.verdict) == "fail"
+    assert f"your threshold {best:.4g} was picked there" in check.message and repr(best) not in check.message
 
 
 def test_threshold_from_a_test_curve_fails(judge):

@@ -170,6 +170,19 @@ def test_keeping_the_best_in_a_loop_is_a_selection() -> None:
     """) == {("multi_test", "error")}
 
 
+def test_models_kept_by_a_threshold_free_score_on_the_test_rows_are_a_model_selection() -> None:
+    # Average precision cannot move with a threshold: what the loop varies is the model.
+    assert findings("""
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        scores = {}
+        for C in (0.1, 1.0, 10.0):
+            model = LogisticRegression(C=C).fit(X_train, y_train)
+            scores[C] = average_precision_score(y_test, model.predict_proba(X_test)[:, 1])
+        best = max(scores, key=scores.get)
+        print(best, scores[best])
+    """) == {("model_selection", "error")}
+
+
 def test_a_sweep_without_a_choice_is_a_hint() -> None:
     assert findings("""
         X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)

@@ -43,6 +43,7 @@ PROVEN = {
     "feature_selection_on_all_rows": "no_fit_on_evaluated_rows",
     "imputer_before_split": "no_fit_on_evaluated_rows",
     "model_fitted_on_all_rows": "no_fit_on_evaluated_rows",
+    "models_compared_on_test": "no_selection_on_final_rows",
     "scaler_before_split": "no_fit_on_evaluated_rows",
     "target_encoder_before_split": "no_fit_on_evaluated_rows",
     "smote_before_cross_val_score": "resampling_inside_training",

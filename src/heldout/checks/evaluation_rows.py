@@ -66,11 +66,18 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
                 and (rate > natural * ratio_limit or rate < natural / ratio_limit)
                 and binomtest(positives, len(real), natural).pvalue < alpha
             ):
+                scored = (
+                    f"{rows_text(len(real))} with"
+                    if len(real) == len(rows)
+                    # Synthetic rows have no label in the data: the rate is the real rows', said so.
+                    else f"{rows_text(len(rows))}, {len(rows) - len(real):,} of them synthetic; its "
+                    f"{len(real):,} real rows have"
+                )
                 return _fail(
                     ctx,
                     metric,
                     (
-                        f"{ctx.trace.describe(metric)} ({metric.site}) scored {rows_text(len(real))} with "
+                        f"{ctx.trace.describe(metric)} ({metric.site}) scored {scored} "
                         f"{rate:.1%} positives, against {natural:.2%} in the data"
                     ),
                 )

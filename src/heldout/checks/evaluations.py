@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from heldout.metric_names import METRIC_ALIASES, is_error_metric, normalise_metric
+from heldout.metric_names import METRIC_ALIASES, is_error_metric, is_metric_name, normalise_metric
 from heldout.trace.model import Event, Trace
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ _CONTAINERS = ("pipeline", "search")
 # They learn the label's vocabulary (which classes exist), nothing about any row: fitted on every label,
 # they change no score.
 _LABEL_ONLY = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"})
+_KNOWN_METRICS = frozenset(METRIC_ALIASES.values())
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,31 @@ class EvaluationAnalysis:
         report = self.ctx.report or {}
         metric = report.get("metric")
         return normalise_metric(metric) if isinstance(metric, str) else None
+
+    @cached_property
+    def estimate_metric(self) -> str | None:
+        """The metric the reported estimate is in (scikit-learn's function name), or None if unknown.
+
+        The trace decides first: the metric events whose value (or fold mean) is the estimate say what
+        was computed, whatever the report calls it. Failing those, what the report says: its declared
+        metric when the contract has a ``metric`` key and it is one heldout knows; without that key the
+        contract asks for the estimate in the holdout's metric ("your average precision for July").
+        Otherwise (a hand-made function, an untraced number, a name heldout does not know) unknown.
+        """
+        traced = {self._metric_of(e) for e in self.reported_events}
+        if len(traced) == 1 and None not in traced:
+            return traced.pop()
+        manifest = self.ctx.manifest
+        if "metric" not in manifest.contract.report_keys:
+            return normalise_metric(manifest.holdout.metric)
+        declared = self.reported_metric
+        return declared if declared in _KNOWN_METRICS else None
+
+    def _metric_of(self, event: Event) -> str | None:
+        name = str(event.get("metric"))
+        if name == "score":  # ``estimator.score``: accuracy for a classifier, R² for a regressor
+            return "r2_score" if self.ctx.manifest.task == "regression" else "accuracy_score"
+        return name if name in _KNOWN_METRICS or is_metric_name(name) else None
 
     @cached_property
     def reported_ids(self) -> frozenset[int]:

@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
 from heldout.checks.serving import features_read_beyond_the_past
 from heldout.holdout_metrics import HOLDOUT_METRICS, HoldoutMetric, baseline_label, bootstrap_difference
+from heldout.metric_names import normalise_metric
 
 __all__ = ["baseline_scores", "check_holdout_beats_baselines", "compute_baselines", "holdout_summary"]
 
@@ -111,13 +112,22 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
     manifest = ctx.manifest
     metric = HOLDOUT_METRICS[manifest.holdout.metric]
     estimate = (ctx.report or {}).get("estimate")
+    estimate = estimate if isinstance(estimate, float) else None
+    estimate_metric = ctx.analysis.estimate_metric if estimate is not None else None
+    # Only an estimate in the holdout's own metric can be set against the holdout score: an accuracy of
+    # 0.990 minus an average precision of 0.309 is no optimism gap.
+    comparable = estimate_metric == normalise_metric(manifest.holdout.metric)
     summary: dict[str, Any] = {
         "metric": manifest.holdout.metric,
         "score": None,
         "baselines": {name: round(value, 6) for name, value in ctx.baselines.items()},
         "margin": manifest.holdout.margin,
-        "reported_estimate": estimate if isinstance(estimate, float) else None,
+        "reported_estimate": estimate if comparable else None,
         "optimism_gap": None,
+        # What the estimate is in (scikit-learn's name; None when heldout could not tell), and the
+        # estimate itself when it is not in the holdout's metric, so not compared.
+        "estimate_metric": estimate_metric,
+        "incomparable_estimate": None if comparable else estimate,
     }
     y_true = holdout_truth(ctx.holdout.labels, manifest.task, manifest.dataset.positive_label)
     if manifest.task == "binary_classification":
@@ -155,6 +165,18 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
 
 def _gap_text(metric: HoldoutMetric, summary: dict[str, Any]) -> str:
     gap = summary["optimism_gap"]
+    other = summary.get("incomparable_estimate")
+    if other is not None:
+        what = summary.get("estimate_metric")
+        said = (
+            f"is {what}, not {metric.label}"
+            if what
+            else f"could not be traced to a metric heldout knows, so it may not be {metric.label}"
+        )
+        return (
+            f" You reported {other:.3f}, which {said}: it cannot be compared with the holdout score, so "
+            "heldout gives no optimism gap. Report your estimate in the holdout's metric to have it checked."
+        )
     if gap is None:
         return " Your report gives no estimate to compare with."
     return (

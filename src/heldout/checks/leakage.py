@@ -15,6 +15,7 @@ from heldout.checks.base import (
     rows_text,
 )
 from heldout.checks.evaluations import Leak
+from heldout.trace.record import SYNTHETIC
 
 __all__ = ["check_no_fit_on_evaluated_rows", "check_resampling_inside_training"]
 
@@ -133,15 +134,13 @@ def check_resampling_inside_training(ctx: CheckContext, params: Mapping[str, Any
     samplers = [e for e in ctx.trace.of_kind("fit") if e.get("role") == "sampler"]
     if leaks:
         first = leaks[0]
-        synthetic = first.fit.get("n_synthetic") or 0
-        made = f", and made {rows_text(synthetic)} from them" if synthetic else ""
         return Outcome(
             Verdict.FAIL,
             (
-                f"{_describe(first)}{made}. Resampling before the split lets copies or interpolations "
-                "of evaluated rows into training, so the model is scored on rows it has effectively "
-                "seen. Resample inside each training fold only: an imblearn Pipeline "
-                "(make_pipeline(SMOTE(), model)) does this for cross_val_score and GridSearchCV. "
+                f"{_describe(first)}{_synthetic_scored(ctx, first)}. Resampling before the split lets "
+                "copies or interpolations of evaluated rows into training, so the model is scored on "
+                "rows it has effectively seen. Resample inside each training fold only: an imblearn "
+                "Pipeline (make_pipeline(SMOTE(), model)) does this for cross_val_score and GridSearchCV. "
                 f"{hint_pointer(ctx, 'resampling_inside_training')}"
             ),
             _findings(leaks),
@@ -154,6 +153,19 @@ def check_resampling_inside_training(ctx: CheckContext, params: Mapping[str, Any
         Verdict.PASS,
         (f"{samplers[0].name} was fitted {len(samplers)} time(s), never on rows you later scored."),
     )
+
+
+def _synthetic_scored(ctx: CheckContext, leak: Leak) -> str:
+    """What else the leaking evaluation scored: the synthetic rows the sampler made, counted in the rows
+    that evaluation (one fold, one test part) really had, next to how many the sampler made in all."""
+    made = int(leak.fit.get("n_synthetic") or 0)
+    if not made:
+        return ""
+    rows = ctx.trace.rows(leak.evaluation.get("rows"))
+    scored = 0 if rows is None else int((rows == SYNTHETIC).sum())
+    if not scored:
+        return f", and made {made:,} synthetic rows from them"
+    return f", together with {scored:,} of the {made:,} synthetic rows {leak.fit.name} made from them"
 
 
 def _untraced(ctx: CheckContext, check_id: str) -> Outcome:

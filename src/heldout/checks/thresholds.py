@@ -84,9 +84,9 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
             return Outcome(
                 Verdict.FAIL,
                 (
-                    f"{observed}, and your threshold {threshold} was picked there. A threshold chosen on "
-                    "the evaluation rows is fitted to them: the precision and recall you report at it "
-                    "are optimistic. Choose it on a validation split or out-of-fold predictions "
+                    f"{observed}, and your threshold{_shown(threshold)} was picked there. A threshold "
+                    "chosen on the evaluation rows is fitted to them: the precision and recall you report "
+                    "at it are optimistic. Choose it on a validation split or out-of-fold predictions "
                     "(cross_val_predict, TunedThresholdClassifierCV) and keep the test rows for the "
                     f"final number. {hint}"
                 ),
@@ -107,3 +107,10 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
     return Outcome(
         Verdict.PASS, (f"Threshold {threshold:g} was not chosen on the rows behind your reported estimate.")
     )
+
+
+def _shown(threshold: object) -> str:
+    """The declared threshold as a person writes it (0.31, not 0.31000000000000005), or nothing."""
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        return ""
+    return f" {threshold:.4g}"

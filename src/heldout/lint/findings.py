@@ -23,6 +23,7 @@ CHECK_OF_KIND: dict[str, str | None] = {
     "resampling_overlap": "resampling_inside_training",
     "resampled_evaluation": "evaluation_on_untouched_rows",
     "multi_test": "threshold_not_tuned_on_test",
+    "model_selection": "no_selection_on_final_rows",
     "full_frame_statistic": None,
     "metric_choice": "headline_metric",
     "split_choice": "stratified_split",

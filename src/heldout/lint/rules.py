@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from heldout.lint.catalog import normalise_metric
+from heldout.lint.catalog import THRESHOLD_METRICS, normalise_metric
 from heldout.lint.events import EvalEvent, FitEvent, Record, Report, SplitEvent
 from heldout.lint.findings import LintFinding, Severity, location
 from heldout.lint.task import Task
@@ -410,6 +410,11 @@ def multi_test(analysis: Analysis) -> list[LintFinding]:
             f"{_metric_label(first)} ({location(first.site)}) scores one candidate per `{loop.target}` "
             f"(loop at {location(loop.site)}) on `{first.subject}`"
         )
+        if first.metric not in THRESHOLD_METRICS and first.via == "metric":
+            # A threshold-free score (average precision, ROC-AUC, an error) cannot move with a threshold:
+            # what the loop varies is the model, so the choice is a model chosen on the final rows.
+            findings.append(_model_selection(observed, against, picked, events, loop.target))
+            continue
         if picked:
             message = (
                 f"{observed}, the best is picked at {location(picked[0])}, and {against}. A threshold or "
@@ -428,6 +433,28 @@ def multi_test(analysis: Analysis) -> list[LintFinding]:
         findings.append(LintFinding.of("multi_test", severity, first.site, loop.target, message))
     findings.extend(_curves_on_final_rows(analysis, final_rows))
     return findings
+
+
+def _model_selection(
+    observed: str, against: str, picked: list, events: list[EvalEvent], subject: str
+) -> LintFinding:
+    first = events[0]
+    if picked:
+        message = (
+            f"{observed}, the best is picked at {location(picked[0])}, and {against}. The best of several "
+            "scores on the same rows is optimistic even when every model was fitted honestly: it was "
+            "chosen because it was lucky there. Compare models with cross-validation or on a validation "
+            "split, then score only the chosen one on the test rows, once."
+        )
+        severity = Severity.ERROR if _proven(*events) else Severity.HINT
+    else:
+        message = (
+            f"{observed}, and {against}. heldout sees no choice made from these scores; if you pick a "
+            "model by them, you choose on the evaluation rows. Compare models with cross-validation or "
+            "on a validation split instead."
+        )
+        severity = Severity.HINT
+    return LintFinding.of("model_selection", severity, first.site, subject, message)
 
 
 def _curves_on_final_rows(analysis: Analysis, final_rows: frozenset | None) -> list[LintFinding]:

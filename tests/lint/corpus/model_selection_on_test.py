@@ -1,4 +1,4 @@
-# expect: multi_test:error@22
+# expect: model_selection:error@22
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
