@@ -98,9 +98,17 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
         content.holdout.append((f"hidden holdout {holdout['metric']}", f"{holdout['score']:.3f}"))
         for name, value in (holdout.get("baselines") or {}).items():
             content.holdout.append((f"baseline: {name.replace('_', ' ')}", f"{value:.3f}"))
-        if holdout.get("reported_estimate") is not None:
+        if holdout.get("reported_estimate") is not None and holdout.get("optimism_gap") is not None:
             content.holdout.append(("candidate's own estimate", f"{holdout['reported_estimate']:.3f}"))
             content.holdout.append(("optimism gap (promised - delivered)", f"{holdout['optimism_gap']:+.3f}"))
+        elif isinstance(holdout.get("incomparable_estimate"), int | float):
+            metric = str(holdout.get("estimate_metric") or "a metric heldout could not trace")
+            content.holdout.append(
+                (
+                    "candidate's own estimate",
+                    f"{holdout['incomparable_estimate']:.3f} ({metric}: not comparable, no gap)",
+                )
+            )
         versus = holdout.get("versus_best_baseline")
         if versus:
             content.holdout.append(
