@@ -114,6 +114,10 @@ class HoldoutSpec:
     # "month": the model sees the holdout one calendar month at a time, with the training rows and the
     # earlier holdout months as history, as it would in production (needs dataset.time).
     replay: str | None = None
+    # How much higher than the holdout an honest estimate may come out for this scenario (in points of a
+    # score, or a fraction of an error), beyond the sampling noise of the rows it was computed on: 0 when
+    # the holdout is drawn like the training data, more when it lies later in time. None: not judged.
+    expected_optimism: float | None = None
 
 
 @dataclass(frozen=True)
@@ -366,12 +370,16 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
             raise ManifestError(
                 path, "holdout.replay", "needs contract.prepare (the function building features from history)"
             )
+    optimism = ho.get("expected_optimism", (int, float), None)
+    if optimism is not None and not 0 <= optimism < 1:
+        raise ManifestError(path, "holdout.expected_optimism", f"must be from 0 to below 1 (got {optimism})")
     holdout = HoldoutSpec(
         metric=metric,
         baselines=baselines,
         margin=float(ho.get("margin", (int, float))),
         bootstrap_rounds=rounds,
         replay=replay,
+        expected_optimism=None if optimism is None else float(optimism),
     )
 
     followups = []

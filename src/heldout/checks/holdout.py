@@ -20,7 +20,13 @@ from sklearn.preprocessing import StandardScaler
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
 from heldout.checks.serving import features_read_beyond_the_past
-from heldout.holdout_metrics import HOLDOUT_METRICS, HoldoutMetric, baseline_label, bootstrap_difference
+from heldout.holdout_metrics import (
+    HOLDOUT_METRICS,
+    HoldoutMetric,
+    baseline_label,
+    bootstrap_difference,
+    plausible_estimate,
+)
 from heldout.metric_names import normalise_metric
 
 __all__ = ["baseline_scores", "check_holdout_beats_baselines", "compute_baselines", "holdout_summary"]
@@ -139,6 +145,8 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
         # Positive means the candidate promised more than the holdout gave, for scores and errors alike.
         gap = summary["reported_estimate"] - summary["score"]
         summary["optimism_gap"] = round(gap if metric.higher_is_better else -gap, 6)
+        if manifest.holdout.expected_optimism is not None:
+            summary.update(_plausibility(ctx, metric, y_true, summary["reported_estimate"]))
     if manifest.holdout.bootstrap_rounds and ctx.baselines:
         best_name, _ = metric.best(dict(ctx.baselines))
         low, high = bootstrap_difference(
@@ -161,6 +169,58 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
         summary["curves"] = curves
         summary["histogram"] = _histogram(y_true, ctx.holdout.scores)
     return summary
+
+
+_ASSUMED_VALIDATION_SHARE = 0.25  # of the training rows, when heldout cannot tell what the estimate scored
+
+
+def _plausibility(
+    ctx: CheckContext, metric: HoldoutMetric, y_true: np.ndarray, estimate: float
+) -> dict[str, Any]:
+    """Whether the estimate is one this model could honestly have got: judged from its predictions on the
+    hidden holdout alone, so it holds whatever style the notebook is in and whatever the trace saw."""
+    cached = ctx.__dict__.get("_plausibility")
+    if cached is not None and cached[0] == estimate:
+        return cached[1]
+    facts = _judge_plausibility(ctx, metric, y_true, estimate)
+    ctx.__dict__["_plausibility"] = (estimate, facts)  # the summary is made for the check and the report
+    return facts
+
+
+def _judge_plausibility(
+    ctx: CheckContext, metric: HoldoutMetric, y_true: np.ndarray, estimate: float
+) -> dict[str, Any]:
+    traced = [e.get("n_rows") for e in ctx.analysis.reported_events]
+    rows = sum(int(n) for n in traced if isinstance(n, int) and n > 0)
+    if not rows:
+        rows = max(2, int(len(ctx.train_labels) * _ASSUMED_VALIDATION_SHARE))
+    bound = plausible_estimate(metric, y_true, ctx.holdout.scores, rows)
+    allowance = float(ctx.manifest.holdout.expected_optimism or 0.0)
+    ceiling = bound + allowance if metric.higher_is_better else bound * (1.0 - allowance)
+    implausible = bool(np.isfinite(ceiling)) and (
+        estimate > ceiling if metric.higher_is_better else estimate < ceiling
+    )
+    return {
+        "estimate_rows": rows,
+        "estimate_rows_traced": bool(traced),
+        "plausible_estimate": round(ceiling, 6) if np.isfinite(ceiling) else None,
+        "implausible_estimate": implausible,
+    }
+
+
+def _implausible_text(metric: HoldoutMetric, summary: dict[str, Any]) -> str:
+    rows = f"{summary['estimate_rows']:,} rows" + (
+        "" if summary["estimate_rows_traced"] else " (a quarter of the training file: heldout could not tell)"
+    )
+    best = "at most" if metric.higher_is_better else "at least"
+    return (
+        f" But the estimate you reported, {summary['reported_estimate']:.3f}, is beyond anything this model "
+        f"delivers: on {rows} drawn like the hidden holdout's, its {metric.label} comes out {best} "
+        f"{summary['plausible_estimate']:.3f} (97.5 % of resamples, with the scenario's allowance for a "
+        "holdout that differs from the training data). An estimate this far from what the model does "
+        "usually means the rows it was computed on took part in fitting, resampling, selection or tuning, "
+        "or that the reported figure is not what the notebook measured."
+    )
 
 
 def _gap_text(metric: HoldoutMetric, summary: dict[str, Any]) -> str:
@@ -242,6 +302,16 @@ def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) 
             ),
             (finding,),
         )
+    implausible = _implausible_text(metric, summary) if summary.get("implausible_estimate") else ""
+    if metric.beats(score, best, margin) and real and implausible:
+        return Outcome(
+            Verdict.WARN,
+            (
+                f"{Metric} on the hidden holdout is {score:.3f} (baselines: {baselines}), enough to beat "
+                f"them.{implausible}{gap_text} {hint}"
+            ),
+            (finding,),
+        )
     if metric.beats(score, best, margin) and real:
         return Outcome(
             Verdict.PASS,
@@ -265,7 +335,8 @@ def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) 
     return Outcome(
         Verdict.FAIL,
         (
-            f"{Metric} on the hidden holdout is {score:.3f}, {shortfall}.{noise_text}{gap_text} Start from "
+            f"{Metric} on the hidden holdout is {score:.3f}, {shortfall}.{noise_text}{gap_text}{implausible} "
+            "Start from "
             f"the strongest simple model, then add one change at a time and keep what improves a "
             f"cross-validated score. {hint}"
         ),
