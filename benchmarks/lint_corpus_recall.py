@@ -4,7 +4,7 @@ Each case is there twice: ``*_leak`` declares its findings on its first line (``
 ``*_fixed`` is the same code with the mistake fixed. A leak counts as found when every declared finding
 is reported, at its kind and place, as an error (and, more leniently, as a finding of any severity); a
 fixed file counts as a false alarm when it gets any error. Precision is found leaks over found leaks
-plus false alarms.
+plus false alarms. The hints a file also declares are not counted.
 
     python3 benchmarks/lint_corpus_recall.py [--verbose]
 
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     fixed = sorted(p for p in CORPUS.glob("wild_*_fixed.*"))
     found = lenient = alarms = 0
     for path in leaks:
-        expected = expected_findings(path)
+        expected = {item for item in expected_findings(path) if item[1] == "error"}  # declared hints aside
         findings = lint_path(path)
         errors = {(f.kind, f.severity, f.cell, f.line) for f in findings if f.severity == "error"}
         anything = {(f.kind, f.cell, f.line) for f in findings}
