@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from heldout.lint.cli import run
@@ -94,3 +98,33 @@ def test_missing_paths_and_other_files_are_usage_errors(tmp_path: Path) -> None:
     assert code == 2 and "neither a notebook" in json.loads(out)["error"]
     assert _run([])[0] == 2
     assert _run([CLEAN], "yaml") == (2, "heldout lint: unknown format 'yaml' (choose text or json)\n")
+
+
+def test_heldout_lint_imports_only_the_lint(tmp_path: Path) -> None:
+    # A pre-commit hook or an editor starts `heldout lint` on every save: it must not load the grader
+    # (heldout.checks, heldout.result) nor the libraries that grader needs (seconds of start-up).
+    script = tmp_path / "one_line.py"
+    script.write_text("x = 1\n", encoding="utf-8")
+    probe = (
+        "import sys, io, contextlib\n"
+        "from heldout.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['lint', {str(script)!r}])\n"
+        "heavy = ('sklearn', 'scipy', 'pandas', 'numpy', 'matplotlib')\n"
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in heavy\n"
+        "      or (m.startswith('heldout.') and not m.startswith('heldout.lint'))))\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    code, modules = done.stdout.split(" ", 1)
+    assert code == "0"
+    # heldout.errors (the CLI's exception types) and the lint's own helpers are all it may need.
+    allowed = {
+        "heldout.cli",
+        "heldout.errors",
+        "heldout.notebook_json",
+        "heldout.metric_names",
+        "heldout.pandas_names",
+    }
+    assert set(ast.literal_eval(modules)) <= allowed, modules

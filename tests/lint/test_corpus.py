@@ -68,6 +68,24 @@ def test_corpus_is_large_and_shows_every_kind_firing() -> None:
     assert {p.suffix for p in FILES} == {".py", ".ipynb"}
 
 
+def test_the_wild_corpus_holds_every_case_both_ways() -> None:
+    # Notebooks and scripts in the styles found on Kaggle and GitHub (issue 17): each leak has a twin,
+    # the same code with the leak fixed, which must get no error.
+    leaks = {
+        p.name.rsplit("_leak.", 1)[0]: p for p in FILES if p.name.startswith("wild_") and "_leak." in p.name
+    }
+    fixed = {
+        p.name.rsplit("_fixed.", 1)[0]: p for p in FILES if p.name.startswith("wild_") and "_fixed." in p.name
+    }
+    assert len(leaks) + len(fixed) >= 60
+    assert set(leaks) == set(fixed), f"cases without a twin: {set(leaks) ^ set(fixed)}"
+    for stem, path in leaks.items():
+        assert any(severity == "error" for _, severity, *_ in expected_findings(path)), stem
+        assert fixed[stem].suffix == path.suffix
+        assert not any(severity == "error" for _, severity, *_ in expected_findings(fixed[stem])), stem
+    assert {p.suffix for p in leaks.values()} == {".py", ".ipynb"}
+
+
 # Clean corpus files are clean because the flow was followed, not because it was lost: one small
 # edit that introduces the mistake must turn each of them into an error of the expected kind.
 MUTATIONS = [

@@ -100,7 +100,9 @@ def test_a_stateless_pipeline_fitted_on_all_rows_learns_nothing() -> None:
     )
 
 
-def test_an_unknown_step_in_a_pipeline_makes_its_leak_a_hint() -> None:
+def test_an_unknown_step_in_a_pipeline_is_still_a_fit_on_every_row() -> None:
+    # Was a hint; an object of any class fitted on the rows it later transforms learned from them
+    # (issue 17: a class heldout does not know is judged by its fit).
     assert findings("""
         from mylib import Denoiser
         prep = make_pipeline(Denoiser(), StandardScaler()).fit(X)
@@ -108,7 +110,7 @@ def test_an_unknown_step_in_a_pipeline_makes_its_leak_a_hint() -> None:
         Z_train, Z_test, y_train, y_test = train_test_split(Z, y, stratify=y)
         m = LogisticRegression().fit(Z_train, y_train)
         average_precision_score(y_test, m.predict_proba(Z_test)[:, 1])
-    """) == {("preprocessing_leak", "hint")}
+    """) == {("preprocessing_leak", "error")}
 
 
 def test_comparing_models_with_cross_validation_is_not_tuning_on_the_test_rows() -> None:
@@ -323,3 +325,121 @@ def test_a_rolling_mean_is_per_row_but_its_maximum_is_a_statistic_of_every_row()
     """
     assert findings(code.format(denominator="100.0")) == set()
     assert findings(code.format(denominator="smooth.max()")) == {("full_frame_statistic", "error")}
+
+
+def test_an_unidentified_object_fitted_on_every_row_is_an_estimator_from_then_on() -> None:
+    leak = """
+        from team_models import build
+        model = build()
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        model.fit(X, y)
+        average_precision_score(y_test, model.predict_proba(X_test)[:, 1])
+    """
+    assert findings(leak) == {("preprocessing_leak", "error")}
+    assert findings(leak.replace("model.fit(X, y)", "model.fit(X_train, y_train)")) == set()
+
+
+def test_the_notebooks_own_class_runs_its_methods_on_self() -> None:
+    leak = """
+        class Centre:
+            def fit(self, X):
+                self.centre = X.median()
+                return self
+
+            def transform(self, X):
+                return X - self.centre
+
+        Z = Centre().fit(X).transform(X)
+        Z_train, Z_test, y_train, y_test = train_test_split(Z, y, stratify=y)
+        m = LogisticRegression().fit(Z_train, y_train)
+        average_precision_score(y_test, m.predict_proba(Z_test)[:, 1])
+    """
+    assert findings(leak) == {("full_frame_statistic", "error")}
+    fixed = """
+        class Centre:
+            def fit(self, X):
+                self.centre = X.median()
+                return self
+
+            def transform(self, X):
+                return X - self.centre
+
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        c = Centre().fit(X_train)
+        m = LogisticRegression().fit(c.transform(X_train), y_train)
+        average_precision_score(y_test, m.predict_proba(c.transform(X_test))[:, 1])
+    """
+    assert findings(fixed) == set()
+
+
+def test_predictions_on_held_out_rows_are_an_evaluation_without_a_metric() -> None:
+    leak = """
+        X = StandardScaler().fit_transform(X)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        m = LogisticRegression().fit(X_train, y_train)
+        print((m.predict(X_test) == y_test).mean())
+    """
+    assert findings(leak) == {("preprocessing_leak", "error")}
+    # Predicting every row with a model fitted on a part is no evaluation of anything.
+    assert (
+        findings("""
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        m = LogisticRegression().fit(X_train, y_train)
+        df["pred"] = m.predict(X)
+    """)
+        == set()
+    )
+
+
+def test_a_model_refitted_on_every_row_after_its_evaluation_may_predict_the_test_rows() -> None:
+    assert (
+        findings("""
+        X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+        m = LogisticRegression().fit(X_train, y_train)
+        print(average_precision_score(y_test, m.predict_proba(X_test)[:, 1]))
+        m.fit(X, y)
+        shown = m.predict(X_test)
+    """)
+        == set()
+    )
+
+
+def test_a_concatenation_sliced_at_the_first_parts_length_is_cut_back_into_its_parts() -> None:
+    source = """
+        train = pd.read_csv("train.csv")
+        test = pd.read_csv("test.csv")
+        full = pd.concat([train, test])
+        STAT
+        X = full[:len(train)]
+        X_sub = full[len(train):]
+        m = LogisticRegression().fit(X, train["y"])
+        m.predict(X_sub)
+    """
+    leak = source.replace("STAT", 'full["age"].fillna(full["age"].median(), inplace=True)')
+    fixed = source.replace("STAT", 'full["age"] = full["age"].fillna(train["age"].median())')
+    assert findings(leak) == {("full_frame_statistic", "error")}
+    assert findings(fixed) == set()
+
+
+def test_a_label_made_with_a_statistic_of_every_row_is_a_full_frame_statistic() -> None:
+    leak = """
+        y = df.price > df.price.mean()
+        X_train, X_test, y_train, y_test = train_test_split(X, y)
+        m = LogisticRegression().fit(X_train, y_train)
+        print(f1_score(y_test, m.predict(X_test)))
+    """
+    assert findings(leak) == {("full_frame_statistic", "error")}
+    assert findings(leak.replace("df.price.mean()", "400_000")) == set()
+
+
+def test_statsmodels_fits_the_rows_given_to_its_constructor() -> None:
+    leak = """
+        import statsmodels.api as sm
+        from sklearn.metrics import r2_score
+        X_train, X_test, y_train, y_test = train_test_split(X, y)
+        ols = sm.OLS(y, sm.add_constant(X)).fit()
+        print(r2_score(y_test, ols.predict(sm.add_constant(X_test))))
+    """
+    assert findings(leak) == {("preprocessing_leak", "error")}
+    fixed = leak.replace("sm.OLS(y, sm.add_constant(X))", "sm.OLS(y_train, sm.add_constant(X_train))")
+    assert findings(fixed) == set()

@@ -29,6 +29,7 @@ from heldout.lint.values import (
     Data,
     Estimator,
     Function,
+    Instance,
     Ref,
     Unknown,
     UserClass,
@@ -42,6 +43,16 @@ SERVING_NAME = re.compile(r"^(predict|serve|serving|inference)")
 _MAX_CALL_DEPTH = 8
 _STATEMENT_BUDGET = 25_000  # statements run in all, inlined calls included: bounds the time on any input
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# Methods that learn from the rows they are given, on an object of any class: an object heldout cannot
+# identify (a factory's result, a library it does not know) is an estimator once one of them is called.
+_DUCK_FITS = {
+    "fit": "unknown",
+    "partial_fit": "unknown",
+    "adapt": "unknown",  # Keras preprocessing layers
+    "fit_transform": "transformer",
+    "fit_resample": "sampler",
+    "fit_sample": "sampler",
+}
 _MIXIN_ROLES = (
     ("TransformerMixin", "transformer"),
     ("SelectorMixin", "selector"),
@@ -204,7 +215,16 @@ class Flow:
     def _s_ClassDef(self, node: ast.ClassDef) -> None:
         bases = {describe(base).rsplit(".", 1)[-1] for base in node.bases}
         role = next((role for mixin, role in _MIXIN_ROLES if mixin in bases), None)
-        self.bind(node.name, UserClass(name=node.name, role=role))
+        methods: dict[str, Function] = {}
+        for base in reversed(node.bases):  # a user-defined base's methods, overridden by the class's own
+            inherited = self.eval(base)
+            if isinstance(inherited, UserClass):
+                methods.update(inherited.methods)
+                role = role or inherited.role
+        for statement in node.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                methods[statement.name] = Function(node=statement, cell=self.cell)
+        self.bind(node.name, UserClass(name=node.name, role=role, methods=methods))
 
     def _s_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -275,7 +295,9 @@ class Flow:
             container = self.eval(target.value)
             self.lib.set_item(container, self._index(target.slice), value, target)
         elif isinstance(target, ast.Attribute):
-            self.eval(target.value)
+            owner = self.eval(target.value)
+            if isinstance(owner, Instance):
+                owner.attrs[target.attr] = value
 
     def _unpack(self, targets: list[ast.expr], value: Value) -> None:
         parts = self.lib.unpack(value, len(targets))
@@ -302,11 +324,40 @@ class Flow:
         if isinstance(callee, Function):
             return self.call_function(callee, args, kwargs)
         if isinstance(callee, UserClass):
+            if callee.methods:
+                return self._instantiate(callee, args, kwargs)
             if callee.role is None:
                 return Unknown()
             return Estimator(cls=callee.name, role=callee.role, known=False)
         if isinstance(callee, Ref):
             return self.lib.call_ref(callee.qualname, args, kwargs, node)
+        if isinstance(callee, Estimator) and args and isinstance(args[0], Data):
+            return self.lib.call_method(callee, "transform", args, kwargs, node)  # a Keras layer applied
+        return self.lib.opaque_result(args, kwargs)
+
+    # -- the notebook's own classes ------------------------------------------------------------------
+    def _instantiate(self, cls: UserClass, args: list[Value], kwargs: dict[str, Value]) -> Instance:
+        instance = Instance(cls=cls)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.call_function(init, [instance, *args], kwargs)
+        return instance
+
+    def call_user_method(
+        self, instance: Instance, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.Call
+    ) -> Value:
+        """Run the class's method with ``self`` bound; what it fits and returns is followed like any code."""
+        methods = instance.cls.methods
+        method = methods.get(name)
+        if method is not None:
+            return self.call_function(method, [instance, *args], kwargs)
+        if name == "fit_transform" and "fit" in methods and "transform" in methods:
+            # TransformerMixin's fit_transform: fit(X, y).transform(X)
+            self.call_function(methods["fit"], [instance, *args], kwargs)
+            return self.call_function(methods["transform"], [instance, *args[:1]], {})
+        attribute = instance.attrs.get(name)
+        if isinstance(attribute, Function):
+            return self.call_function(attribute, args, kwargs)
         return self.lib.opaque_result(args, kwargs)
 
     def call_function(self, function: Function, args: list[Value], kwargs: dict[str, Value]) -> Value:
@@ -376,6 +427,8 @@ class Flow:
         base = self.eval(node.value)
         if isinstance(base, Ref):
             return Ref(qualname=f"{base.qualname}.{node.attr}")
+        if isinstance(base, Instance):
+            return base.attrs.get(node.attr, Unknown(loops=base.loops))
         return self.lib.attribute(base, node.attr, node)
 
     def _arguments(self, node: ast.Call) -> tuple[list[Value], dict[str, Value]]:
@@ -399,10 +452,28 @@ class Flow:
             args, kwargs = self._arguments(node)
             if isinstance(receiver, Ref):
                 return self.lib.call_ref(f"{receiver.qualname}.{func.attr}", args, kwargs, node)
+            if isinstance(receiver, Instance):
+                return self.call_user_method(receiver, func.attr, args, kwargs, node)
+            if (
+                isinstance(receiver, Unknown)
+                and func.attr in _DUCK_FITS
+                and any(isinstance(a, Data) for a in args)
+            ):
+                receiver = self._duck_estimator(func, receiver)
             return self.lib.call_method(receiver, func.attr, args, kwargs, node)
         callee = self.eval(func)
         args, kwargs = self._arguments(node)
         return self.call(callee, args, kwargs, node)
+
+    def _duck_estimator(self, func: ast.Attribute, unknown: Unknown) -> Estimator:
+        """An object heldout cannot identify, fitted on rows: an estimator of unknown kind from now on
+        (rebound to its variable, so that its later predict or transform reads this fit)."""
+        estimator = Estimator(
+            cls=describe(func.value, 30), role=_DUCK_FITS[func.attr], known=False, loops=unknown.loops
+        )
+        if isinstance(func.value, ast.Name):
+            self.bind(func.value.id, estimator)
+        return estimator
 
     def _index(self, node: ast.expr) -> Value:
         if isinstance(node, ast.Slice):

@@ -31,6 +31,7 @@ from heldout.lint.values import (
     Function,
     IndexOf,
     Indices,
+    Length,
     Permutation,
     PredInfo,
     Ref,
@@ -129,6 +130,8 @@ class FrameCalls(CallBase):
             return IndexOf(data=data, loops=data.loops)
         if attr == "columns":
             return Container(kind="columns", loops=data.loops)
+        if attr == "shape" and data.rows:
+            return Container(kind="tuple", items=[Length(rows=data.rows), Unknown()], loops=data.loops)
         if attr in _ACCESSORS:
             return data  # the same frame: `df.loc[mask, "c"] = v` changes df
         if attr in _SAME_DATA_ATTRIBUTES:
@@ -276,6 +279,8 @@ class FrameCalls(CallBase):
         if is_const(kwargs.get("inplace"), True) and isinstance(result, Data):
             data.rows, data.lineage, data.taints = result.rows, result.lineage, result.taints
             data.column_preds = dict(result.column_preds)
+            if data.parent is not None:  # df["c"].fillna(v, inplace=True) changes df's column
+                data.parent.lineage = data.parent.lineage | result.lineage
             return Const(value=None)
         return result
 
@@ -455,6 +460,9 @@ class FrameCalls(CallBase):
         if isinstance(selector, SliceOf):
             if selector.step is None and selector.lower is None and selector.upper is None:
                 return data.derived(loops=loops)
+            parts = self._parts_by_length(data, selector)
+            if parts is not None:
+                return data.derived(rows=parts, loops=loops)
             if selector.step is None and (selector.lower is None) != (selector.upper is None):
                 key = ("slice", selector.upper if selector.lower is None else selector.lower)
                 self._register_cut(key, node, "slice", data, source)
@@ -476,6 +484,19 @@ class FrameCalls(CallBase):
         taints = frozenset((c, e, False) for c, e, _ in data.taints)
         return data.derived(rows=None, taints=taints, loops=loops)
 
+    @staticmethod
+    def _parts_by_length(data: Data, selector: SliceOf) -> frozenset | None:
+        """``full[:len(train)]`` / ``full[len(train):]`` of a concatenation that holds train's rows:
+        train's rows, or the others. (The first part is the one measured, as concat([train, test]) has it.)"""
+        bound = selector.bound
+        if selector.step is not None or not isinstance(bound, Length) or not data.rows:
+            return None
+        first = frozenset(p for p in data.rows if any(p[: len(r)] == r for r in bound.rows))
+        rest = data.rows - first
+        if not first or not rest:
+            return None  # not a concatenation of the measured rows with others
+        return first if selector.lower is None else rest
+
     def _select_columns(self, data: Data, index: Value) -> Data:
         loops = data.loops | index.loops
         names = const_names(index)
@@ -483,7 +504,9 @@ class FrameCalls(CallBase):
             (column,) = names
             taints = frozenset((None, e, c) for col, e, c in data.taints if col is None or col == column)
             pred = data.column_preds.get(column, data.pred)
-            return data.derived(column=column, pred=pred, column_preds={}, taints=taints, loops=loops)
+            return data.derived(
+                column=column, pred=pred, column_preds={}, taints=taints, loops=loops, parent=data
+            )
         if isinstance(index, Const):
             return data.derived(loops=loops)  # a positional column of an array: proba[:, 1]
         if names is not None:

@@ -26,6 +26,7 @@ from heldout.lint.values import (
     Container,
     Data,
     Estimator,
+    Overlap,
     PredInfo,
     Score,
     SplitPairs,
@@ -33,6 +34,7 @@ from heldout.lint.values import (
     Thresholds,
     Unknown,
     Value,
+    rows_overlap,
     with_step,
 )
 
@@ -359,18 +361,22 @@ class LearnerCalls(CallBase):
         data = self._arg(args, kwargs, 0, "X")
         labels = self._arg(args, kwargs, 1, "y")
         data_node = self._arg_node(node, 0, "X")
-        if name in ("fit", "partial_fit"):
+        if name == "fit" and not args and isinstance(estimator.bound, Data):
+            data = estimator.bound  # statsmodels: the rows were given to the constructor
+        if name in ("fit", "partial_fit", "adapt"):
             self._fit(estimator, data, labels, node, data_node)
             return estimator
         if name == "fit_transform":
             self._fit(estimator, data, labels, node, data_node)
             return self._transformed(estimator, data)
-        if name == "fit_resample":
+        if name in ("fit_resample", "fit_sample"):  # fit_sample: imbalanced-learn's name before 0.4
             return self._resample(estimator, data, labels, node, data_node)
+        if name == "evaluate" and not estimator.known:  # Keras: model.evaluate(X_test, y_test)
+            return self._score(estimator, data, labels, node, data_node)
         if name in ("transform", "inverse_transform"):
             return self._transformed(estimator, data)
         if name in _PREDICT:
-            return self._predictions(estimator, data, data_node)
+            return self._predictions(estimator, data, data_node, node)
         if name == "fit_predict":
             self._fit(estimator, data, labels, node, data_node)
             return self._predictions(estimator, data, data_node)
@@ -476,7 +482,9 @@ class LearnerCalls(CallBase):
         ]
         return Container(kind="tuple", items=outputs)
 
-    def _predictions(self, estimator: Estimator, data: Value, data_node: ast.AST) -> Value:
+    def _predictions(
+        self, estimator: Estimator, data: Value, data_node: ast.AST, node: ast.Call | None = None
+    ) -> Value:
         if not isinstance(data, Data):
             return Unknown(loops=estimator.loops | data.loops)
         info = PredInfo(
@@ -486,7 +494,49 @@ class LearnerCalls(CallBase):
             input_name=self._name_of(data, data_node),
             input_loops=data.loops,
         )
+        if node is not None:
+            self._held_out_predictions(estimator, data, info, node)
         return Data(rows=data.rows, lineage=data.lineage, pred=info, loops=data.loops | estimator.loops)
+
+    def _held_out_part(self, fitted: frozenset, predicted: frozenset) -> bool:
+        """Predicted rows that a split cut out of the rows the model was fitted on (fit(X), then
+        predict(X_test)), and that nothing scored before: the held-out part, predicted by a model that
+        saw it. (A model refitted on all rows after its evaluation predicts them for other reasons.)"""
+        inside = all(any(p[: len(f)] == f and len(p) > len(f) for f in fitted) for p in predicted)
+        if not inside:
+            return False
+        return not any(
+            e.rows is not None and rows_overlap(e.rows, predicted)[0] is not Overlap.DISJOINT
+            for e in self.record.evals
+        )
+
+    def _held_out_predictions(self, estimator: Estimator, data: Data, info: PredInfo, node: ast.Call) -> None:
+        """Predictions on rows the model was not fitted on are an evaluation of those rows, metric or not:
+        wild notebooks compare them by hand, plot them or write them to a submission file."""
+        model = self.record.fits.get(estimator.fit) if estimator.fit is not None else None
+        if model is None or model.rows is None or data.rows is None:
+            return
+        if rows_overlap(model.rows, data.rows)[0] is not Overlap.DISJOINT and not self._held_out_part(
+            model.rows, data.rows
+        ):
+            return  # predictions on the training rows, or on all rows: a fitted curve, not an evaluation
+        self._evaluation(
+            node,
+            metric="predict",
+            via="predict",
+            rows=data.rows,
+            subject=info.input_name,
+            training=info.training,
+            input=data.lineage,
+            truth=EMPTY,
+            model_fit=estimator.fit,
+            oof=False,
+            curve=False,
+            pred_loops=data.loops | estimator.loops,
+            rows_loops=data.loops,
+            classifier=estimator.classifier,
+            label=f"{estimator.cls}.{node.func.attr if isinstance(node.func, ast.Attribute) else 'predict'}",
+        )
 
     def _score(
         self, estimator: Estimator, data: Value, labels: Value, node: ast.Call, data_node: ast.AST

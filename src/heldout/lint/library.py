@@ -33,6 +33,7 @@ from heldout.lint.values import (
     Estimator,
     IndexOf,
     Indices,
+    Length,
     Permutation,
     Ref,
     Score,
@@ -217,8 +218,20 @@ class Library(FrameCalls, LearnerCalls):
         if root in ("sklearn", "imblearn"):
             return self._sklearn_function(qualname, name, args, kwargs, node)
         if name[:1].isupper() and root not in ("pandas", "numpy", "matplotlib", "seaborn"):
-            # An unknown library's class: followed as an estimator whose fits prove nothing.
-            return Estimator(cls=name, role="unknown", known=False, loops=loops_of(*args, *kwargs.values()))
+            # An unknown library's class: followed as an estimator of unknown kind, judged by its fits.
+            estimator = Estimator(
+                cls=name, role="unknown", known=False, loops=loops_of(*args, *kwargs.values())
+            )
+            if root == "statsmodels":  # sm.OLS(endog, exog): the rows fit() will learn from
+                estimator.bound = self._arg(args, kwargs, 1, "exog")
+            return estimator
+        if root == "statsmodels" and isinstance(kwargs.get("data"), Data):
+            # The formula API, smf.ols("y ~ x", data=df): a model of those rows, fitted by .fit()
+            return Estimator(
+                cls=name, role="unknown", known=False, bound=kwargs["data"], loops=loops_of(*args)
+            )
+        if root == "statsmodels":
+            return self._generic(args, kwargs)  # sm.add_constant(X) and the like: row by row
         return self.opaque_result(args, kwargs)
 
     def _builtin(self, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.Call) -> Value:
@@ -267,6 +280,8 @@ class Library(FrameCalls, LearnerCalls):
                 )
             keys: list[Value] = [Const(value=k) for k in kwargs]
             return Container(kind="dict", keys=keys, items=list(kwargs.values()), loops=loops)
+        if name == "len" and isinstance(first, Data) and first.rows:
+            return Length(rows=first.rows, loops=loops)
         if name == "iter":
             return first
         if name == "next":
@@ -342,8 +357,13 @@ class Library(FrameCalls, LearnerCalls):
         def text(bound: ast.expr | None) -> str | None:
             return None if bound is None else dump(bound)
 
+        bound = parts[0] if len(parts) == 1 and node.step is None else None
         return SliceOf(
-            lower=text(node.lower), upper=text(node.upper), step=text(node.step), loops=loops_of(*parts)
+            lower=text(node.lower),
+            upper=text(node.upper),
+            step=text(node.step),
+            bound=bound,
+            loops=loops_of(*parts),
         )
 
     def subscript(self, base: Value, index: Value, node: ast.AST) -> Value:

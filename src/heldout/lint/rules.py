@@ -81,10 +81,18 @@ def _deduplicate(findings: Iterable[LintFinding]) -> list[LintFinding]:
 
 
 @dataclass(frozen=True)
+class _NoFit:
+    role: str = ""
+
+
+_NO_FIT = _NoFit()
+
+
+@dataclass(frozen=True)
 class Leak:
     fit: FitEvent
     evaluation: EvalEvent
-    side: str  # training: behind the model; input: behind the rows it predicted
+    side: str  # training: behind the model; input: behind the rows it predicted; truth: behind the labels
     overlap: Overlap
     witness: tuple[RowPath, RowPath]
 
@@ -116,6 +124,10 @@ class Analysis:
                 continue
             sides = [(f, "training") for f in sorted(evaluation.training)]
             sides += [(f, "input") for f in sorted(evaluation.input - evaluation.training)]
+            # Labels made with a statistic of every row (y = df.price > df.price.mean()): the scored
+            # labels depend on the rows they are scored against.
+            truth = evaluation.truth - evaluation.training - evaluation.input
+            sides += [(f, "truth") for f in sorted(truth) if (self.fit(f) or _NO_FIT).role == "statistic"]
             for fit_id, side in sides:
                 fit = self.fit(fit_id)
                 if fit is None or fit.rows is None or fit.serving:
@@ -153,12 +165,11 @@ class Analysis:
             if reported:
                 return reported
         swept = self.swept
+        scored = [e for e in self.evaluations if e.via != "predict"] or self.evaluations
         candidates = [
-            e
-            for e in self.evaluations
-            if e.id not in swept and not e.curve and e.via != "search" and not e.oof
+            e for e in scored if e.id not in swept and not e.curve and e.via != "search" and not e.oof
         ]
-        candidates = candidates or [e for e in self.evaluations if e.id not in swept and not e.curve]
+        candidates = candidates or [e for e in scored if e.id not in swept and not e.curve]
         return candidates[-1:]
 
     @property
@@ -238,18 +249,21 @@ def _proven(*events: FitEvent | EvalEvent | SplitEvent) -> bool:
 
 
 def _severity(leak: Leak) -> Severity:
-    proven = leak.overlap is Overlap.PROVEN and leak.fit.known and _proven(leak.fit, leak.evaluation)
+    # A class heldout does not know (Keras, statsmodels, the notebook's own factory) is judged by what
+    # the code does with it: fitted on rows, then used on rows among them, it learned from them.
+    proven = leak.overlap is Overlap.PROVEN and _proven(leak.fit, leak.evaluation)
     return Severity.ERROR if proven else Severity.HINT
 
 
 def _unknown_note(fit: FitEvent, *others: EvalEvent) -> str:
-    """Why a finding is only a hint, when it is not already said."""
-    if not fit.known:
-        return (
-            f" (heldout does not know what {fit.cls} learns from the rows it is fitted on, so this is a hint)"
-        )
+    """Why a finding is only a hint, or how heldout read a class it does not know."""
     if not _proven(fit, *others):
         return " (this runs under a condition the code alone does not decide, so it is a hint)"
+    if not fit.known:
+        return (
+            f" (heldout does not know {fit.cls}; it is judged by its fit, which learns from the rows it is "
+            "given)"
+        )
     return ""
 
 
@@ -261,7 +275,7 @@ def preprocessing_leak(analysis: Analysis) -> list[LintFinding]:
         fit = leak.fit
         if fit.role in ("sampler", "statistic"):
             continue
-        if fit.role in ("model", "search") and fit.id == leak.evaluation.model_fit:
+        if fit.id == leak.evaluation.model_fit:  # the scored model itself, whatever its class
             why = (
                 "The model has seen rows it is scored on, so the score measures memory, not generalisation. "
                 "Fit it on the training part only and score the held-out part; refit on all rows only "

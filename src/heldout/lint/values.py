@@ -28,6 +28,8 @@ __all__ = [
     "Function",
     "IndexOf",
     "Indices",
+    "Instance",
+    "Length",
     "Overlap",
     "Permutation",
     "PredInfo",
@@ -139,6 +141,17 @@ class Function(Value):
 class UserClass(Value):
     name: str
     role: str | None  # an estimator role when it subclasses scikit-learn's mixins
+    methods: dict[str, Function] = field(default_factory=dict)  # its own and its user-defined bases'
+
+
+@dataclass(eq=False, kw_only=True)
+class Instance(Value):
+    """An object of a class the notebook defines: its methods run on it, its attributes are followed."""
+
+    cls: UserClass
+    attrs: dict[str, Value] = field(default_factory=dict)
+    name: str | None = None
+    local_name: bool = False
 
 
 @dataclass(eq=False, kw_only=True)
@@ -183,6 +196,15 @@ class SliceOf(Value):
     lower: str | None
     upper: str | None
     step: str | None
+    bound: Value | None = None  # the one bound's value, when only one is given (``X[:n]``)
+
+
+@dataclass(eq=False, kw_only=True)
+class Length(Value):
+    """``len(frame)`` or ``frame.shape[0]``: slicing a concatenation at the first part's length cuts it
+    back into its parts (``full[:len(train)]``, ``full[len(train):]``, the Kaggle way)."""
+
+    rows: frozenset[RowPath]
 
 
 @dataclass(eq=False, kw_only=True)
@@ -229,6 +251,7 @@ class Data(Value):
     window: bool = False  # rolling, expanding or ewm: aggregates are per row, not across the frame
     window_future: int | None = None  # a centred rolling window: its aggregates look ahead
     column: str | None = None
+    parent: Data | None = None  # the frame a column was selected from (`df["c"].fillna(v, inplace=True)`)
 
     def derived(self, **changes: Any) -> Data:
         """A new value computed from this one (pandas copies): same rows and history, no name."""
@@ -240,6 +263,7 @@ class Data(Value):
             "window": False,
             "window_future": None,
             "column": None,
+            "parent": None,
         }
         base.update(changes)
         result = replace(self, **base)
@@ -259,6 +283,7 @@ class Estimator(Value):
     inner: Estimator | None = None
     cv: Value | None = None
     search_events: frozenset[int] = EMPTY  # internal evaluations of a search's fit
+    bound: Value | None = None  # data given to the constructor (statsmodels: sm.OLS(y, X).fit())
     name: str | None = None
     local_name: bool = False
 
@@ -267,7 +292,7 @@ def with_loops(value: Value, loops: frozenset[int]) -> Value:
     """The value as seen through a loop variable (a copy; identity is not needed for those)."""
     if not loops or loops <= value.loops:
         return value
-    if isinstance(value, Ref | Function | UserClass):
+    if isinstance(value, Ref | Function | UserClass | Instance):
         return value  # names of code, the same in every iteration
     copy = replace(value)
     copy.loops = value.loops | loops

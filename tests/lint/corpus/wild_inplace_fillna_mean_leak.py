@@ -1,0 +1,16 @@
+# expect: full_frame_statistic:error@9
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+
+df = pd.read_csv("titanic/train.csv")
+df.drop(["Name", "Ticket", "Cabin"], axis=1, inplace=True)
+df.fillna(df.mean(numeric_only=True), inplace=True)  # <- leak
+df = pd.get_dummies(df, columns=["Sex", "Embarked"], drop_first=True)
+X = df.drop("Survived", axis=1)
+y = df["Survived"]
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=101)
+logmodel = LogisticRegression(max_iter=1000)
+logmodel.fit(X_train, y_train)
+print(accuracy_score(y_test, logmodel.predict(X_test)))

@@ -1,0 +1,15 @@
+# expect: none
+import pandas as pd
+import umap
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import train_test_split
+
+cells = pd.read_csv("single_cell.csv")
+y = cells.pop("cell_type")
+X_train, X_test, y_train, y_test = train_test_split(cells, y, test_size=0.25, stratify=y)
+reducer = umap.UMAP(n_neighbors=15, n_components=10, random_state=42)
+train_embedding = reducer.fit_transform(X_train)
+test_embedding = reducer.transform(X_test)
+clf = LogisticRegression(max_iter=2000).fit(train_embedding, y_train)
+print(f1_score(y_test, clf.predict(test_embedding), average="weighted"))

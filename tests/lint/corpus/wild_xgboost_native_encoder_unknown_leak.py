@@ -1,0 +1,15 @@
+# expect: preprocessing_leak:error@11
+import pandas as pd
+import xgboost as xgb
+from dirty_cat import TableVectorizer
+from sklearn.metrics import mean_squared_error
+from sklearn.model_selection import train_test_split
+
+rides = pd.read_csv("rides.csv")
+target = rides.pop("fare")
+vectorizer = TableVectorizer()
+features = vectorizer.fit_transform(rides)  # <- leak
+X_train, X_valid, y_train, y_valid = train_test_split(features, target, test_size=0.15, random_state=5)
+reg = xgb.XGBRegressor(n_estimators=500, learning_rate=0.05)
+reg.fit(X_train, y_train)
+print(mean_squared_error(y_valid, reg.predict(X_valid)))
