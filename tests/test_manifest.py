@@ -92,6 +92,13 @@ def test_a_missing_manifest_is_reported(tmp_path):
         ),
         ("bootstrap_rounds = 400", "bootstrap_rounds = -1", "holdout.bootstrap_rounds", "must be 0 or more"),
         (
+            "expected_optimism = 0.05",
+            "expected_optimism = 1.5",
+            "holdout.expected_optimism",
+            "must be from 0 to below 1 (got 1.5)",
+        ),
+        ("expected_optimism = 0.05", 'expected_optimism = "some"', "holdout.expected_optimism", "must be"),
+        (
             'spread = "float"',
             'spread = "number"',
             "contract.experiment_columns.spread",
