@@ -313,6 +313,7 @@ def grade(
         serving=kernel.get("serving") if isinstance(kernel.get("serving"), dict) else None,
     )
     result.checks = run_checks(ctx)
+    result.harness_notes = _tracer_errors(trace)
     result.lint = lint_summary(submission.path, result.checks)
     result.holdout = holdout_summary(ctx)
     result.drift = drift_summary(ctx)
@@ -465,6 +466,20 @@ def _printable(text: str) -> str:
 
 def _without_noise(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if not any(n in line for n in _KERNEL_NOISE))
+
+
+def _tracer_errors(trace: Trace) -> list[str]:
+    """Where heldout's tracer failed on a call the notebook made (the call itself ran as without
+    heldout): said as heldout's fault, with the place, never as the candidate's."""
+    notes = []
+    for event in trace.of_kind("tracer_error"):
+        place = f"cell {event.cell}, line {event.line}" if event.cell else f"line {event.line}"
+        notes.append(
+            f"heldout's tracer failed on {_printable(str(event.get('function')))} ({place}): "
+            f"{_printable(str(event.get('error')))[:200]}. The call ran as it would without heldout; the "
+            "checks could not follow the data through it."
+        )
+    return notes[:10]
 
 
 def _printable_report(report: Any) -> dict[str, Any] | None:

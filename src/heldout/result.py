@@ -20,6 +20,8 @@ Fields (stable within a schema version; additions only):
 - ``drift``: for scenarios with planted drift, {"months", "features": [{"feature", "kind", "series",
   "planted", "reported"}]} (the drift timeline of the interviewer's report) or null
 - ``followups``: interviewer questions chosen by the verdicts
+- ``harness_notes``: heldout's own faults that did not stop the grade (its tracer failed on a call that
+  then ran as without heldout), each with its place; never the candidate's
 - ``lint``: {"findings": static lint findings (kind, severity, cell, line, subject, message, check_id),
   "disagreements": where the code alone and the run's trace disagree} or null
 
@@ -86,6 +88,9 @@ class GradeResult:
     dataset: dict[str, Any] | None = None
     lint: dict[str, Any] | None = None
     drift: dict[str, Any] | None = None
+    # heldout's own faults that did not stop the grade (a hook that failed on a call): never the
+    # candidate's, but the checks rest on less evidence where they happened.
+    harness_notes: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -132,6 +137,7 @@ class GradeResult:
             "followups": self.followups,
             "lint": self.lint,
             "drift": self.drift,
+            "harness_notes": self.harness_notes,
         }
 
     def write_json(self, path: Path) -> None:

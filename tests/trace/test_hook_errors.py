@@ -56,3 +56,19 @@ def test_a_label_encoder_fitted_on_a_string_series_runs_and_is_traced(tracer, fr
     assert encoder.transform(frame["kind"]).shape == (800,)
     assert _errors(tracer) == []
     assert any(e["kind"] == "fit" and e["estimator"] == "LabelEncoder" for e in tracer.recorder.events)
+
+
+def test_the_grade_says_where_heldout_failed_as_heldouts_fault(tracer, fraud_csv, monkeypatch):
+    from heldout.grading import _tracer_errors
+    from heldout.trace.model import Trace
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("heldout bug")
+
+    monkeypatch.setattr(tracer.lineage, "resolve", broken)
+    StandardScaler().fit(pd.read_csv("train.csv")[["a", "b"]])
+    tracer.enabled = False
+    notes = _tracer_errors(Trace(tracer.recorder.to_json()))
+    fit = [note for note in notes if note.startswith("heldout's tracer failed on StandardScaler.fit (line ")]
+    assert len(fit) == 1, notes
+    assert "RuntimeError: heldout bug" in fit[0] and "ran as it would without heldout" in fit[0]

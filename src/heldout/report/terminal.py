@@ -39,6 +39,8 @@ def render_terminal(
         lines += textwrap.wrap(
             result.error.message, width, initial_indent="  ", subsequent_indent="  ", replace_whitespace=False
         ) or [""]
+    for note in result.harness_notes:
+        lines += textwrap.wrap(f"heldout's fault, not yours: {note}", width, subsequent_indent="  ")
     if result.checks:
         lines.append("")
         name_width = max(len(c.title) for c in result.checks)
