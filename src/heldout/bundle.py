@@ -33,7 +33,15 @@ from heldout import datasets
 from heldout.errors import HeldoutError
 from heldout.manifest import Manifest
 
-__all__ = ["SCHEME", "BundleKey", "KeyStore", "candidate_seed", "dataset_for_seed", "write_bundle"]
+__all__ = [
+    "LEGACY_SCHEME",
+    "SCHEME",
+    "BundleKey",
+    "KeyStore",
+    "candidate_seed",
+    "dataset_for_seed",
+    "write_bundle",
+]
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
