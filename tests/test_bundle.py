@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heldout.bundle import KeyStore, candidate_seed, dataset_for_seed, write_bundle
+from heldout.bundle import LEGACY_SCHEME, SCHEME, KeyStore, candidate_seed, dataset_for_seed, write_bundle
 from heldout.checks.holdout import compute_baselines
 from heldout.datasets import card_fraud
 from heldout.errors import HeldoutError
@@ -119,3 +119,44 @@ def test_a_returned_bundle_is_graded_on_its_own_hidden_labels(manifest, root, tm
     assert not (root / "datasets" / "card_fraud" / "hidden" / "holdout_labels.csv").samefile(
         own / "hidden" / "holdout_labels.csv"
     )
+
+
+def test_bundle_secrets_are_128_bits_and_kept_with_their_scheme(manifest, root, tmp_path, keys):
+    seeds = [candidate_seed() for _ in range(20)]
+    assert all(seed.bit_length() == 129 for seed in seeds)  # top bit set above 128 random bits
+    assert len({seed & (2**128 - 1) for seed in seeds}) == 20
+    key = write_bundle(manifest, root, "Ada", tmp_path / "ada", keys)
+    stored = json.loads(keys.path.read_text())[key.bundle_id]
+    assert stored["seed"] == key.seed and stored["seed"].bit_length() == 129
+    assert stored["scheme"] == SCHEME == keys.get(key.bundle_id).scheme
+
+
+def test_a_bundles_hidden_labels_regenerate_from_its_key(manifest, root, tmp_path, keys):
+    key = write_bundle(manifest, root, "Ada", tmp_path / "ada", keys)
+    key = keys.get(key.bundle_id)
+    first = dataset_for_seed(tmp_path / "grader-a", "card_fraud", key.seed, key.scheme)
+    second = dataset_for_seed(tmp_path / "grader-b", "card_fraud", key.seed, key.scheme)
+    for relative in ("train.csv", "holdout_features.csv", "hidden/holdout_labels.csv", "SHA256SUMS"):
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    # The candidate's own train.csv is the grader's, and the labels are not the seed's world draw.
+    assert (tmp_path / "ada" / "train.csv").read_bytes() == (first / "train.csv").read_bytes()
+    legacy = card_fraud.generate(key.seed, legacy_labels=True).hidden_files["holdout_labels.csv"]
+    own = pd.read_csv(first / "hidden" / "holdout_labels.csv")
+    assert not np.array_equal(own["is_fraud"].to_numpy(), legacy["is_fraud"].to_numpy())
+
+
+def test_an_old_31_bit_key_reads_and_regenerates_the_labels_it_was_made_with(tmp_path):
+    # A key store written before secrets and schemes: no "scheme" field, a 31-bit seed.
+    store = tmp_path / "keys.json"
+    old = {"bundle_id": "0123456789abcdef", "scenario": "imbalance", "version": "1", "seed": 1_234_567_890}
+    store.write_text(json.dumps({old["bundle_id"]: {**old, "candidate": "Grace"}}))
+    key = KeyStore(store).get("0123456789abcdef")
+    assert (key.seed, key.scheme) == (1_234_567_890, LEGACY_SCHEME)
+    folder = dataset_for_seed(tmp_path, "card_fraud", key.seed, key.scheme)
+    assert folder.name == "1234567890"  # the cache folder such keys always used
+    # What the generator drew before label secrets: labels from the seed's world stream.
+    before = card_fraud.generate(key.seed, legacy_labels=True).hidden_files["holdout_labels.csv"]
+    expected = before.to_csv(index=False, lineterminator="\n").encode()
+    assert (folder / "hidden" / "holdout_labels.csv").read_bytes() == expected
+    train = card_fraud.generate(key.seed).candidate_files["train.csv"]  # the candidate's file is unchanged
+    assert (folder / "train.csv").read_bytes() == train.to_csv(index=False, lineterminator="\n").encode()

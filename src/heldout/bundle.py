@@ -2,10 +2,15 @@
 
 Every candidate gets the same task on a dataset variant of their own (another, secret seed of the same
 generator: same size, prevalence and difficulty), so answers cannot be copied between candidates, and
-the public generator cannot be used to rebuild anybody's hidden labels. The
+the public generator cannot be used to rebuild anybody's hidden labels. The seed is a 128-bit secret
+(too many to search) and drives both the candidate's files and, on a stream of its own, the hidden
+labels, so the grader regenerates both from the key alone. The
 bundle holds the prompt, the starter notebook and the candidate's data files, never hidden labels,
 solutions, graders or anybody else's data. The starter's metadata carries an opaque bundle id; the
-grader's key store maps it back to (scenario, version, seed, candidate).
+grader's key store maps it back to (scenario, version, seed, candidate, scheme).
+
+Keys written before 128-bit secrets (scheme 1: a 31-bit seed, hidden labels drawn on the seed's world
+stream) are read as they were and graded on the labels their bundles were made with.
 
 Bundles are byte-identical for the same candidate and seed: folders are written in sorted order and
 zip entries carry a fixed timestamp and mode.
@@ -28,9 +33,23 @@ from heldout import datasets
 from heldout.errors import HeldoutError
 from heldout.manifest import Manifest
 
-__all__ = ["BundleKey", "KeyStore", "candidate_seed", "dataset_for_seed", "write_bundle"]
+__all__ = [
+    "LEGACY_SCHEME",
+    "SCHEME",
+    "BundleKey",
+    "KeyStore",
+    "candidate_seed",
+    "dataset_for_seed",
+    "write_bundle",
+]
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+# How a key's seed makes the hidden labels: 1 on the world's stream (31-bit seeds, keys written before
+# this field existed), 2 on the seed's own label stream.
+LEGACY_SCHEME, SCHEME = 1, 2
+SECRET_BITS = 128
 
 
 @dataclass(frozen=True)
@@ -40,12 +59,14 @@ class BundleKey:
     version: str
     seed: int
     candidate: str
+    scheme: int = LEGACY_SCHEME  # absent from old keys, which are all of the legacy scheme
 
 
 def candidate_seed() -> int:
-    """A fresh secret seed. Never derived from the candidate: the generator is public code, so a seed
-    a candidate could guess would let them regenerate their own hidden labels."""
-    return secrets.randbelow(2**31 - 2) + 1
+    """A fresh 128-bit secret seed. Never derived from the candidate, and too many to search: the
+    generator is public code, so a seed a candidate could guess or enumerate would let them regenerate
+    their own hidden labels. The top bit is set so that every seed has the same length."""
+    return (1 << SECRET_BITS) | secrets.randbits(SECRET_BITS)
 
 
 def _bundle_id(scenario: str, version: str, seed: int, candidate: str) -> str:
@@ -62,6 +83,7 @@ class KeyStore:
         if not self.path.is_file():
             return {}
         raw = json.loads(self.path.read_text(encoding="utf-8"))
+        # Keys without a scheme predate it: BundleKey's default reads them as the legacy scheme.
         return {k: BundleKey(**v) for k, v in raw.items()}
 
     def add(self, key: BundleKey) -> None:
@@ -82,19 +104,22 @@ class KeyStore:
         return keys[bundle_id]
 
 
-def dataset_for_seed(root: Path, name: str, seed: int | None) -> Path:
-    """The folder holding dataset ``name`` for ``seed``: the shipped one, or a generated cache."""
+def dataset_for_seed(root: Path, name: str, seed: int | None, scheme: int = SCHEME) -> Path:
+    """The folder holding dataset ``name`` for ``seed``: the shipped one, or a generated cache (hidden
+    labels from the seed's own label stream, or for ``LEGACY_SCHEME`` from its world stream)."""
     generator = datasets.generator(name)
     if seed is None or seed == generator.DEFAULT_SEED:
         return root / "datasets" / name
-    folder = root / ".heldout-cache" / "datasets" / name / str(seed)
+    legacy = scheme == LEGACY_SCHEME
+    # Legacy caches keep their old folder names; they hold the same files as before.
+    folder = root / ".heldout-cache" / "datasets" / name / (str(seed) if legacy else f"{seed}-s{scheme}")
     if not (folder / datasets.CHECKSUM_FILE).is_file():
         scratch = Path(
             tempfile.mkdtemp(
                 prefix=f".{seed}-", dir=folder.parent if folder.parent.exists() else _mkdir(folder.parent)
             )
         )
-        datasets.build(name, scratch, seed=seed)
+        datasets.build(name, scratch, seed=seed, legacy_labels=legacy)
         try:
             scratch.rename(folder)
         except OSError:  # another grader built it first
@@ -120,6 +145,7 @@ def write_bundle(
         manifest.version,
         seed,
         candidate,
+        SCHEME,
     )
     generated = datasets.generator(manifest.dataset.name).generate(seed)
     files: dict[str, bytes] = {

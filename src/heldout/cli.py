@@ -139,8 +139,18 @@ def _parser() -> argparse.ArgumentParser:
     build = data_commands.add_parser("build", help="regenerate datasets/<name>/ from the generator")
     build.add_argument("names", nargs="*", help="datasets to build (default: all)")
     build.add_argument("--seed", type=int, help="seed (default: the generator's own)")
+    build.add_argument(
+        "--label-secret",
+        type=_hex_secret,
+        metavar="HEX",
+        help="secret the hidden labels are drawn from, to reproduce a build "
+        "(default: a fresh 128-bit secret, kept nowhere)",
+    )
     build.add_argument("--out", type=Path, help="folder to write into (default: datasets/<name>)")
-    check = data_commands.add_parser("check", help="verify files against SHA256SUMS and the generator")
+    check = data_commands.add_parser(
+        "check",
+        help="verify files against SHA256SUMS, and the files the seed determines against the generator",
+    )
     check.add_argument("names", nargs="*")
     return parser
 
@@ -375,8 +385,15 @@ def _hint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hex_secret(text: str) -> int:
+    try:
+        return int(text, 16)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be hexadecimal digits (got {text!r})") from None
+
+
 def _datasets(args: argparse.Namespace) -> int:
-    import tempfile
+    import secrets
 
     from heldout import datasets
     from heldout.paths import project_root
@@ -387,18 +404,19 @@ def _datasets(args: argparse.Namespace) -> int:
         folder = root / "datasets" / name
         if args.datasets_command == "build":
             out = args.out or folder
-            written = datasets.build(name, out, seed=args.seed)
-            print(f"{name}: wrote {len(written)} files to {out}")
+            # A fresh secret per dataset, never written down: the hidden labels are graded from the
+            # committed files and their checksums, and nobody can draw them again.
+            secret = secrets.randbits(128) if args.label_secret is None else args.label_secret
+            written = datasets.build(name, out, seed=args.seed, label_secret=secret)
+            origin = "a fresh label secret, kept nowhere" if args.label_secret is None else "--label-secret"
+            print(f"{name}: wrote {len(written)} files to {out} (hidden labels from {origin})")
             continue
-        datasets.verify(folder)
-        with tempfile.TemporaryDirectory() as scratch:
-            datasets.build(name, Path(scratch))
-            fresh = (Path(scratch) / datasets.CHECKSUM_FILE).read_text()
-            if fresh != (folder / datasets.CHECKSUM_FILE).read_text():
-                raise DatasetError(
-                    f"{folder} is not what the generator makes today: run `heldout datasets build`"
-                )
-        print(f"{name}: ok (files match SHA256SUMS and the generator)")
+        secret_files = datasets.check(name, folder)
+        print(
+            f"{name}: ok (files match SHA256SUMS; the files the seed determines match the generator; "
+            f"{', '.join(secret_files)} come from a label secret that is not in the repository, "
+            "so only their checksums are checked: nothing can regenerate them)"
+        )
     return 0
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from heldout import datasets
-from heldout.bundle import KeyStore, dataset_for_seed
+from heldout.bundle import SCHEME, KeyStore, dataset_for_seed
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
 from heldout.checks.drift import drift_summary
 from heldout.checks.holdout import baseline_scores, holdout_summary, holdout_truth
@@ -213,13 +213,13 @@ def grade(
                 "invalid", f"the notebook declares a scenario heldout does not have: {_printable(str(error))}"
             ),
         )
-    seed = None
+    seed, scheme = None, SCHEME
     if submission.bundle_id is not None:
         key = KeyStore(keys or root / DEFAULT_KEYS).get(submission.bundle_id)
         if key.scenario != manifest.id:
             raise HeldoutError(f"bundle {key.bundle_id} was made for scenario '{key.scenario}'")
-        seed = key.seed
-    dataset_dir = dataset_for_seed(root, manifest.dataset.name, seed)
+        seed, scheme = key.seed, key.scheme
+    dataset_dir = dataset_for_seed(root, manifest.dataset.name, seed, scheme)
     isolation = isolation or isolation_tier()
     result = GradeResult(
         str(path),

@@ -156,7 +156,15 @@ def test_rows_sorted_by_month_then_customer(data: GeneratedDataset) -> None:
         assert not frame.duplicated([m.TIME_COLUMN, m.ID_COLUMN]).any()
 
 
-def test_each_customer_is_a_run_of_consecutive_months_ended_by_churn(panel: pd.DataFrame) -> None:
+@pytest.fixture(scope="module")
+def world_panel() -> pd.DataFrame:
+    """The panel with the holdout labels of the seed's world (the draw that decided who stays)."""
+    train, holdout, labels = parts(m.generate(m.DEFAULT_SEED, legacy_labels=True))
+    return pd.concat([train, holdout.assign(churned=labels[m.LABEL].to_numpy())], ignore_index=True)
+
+
+def test_each_customer_is_a_run_of_consecutive_months_ended_by_churn(world_panel: pd.DataFrame) -> None:
+    panel = world_panel
     rows = panel.sort_values([m.ID_COLUMN, m.TIME_COLUMN], kind="stable")
     month = pd.PeriodIndex(rows[m.TIME_COLUMN], freq="M").asi8
     same = (rows[m.ID_COLUMN] == rows[m.ID_COLUMN].shift()).to_numpy()
@@ -181,6 +189,15 @@ def test_each_customer_is_a_run_of_consecutive_months_ended_by_churn(panel: pd.D
     # Customers are numbered in order of sign-up.
     signup = month[rows.groupby(m.ID_COLUMN).cumcount().to_numpy() == 0] - first["tenure_months"].to_numpy()
     assert (np.diff(signup) >= 0).all()
+
+
+def test_hidden_labels_are_a_fresh_draw_not_who_stays(panel: pd.DataFrame, world_panel: pd.DataFrame) -> None:
+    # Presence next month is the world's draw; the hidden label is another draw from the same
+    # probability, so some subscribers with a later snapshot are labelled as cancelled (and the other
+    # way round), at about the churn rate.
+    hold = (panel[m.TIME_COLUMN] >= HOLDOUT_MONTHS[0]).to_numpy()
+    hidden, world = panel.loc[hold, m.LABEL].to_numpy(), world_panel.loc[hold, m.LABEL].to_numpy()
+    assert 0.3 * hidden.mean() < (hidden != world).mean() < 3 * hidden.mean()
 
 
 def test_churn_rate_and_active_count(panel: pd.DataFrame) -> None:

@@ -14,6 +14,9 @@ riskiness. The intercept is solved so the expected fraud rate is 1.15 %. Nothing
 
 The last 20 % of rows by time form the holdout. About 0.4 % of transactions are processor
 retries: an exact copy of the row placed right after it, in train and holdout alike.
+
+The hidden holdout labels are drawn again from the same fraud probabilities, on the label secret's
+stream (a retry keeps its original's label), so the seed alone does not give them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from heldout.datasets._generated import GeneratedDataset, solve_intercept
+from heldout.datasets._generated import GeneratedDataset, draw_binary, label_rng, solve_intercept
 
 DEFAULT_SEED = 20261124
 LABEL = "is_fraud"
@@ -163,8 +166,13 @@ def _with_retries(rng: np.random.Generator, frame: pd.DataFrame, n_dup: int) -> 
     return frame.loc[np.repeat(frame.index.to_numpy(), repeats)].reset_index(drop=True)
 
 
-def generate(seed: int) -> GeneratedDataset:
-    """Build train and holdout (with hidden labels) for `seed`, deterministically."""
+def generate(seed: int, label_secret: int | None = None, *, legacy_labels: bool = False) -> GeneratedDataset:
+    """Build train and holdout for `seed`, and the hidden labels from `label_secret`'s stream.
+
+    `label_secret` None uses the seed's own label stream (a bundle's seed is secret). `legacy_labels`
+    keeps the holdout labels drawn with the features, as before label secrets: only to grade the
+    bundles made then, since anyone with the seed can recompute them.
+    """
     rng = np.random.default_rng(seed)
     # Duplicates are decided per split first so that no retry pair straddles the split.
     dup_train = rng.binomial(N_ROWS - N_HOLDOUT, DUP_RATE)
@@ -173,14 +181,19 @@ def generate(seed: int) -> GeneratedDataset:
     frame, logit = _features(rng, N_ROWS - dup_train - dup_hold)
     p = 1 / (1 + np.exp(-(logit + solve_intercept(logit, FRAUD_RATE))))
     frame[LABEL] = (rng.random(len(frame)) < p).astype(np.int64)
+    hidden = frame[LABEL].to_numpy().copy()
+    if not legacy_labels:
+        hidden[n_train_unique:] = draw_binary(label_rng(seed, label_secret), p[n_train_unique:])
+    frame["_hidden"] = hidden  # carried through the retries, never written
 
-    train = _with_retries(rng, frame.iloc[:n_train_unique], dup_train)
+    train = _with_retries(rng, frame.iloc[:n_train_unique], dup_train).drop(columns="_hidden")
     holdout = _with_retries(rng, frame.iloc[n_train_unique:].reset_index(drop=True), dup_hold)
     labels = pd.DataFrame({"row": np.arange(len(holdout), dtype=np.int64), ID_COLUMN: holdout[ID_COLUMN]})
-    labels[LABEL] = holdout[LABEL].to_numpy()
+    labels[LABEL] = holdout["_hidden"].to_numpy()
+    features = holdout.drop(columns=[LABEL, "_hidden"])
     return GeneratedDataset(
         name="card_fraud",
         seed=seed,
-        candidate_files={"train.csv": train, "holdout_features.csv": holdout.drop(columns=LABEL)},
+        candidate_files={"train.csv": train, "holdout_features.csv": features},
         hidden_files={"holdout_labels.csv": labels},
     )

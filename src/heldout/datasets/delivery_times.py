@@ -20,7 +20,9 @@ within 0.2-1.5 minutes. Five columns (the customer's last rating, app version, p
 method, tenure) are drawn independently of everything else and carry no signal.
 
 The first 24,000 orders by time form the training file, the last 6,000 the holdout. About 3 % of
-courier experience (deliveries) and of traffic values are blanked at random.
+courier experience (deliveries) and of traffic values are blanked at random. The hidden holdout
+minutes are drawn again from the same model of the complete features, on the label secret's stream,
+so the seed alone does not give them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from heldout.datasets._generated import GeneratedDataset
+from heldout.datasets._generated import GeneratedDataset, label_rng
 
 DEFAULT_SEED = 20261124
 LABEL = "delivery_minutes"
@@ -166,8 +168,13 @@ def _blank(rng: np.random.Generator, orders: pd.DataFrame) -> pd.DataFrame:
     return orders
 
 
-def generate(seed: int) -> GeneratedDataset:
-    """Build train and holdout (with hidden labels) for `seed`, deterministically."""
+def generate(seed: int, label_secret: int | None = None, *, legacy_labels: bool = False) -> GeneratedDataset:
+    """Build train and holdout for `seed`, and the hidden minutes from `label_secret`'s stream.
+
+    `label_secret` None uses the seed's own label stream (a bundle's seed is secret). `legacy_labels`
+    keeps the holdout minutes drawn with the features, as before label secrets: only to grade the
+    bundles made then, since anyone with the seed can recompute them.
+    """
     rng = np.random.default_rng(seed)
     orders = _orders(rng, N_ROWS)
     minutes = _minutes(rng, orders)
@@ -176,9 +183,14 @@ def generate(seed: int) -> GeneratedDataset:
     n_train = N_ROWS - N_HOLDOUT
     train = frame.iloc[:n_train].reset_index(drop=True)
     holdout = frame.iloc[n_train:].reset_index(drop=True)
+    hidden = holdout[[LABEL]].copy()
+    if not legacy_labels:
+        # From the complete features (before blanking), like the public draw.
+        redrawn = _minutes(label_rng(seed, label_secret), orders.iloc[n_train:].reset_index(drop=True))
+        hidden[LABEL] = np.round(redrawn, 2)
     return GeneratedDataset(
         name="delivery_times",
         seed=seed,
         candidate_files={"train.csv": train, "holdout_features.csv": holdout.drop(columns=LABEL)},
-        hidden_files={"holdout_labels.csv": holdout[[LABEL]]},
+        hidden_files={"holdout_labels.csv": hidden},
     )

@@ -36,6 +36,12 @@ then. Payments of the last 45 days are unlabelled unless their chargeback alread
 labels there are all frauds, and most of the recent takeovers are still unlabelled. The holdout is
 every payment of July; its labels (final truth) stay hidden, as does the final truth of every
 training payment.
+
+Here the label is not a draw from a probability of the row: a payment is fraud because an episode
+made it, so whoever can rebuild July's payments knows which are fraud. July is therefore drawn on
+the label secret's stream: the same users (traits, numbering) as the seed's world, their July
+sessions and episodes drawn afresh, numbered on from the last payment of June. The seed gives
+train.csv and the training period's final truth; July, features and labels, needs the secret.
 """
 
 from __future__ import annotations
@@ -45,7 +51,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from heldout.datasets._generated import GeneratedDataset
+from heldout.datasets._generated import GeneratedDataset, label_rng
 
 DEFAULT_SEED = 20261201
 LABEL = "is_fraud"
@@ -449,9 +455,14 @@ def _first_seen_numbers(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _event_log(rng: np.random.Generator) -> pd.DataFrame:
-    """All payments in event order: the event columns and the hidden truth (`_`-prefixed)."""
-    users = _users(rng)
+def _event_log(
+    rng: np.random.Generator,
+    users: dict[str, np.ndarray] | None = None,
+    user_number: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray]:
+    """All payments in event order: the event columns and the hidden truth (`_`-prefixed); with the
+    users and their public numbers, drawn here unless given (another stream's world of the same users)."""
+    users = _users(rng) if users is None else users
     raw = _payments(rng, users)
     # Numbered by event time; ties (same second) in random order.
     raw = raw.iloc[np.lexsort((rng.random(len(raw)), raw["sec"].to_numpy()))].reset_index(drop=True)
@@ -466,8 +477,8 @@ def _event_log(rng: np.random.Generator) -> pd.DataFrame:
         rng.random(n) < missing_p, None, np.array(list(DEVICES), dtype=object)[raw["device"].to_numpy()]
     )
     # Users numbered in random order, so the number says nothing about sign-up or activity.
-    user_number = rng.permutation(N_USERS) + 1
-    return pd.DataFrame(
+    user_number = rng.permutation(N_USERS) + 1 if user_number is None else user_number
+    log = pd.DataFrame(
         {
             ID_COLUMN: [f"pay_{i:07d}" for i in range(1, n + 1)],
             ENTITY_COLUMN: [f"u_{user_number[u]:05d}" for u in raw["user"]],
@@ -486,6 +497,16 @@ def _event_log(rng: np.random.Generator) -> pd.DataFrame:
             "_episode": _first_seen_numbers(raw["episode"].to_numpy()),
         }
     )
+    return log, users, user_number
+
+
+def _secret_july(log: pd.DataFrame, secret_log: pd.DataFrame) -> pd.DataFrame:
+    """July from `secret_log` (another stream's world of the same users), payment ids numbered on from
+    the last payment of `log` before July, as they would be in one log."""
+    july = secret_log[secret_log["_sec"] >= EXTRACT_SEC].reset_index(drop=True)
+    first = int((log["_sec"] < EXTRACT_SEC).sum()) + 1
+    july[ID_COLUMN] = [f"pay_{i:07d}" for i in range(first, first + len(july))]
+    return july
 
 
 def _by_ingestion(frame: pd.DataFrame) -> pd.DataFrame:
@@ -523,11 +544,20 @@ def _train_truth(log: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def generate(seed: int) -> GeneratedDataset:
-    """Build the training extract, the holdout month and the hidden truth for `seed`, deterministically."""
+def generate(seed: int, label_secret: int | None = None, *, legacy_labels: bool = False) -> GeneratedDataset:
+    """Build the training extract and its final truth for `seed`, and the holdout month (features and
+    hidden labels) from `label_secret`'s stream.
+
+    `label_secret` None uses the seed's own label stream (a bundle's seed is secret). `legacy_labels`
+    takes July from the seed's world, as before label secrets: only to grade the bundles made then,
+    since anyone with the seed can recompute its labels.
+    """
     rng = np.random.default_rng(seed)
-    log = _event_log(rng)
-    holdout = _by_ingestion(log[log["_sec"] >= EXTRACT_SEC])
+    log, users, user_number = _event_log(rng)
+    july = log[log["_sec"] >= EXTRACT_SEC]
+    if not legacy_labels:
+        july = _secret_july(log, _event_log(label_rng(seed, label_secret), users, user_number)[0])
+    holdout = _by_ingestion(july)
     return GeneratedDataset(
         name="payments",
         seed=seed,
@@ -539,4 +569,5 @@ def generate(seed: int) -> GeneratedDataset:
             "holdout_labels.csv": pd.DataFrame({LABEL: holdout["_fraud"].to_numpy()}),
             "train_truth.csv": _train_truth(log),
         },
+        secret_files=() if legacy_labels else ("holdout_features.csv", "hidden/holdout_labels.csv"),
     )

@@ -26,6 +26,9 @@ status that flags readmissions for review, and a registry record number that was
 into a review series (from 500,000) when a readmission was confirmed. The holdout is the
 feed at discharge time: no calls yet, billing "open", the record number given at discharge.
 About 1 % of train rows are exact copies of another train row (an extract joined twice).
+
+The hidden holdout labels are drawn again from the same readmission probabilities, on the label
+secret's stream, so the seed alone does not give them (the holdout's columns never depend on the label).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from heldout.datasets._generated import GeneratedDataset, solve_intercept
+from heldout.datasets._generated import GeneratedDataset, draw_binary, label_rng, solve_intercept
 
 DEFAULT_SEED = 20261124
 LABEL = "readmitted_30d"
@@ -272,8 +275,14 @@ def _dates(days: pd.Series) -> np.ndarray:
     return np.datetime_as_string(START + days.to_numpy().astype("timedelta64[D]"), unit="D")
 
 
-def generate(seed: int) -> GeneratedDataset:
-    """Build train and holdout (unseen patients, hidden labels) for `seed`, deterministically."""
+def generate(seed: int, label_secret: int | None = None, *, legacy_labels: bool = False) -> GeneratedDataset:
+    """Build train and holdout (unseen patients) for `seed`, and the hidden labels from `label_secret`'s
+    stream.
+
+    `label_secret` None uses the seed's own label stream (a bundle's seed is secret). `legacy_labels`
+    keeps the holdout labels drawn with the features, as before label secrets: only to grade the
+    bundles made then, since anyone with the seed can recompute them.
+    """
     rng = np.random.default_rng(seed)
     frame, logit = _admissions(rng)
     n = len(frame)
@@ -324,6 +333,8 @@ def generate(seed: int) -> GeneratedDataset:
     holdout["record_number"] = at_discharge[hold_rows]
     holdout["followup_calls_30d"] = 0
     holdout["billing_status"] = "open"
+    if not legacy_labels:
+        holdout[LABEL] = draw_binary(label_rng(seed, label_secret), p[hold_rows])
     train = out[~hold_rows]
     # About 1 % of train rows appear twice (an extract joined twice).
     copies = np.ones(len(train), np.int64)

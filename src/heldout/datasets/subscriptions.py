@@ -37,6 +37,11 @@ Three changes are planted, sharp, from a given month on, and they last through t
 
 Every other feature has the same distribution every month: no seasonality, no trend. The truth is
 written to the hidden file `drift_truth.csv`, for the grader.
+
+The hidden holdout labels are drawn again from the same churn probabilities, on the label secret's
+stream, so the seed alone does not give them. Who appears in the next holdout month follows the
+world's own draw, so a hidden label may say "cancelled" of a subscriber who still has a later
+snapshot: presence next month is then a fresh draw from the same probability, no better a guess.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from heldout.datasets._generated import GeneratedDataset
+from heldout.datasets._generated import GeneratedDataset, draw_binary, label_rng
 
 DEFAULT_SEED = 20261130
 LABEL = "churned"
@@ -176,7 +181,8 @@ def _snapshots(rng: np.random.Generator) -> pd.DataFrame:
             + plan_logodds[plan]
             + AGE_LOGODDS * (age - 40)
         )
-        churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+        p_churn = 1 / (1 + np.exp(-logit))
+        churned = (rng.random(n) < p_churn).astype(np.int64)
         if k >= first_written:
             rows.append(
                 {
@@ -193,14 +199,21 @@ def _snapshots(rng: np.random.Generator) -> pd.DataFrame:
                     "age": age,
                     "autopay": autopay,
                     LABEL: churned,
+                    "_p": p_churn,  # for the hidden labels' own draw, never written
                 }
             )
         active = active[churned == 0]
     return pd.DataFrame({key: np.concatenate([r[key] for r in rows]) for key in rows[0]})
 
 
-def generate(seed: int) -> GeneratedDataset:
-    """Build train (2023-01..2024-12) and holdout (2025-01..2025-03, hidden labels) for `seed`."""
+def generate(seed: int, label_secret: int | None = None, *, legacy_labels: bool = False) -> GeneratedDataset:
+    """Build train (2023-01..2024-12) and holdout (2025-01..2025-03) for `seed`, and the hidden labels
+    from `label_secret`'s stream.
+
+    `label_secret` None uses the seed's own label stream (a bundle's seed is secret). `legacy_labels`
+    keeps the holdout labels drawn with the features, as before label secrets: only to grade the
+    bundles made then, since anyone with the seed can recompute them.
+    """
     rng = np.random.default_rng(seed)
     frame = _snapshots(rng)
     # Subscribers who appear in the files, numbered from 1 in order of sign-up.
@@ -217,11 +230,14 @@ def generate(seed: int) -> GeneratedDataset:
     order = np.lexsort((number, month))
     out = out.iloc[order].reset_index(drop=True)
     in_holdout = month[order] >= N_TRAIN_MONTHS
-    train = out[~in_holdout].reset_index(drop=True)
+    train = out[~in_holdout].drop(columns="_p").reset_index(drop=True)
     holdout = out[in_holdout].reset_index(drop=True)
+    labels = holdout[[LABEL]].copy()
+    if not legacy_labels:
+        labels[LABEL] = draw_binary(label_rng(seed, label_secret), holdout["_p"].to_numpy())
     return GeneratedDataset(
         name="subscriptions",
         seed=seed,
-        candidate_files={"train.csv": train, "holdout_features.csv": holdout.drop(columns=LABEL)},
-        hidden_files={"holdout_labels.csv": holdout[[LABEL]], "drift_truth.csv": DRIFT_TRUTH.copy()},
+        candidate_files={"train.csv": train, "holdout_features.csv": holdout.drop(columns=[LABEL, "_p"])},
+        hidden_files={"holdout_labels.csv": labels, "drift_truth.csv": DRIFT_TRUTH.copy()},
     )

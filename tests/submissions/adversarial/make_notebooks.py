@@ -1,6 +1,7 @@
 """Writes the hostile and broken submissions of this folder (run once; the .ipynb files are committed).
 
-    python3 tests/submissions/adversarial/make_notebooks.py
+    python3 tests/submissions/adversarial/make_notebooks.py            # all of them
+    python3 tests/submissions/adversarial/make_notebooks.py NAME...    # only these cases
 
 Most notebooks run a quick model that satisfies the grading contract first, then the attack. An attack
 that the sandbox must block is written so that it *fails loudly when it works*: the notebook raises
@@ -263,6 +264,59 @@ else:
     prepare_features = lambda frame: frame
 """,
 )
+
+
+def _pasted_generator() -> list[str]:
+    """The card fraud generator's source as notebook cells, read from this checkout: what a candidate
+    who copies heldout's public code into their notebook has, with no import of heldout."""
+    folder = HERE.parents[2] / "src" / "heldout" / "datasets"
+    cells = []
+    for module in ("_generated.py", "card_fraud.py"):
+        lines = (folder / module).read_text("utf-8").splitlines()
+        cells.append("\n".join(line for line in lines if not line.startswith("from heldout")) + "\n")
+    return cells
+
+
+case(
+    "regenerate_hidden_labels_from_pasted_generator",
+    QUICK_MODEL,
+    *_pasted_generator(),
+    """
+# The generator's own source, pasted above, run with the seed it ships: the hidden labels come from a
+# label secret that is not in the repository, so these are a fresh draw, not the graded labels.
+regenerated = generate(DEFAULT_SEED).hidden_files["holdout_labels.csv"]["is_fraud"].to_numpy(dtype=float)
+class Oracle:
+    def predict_proba(self, frame):  # heldout scores the holdout rows in file order
+        return np.column_stack([1 - regenerated, regenerated])
+model = Oracle()
+prepare_features = lambda frame: frame
+""",
+)
+
+case(
+    "average_label_draws_from_pasted_generator",
+    QUICK_MODEL,
+    *_pasted_generator(),
+    """
+# Any label secret draws from the generator's true fraud probabilities, which depend on each customer's
+# hidden riskiness: the seed's world gives them, so averaging draws over many secrets estimates them.
+def draw(secret):
+    return generate(DEFAULT_SEED, secret).hidden_files["holdout_labels.csv"]["is_fraud"].to_numpy()
+draws = [draw(secret) for secret in range(15)]
+""",
+    """
+draws += [draw(secret) for secret in range(15, 30)]
+""",
+    """
+estimated = np.mean(draws, axis=0)
+class Oracle:
+    def predict_proba(self, frame):  # heldout scores the holdout rows in file order
+        return np.column_stack([1 - estimated, estimated])
+model = Oracle()
+prepare_features = lambda frame: frame
+""",
+)
+
 
 case(
     "overwrite_repository_files",
@@ -697,7 +751,16 @@ def _stable_ids(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Write every notebook, or only the cases ``names`` (the others stay as committed)."""
+    if names:
+        unknown = sorted(set(names) - set(CASES))
+        if unknown:
+            raise SystemExit(f"unknown cases: {unknown}")
+        for name in names:
+            _stable_ids(write_notebook(HERE / f"{name}.ipynb", *CASES[name]))
+        print(f"wrote {len(names)} notebooks to {HERE}")
+        return
     for old in HERE.glob("*.ipynb"):
         old.unlink()
     for name, cells in CASES.items():
@@ -708,4 +771,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
