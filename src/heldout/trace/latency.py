@@ -106,11 +106,12 @@ class ReplayClock:
         self.wall.append(time.perf_counter() - wall)
 
     def should_stop(self, calls_made: int) -> bool:
-        """Whether the replay has shown enough of a path this slow: decided at checkpoints only."""
+        """Whether the replay has shown enough of a path this slow: decided at checkpoints only, on a
+        budget that a slower (or busier) machine gets proportionally more of."""
         if calls_made not in _CHECKPOINTS or not self.cpu:
             return False
         projected = sum(self.cpu) / len(self.cpu) * self.planned_calls
-        return projected > REPLAY_CPU_SECONDS
+        return projected > REPLAY_CPU_SECONDS * speed_factor(float(np.median(self.calibration)))
 
     def summary(self, stopped_after: int | None) -> dict[str, Any]:
         self.calibration += calibration_seconds()
