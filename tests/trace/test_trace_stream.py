@@ -133,3 +133,54 @@ def test_a_closed_channel_breaks_quietly_and_the_runner_says_the_result_never_ca
     assert channel.broken
     reader.join(timeout=10)
     assert judge_stream(reader, 1, True).tampered == ["heldout's result never arrived from the kernel"]
+
+
+def test_the_streamed_trace_is_the_recorders_own_for_a_whole_workflow(fraud_csv):
+    """Every field the tracer fills in after making an event (split folds, metric values, a search's
+    choice, resampled rows) reaches the runner: a change made inside a field would be lost."""
+    import json
+
+    import pandas as pd
+    import sklearn.metrics as metrics
+    import sklearn.model_selection as ms
+    from imblearn.over_sampling import SMOTE
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from heldout.trace.hooks import Tracer
+    from heldout.trace.record import TraceAssembler
+    from heldout.trace.sites import SiteFinder
+
+    ours, theirs = socket.socketpair()
+    reader = StreamReader(ours, cap=1 << 26)
+    tracer = Tracer(
+        {"train.csv": 0},
+        SiteFinder(cell_of=lambda _name: None, script_files=frozenset({__file__})),
+        channel=Channel(theirs.fileno()),
+    ).install()
+    try:
+        df = pd.read_csv("train.csv")
+        X = df[["a", "b", "c", "d"]].fillna(df[["a", "b"]].mean())
+        y = df["is_fraud"]
+        X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+        pipe = make_pipeline(StandardScaler(), LogisticRegression())
+        ms.cross_val_score(pipe, X_tr, y_tr, cv=ms.StratifiedKFold(3), scoring="average_precision")
+        search = ms.GridSearchCV(pipe, {"logisticregression__C": [0.1, 1.0]}, cv=3).fit(X_tr, y_tr)
+        X_res, y_res = SMOTE(random_state=0).fit_resample(X_tr, y_tr)
+        model = LogisticRegression().fit(X_res, y_res)
+        metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+        metrics.precision_recall_curve(y_te, search.predict_proba(X_te)[:, 1])
+    finally:
+        tracer.uninstall()
+    expected = json.loads(json.dumps(tracer.recorder.to_json(), default=str))
+    theirs.close()
+    reader.join(timeout=30)
+    assembler = TraceAssembler()
+    for frame in reader.frames:
+        assembler.take(frame)
+    streamed = assembler.to_json()
+    assert assembler.problems == []
+    assert any(e["kind"] == "split" and e["folds"] for e in streamed["events"])
+    assert streamed["events"] == expected["events"]
+    assert streamed["rowsets"] == expected["rowsets"] and streamed["arrays"] == expected["arrays"]

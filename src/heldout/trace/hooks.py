@@ -918,7 +918,7 @@ class Tracer:
         if len(result) >= 2:
             train, test = (self.lineage.lookup(part) for part in result[:2])
             if train is not None and test is not None:
-                event["folds"].append([self._rows(train), self._rows(test)])
+                event.append_to("folds", [self._rows(train), self._rows(test)])
         return result
 
     def _on_safe_indexing(self, original: Callable, args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -960,7 +960,7 @@ class Tracer:
             base = lin_x if lin_x is not None else lin_y
             for train, test in original(splitter, *args, **kwargs):
                 if base is not None and len(event["folds"]) < 1000:
-                    event["folds"].append([self._rows(base.take(train)), self._rows(base.take(test))])
+                    event.append_to("folds", [self._rows(base.take(train)), self._rows(base.take(test))])
                     for obj, lineage in ((X, lin_x), (y, lin_y)):
                         if lineage is not None and isinstance(obj, np.ndarray):
                             fold_lineage = Lineage(lineage.rows, event["id"])

@@ -65,6 +65,11 @@ class _Event(dict):
         super().__setitem__(key, value)
         self._channel.send("update", id=self["id"], fields={key: value})
 
+    def append_to(self, key: str, item: Any) -> None:
+        """``event[key].append(item)``, reported: a change made inside a field's value is not seen."""
+        super().__getitem__(key).append(item)
+        self._channel.send("update", id=self["id"], append={key: item})
+
 
 class Recorder:
     """Append-only event log with interned row sets (many fits see the very same rows)."""
@@ -135,9 +140,19 @@ class TraceAssembler:
                 return
             self.events.append(event)
         elif kind == "update":
-            number, fields = frame.get("id"), frame.get("fields")
-            if isinstance(number, int) and 0 <= number < len(self.events) and isinstance(fields, dict):
+            number, fields, appended = frame.get("id"), frame.get("fields"), frame.get("append")
+            known = isinstance(number, int) and 0 <= number < len(self.events)
+            if known and isinstance(fields, dict):
                 self.events[number].update(fields)
+            elif known and isinstance(appended, dict):
+                for key, item in appended.items():
+                    target = self.events[number].get(key)
+                    if isinstance(target, list):
+                        target.append(item)
+                    else:
+                        self.problems.append(
+                            f"an append to a field that is not a list (frame {frame.get('seq')})"
+                        )
             elif not self.closed:
                 self.problems.append(f"an update of an unknown trace event (frame {frame.get('seq')})")
         elif kind in ("rowset", "array"):
