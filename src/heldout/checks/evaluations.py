@@ -97,9 +97,79 @@ class EvaluationAnalysis:
             # cross-validated data was trained on by every fold.
             return self.trace._closure(source.get("inputs") or [], metric.id), []
         fit = self.model_fit(metric)
+        parts = self.assembled_from(metric) if fit is None and source is None else None
+        if parts:
+            # Out-of-fold predictions written into an array by hand: as for cross_val_predict, what
+            # made each fold model's data was trained on, not the fold models themselves.
+            fits = [self.trace[p.get("fit_event")] for p in parts]
+            training = self.trace._closure([i for f in fits for i in f.get("inputs") or []], metric.id)
+            return training, self.trace._closure([i for p in parts for i in p.get("inputs") or []], metric.id)
         training = [] if fit is None else self.trace._closure([fit.id], metric.id)
         start = (source.get("inputs") if source is not None else metric.get("inputs")) or []
         return training, self.trace._closure(start, metric.id)
+
+    def assembled_from(self, metric: Event) -> list[Event] | None:
+        """The predictions a metric of untraced predictions was assembled from (``oof[test] =
+        model.predict_proba(X[test])`` in a fold loop): every prediction made before it on its rows
+        came from a model that had not seen them, and together they cover its rows. None when any
+        prediction on those rows came from a model that had, or the rows are not covered: the scored
+        values could then have come from anywhere."""
+        if metric.id in self._assembled:
+            return self._assembled[metric.id]
+        found: list[Event] | None = None
+        scored = self.trace.row_set(metric)
+        if metric.get("via") == "function" and scored:
+            found, covered = [], set()
+            for event in self.trace.events[: metric.id]:
+                rows = self.trace.row_set(event) if event.kind == "predict" else None
+                if not rows or not rows & scored:
+                    continue
+                fit_id = event.get("fit_event")
+                fitted = self.trace.row_set(self.trace[fit_id]) if isinstance(fit_id, int) else None
+                if fitted is None or fitted & rows or not rows <= scored:
+                    found = None
+                    break
+                found.append(event)
+                covered |= rows
+            if found is not None and not (found and covered >= scored):
+                found = None
+        self._assembled[metric.id] = found
+        return found
+
+    @cached_property
+    def _assembled(self) -> dict[int, list[Event] | None]:
+        return {}
+
+    @cached_property
+    def untraced_evaluations(self) -> list[Event]:
+        """Metrics the candidate ran themselves (not inside a fit) whose rows are unknown."""
+        return [e for e in self.untraced_metrics if not self.trace.is_internal(e)]
+
+    def upstream(self, metric: Event) -> list[tuple[Event, str]]:
+        """The fits that could have leaked into this evaluation, with their side: what the candidate
+        wrote (not containers, label vocabularies or an estimator's own inner fits)."""
+        training, input_side = self.sides(metric)
+        training_ids = {f.id for f in training}
+        candidates = [(f, "training") for f in training]
+        candidates += [
+            (f, "input") for f in input_side if f.id not in training_ids and f.get("role") != "sampler"
+        ]
+        return [
+            (fit, side)
+            for fit, side in candidates
+            if not (
+                fit.get("role") in _CONTAINERS or fit.name in _LABEL_ONLY or self._inside_an_estimator(fit)
+            )
+        ]
+
+    def unknown_fits(self, metric: Event, role: str | None = None) -> list[Event]:
+        """Fits upstream of an evaluation whose rows the tracer lost (``role``: of that role only, or
+        any but samplers): whether they saw the scored rows cannot be told."""
+        return [
+            fit
+            for fit, _ in self.upstream(metric)
+            if fit.get("rows") is None and (fit.get("role") == role if role else fit.get("role") != "sampler")
+        ]
 
     @cached_property
     def leaks(self) -> list[Leak]:
@@ -108,20 +178,8 @@ class EvaluationAnalysis:
             scored = self.trace.row_set(metric)
             if not scored:
                 continue
-            training, input_side = self.sides(metric)
-            training_ids = {f.id for f in training}
             model = self.model_fit(metric)
-            candidates = [(f, "training") for f in training]
-            candidates += [
-                (f, "input") for f in input_side if f.id not in training_ids and f.get("role") != "sampler"
-            ]
-            for fit, side in candidates:
-                if (
-                    fit.get("role") in _CONTAINERS
-                    or fit.name in _LABEL_ONLY
-                    or self._inside_an_estimator(fit)
-                ):
-                    continue
+            for fit, side in self.upstream(metric):
                 fitted = self.trace.row_set(fit)
                 if not fitted:
                     continue
