@@ -97,13 +97,6 @@ class EvaluationAnalysis:
             # cross-validated data was trained on by every fold.
             return self.trace._closure(source.get("inputs") or [], metric.id), []
         fit = self.model_fit(metric)
-        parts = self.assembled_from(metric) if fit is None and source is None else None
-        if parts:
-            # Out-of-fold predictions written into an array by hand: as for cross_val_predict, what
-            # made each fold model's data was trained on, not the fold models themselves.
-            fits = [self.trace[p.get("fit_event")] for p in parts]
-            training = self.trace._closure([i for f in fits for i in f.get("inputs") or []], metric.id)
-            return training, self.trace._closure([i for p in parts for i in p.get("inputs") or []], metric.id)
         training = [] if fit is None else self.trace._closure([fit.id], metric.id)
         start = (source.get("inputs") if source is not None else metric.get("inputs")) or []
         return training, self.trace._closure(start, metric.id)
@@ -145,10 +138,36 @@ class EvaluationAnalysis:
         """Metrics the candidate ran themselves (not inside a fit) whose rows are unknown."""
         return [e for e in self.untraced_metrics if not self.trace.is_internal(e)]
 
+    def parts(self, metric: Event) -> list[tuple[frozenset[int] | None, Event, list[tuple[Event, str]]]]:
+        """What an evaluation scored, piece by piece: (rows, the event that predicted them, the fits
+        upstream of those predictions). One piece, the metric itself, unless its predictions were
+        assembled by hand from out-of-fold predictions: then each fold's prediction is judged against
+        its own rows, as scikit-learn's cross_val_predict is."""
+        assembled = self.assembled_from(metric)
+        if assembled:
+            return [
+                (
+                    self.trace.row_set(part),
+                    part,
+                    self._upstream(
+                        self.trace._closure([part.get("fit_event")], metric.id),
+                        self.trace._closure(part.get("inputs") or [], metric.id),
+                    ),
+                )
+                for part in assembled
+            ]
+        return [(self.trace.row_set(metric), metric, self._upstream(*self.sides(metric)))]
+
     def upstream(self, metric: Event) -> list[tuple[Event, str]]:
         """The fits that could have leaked into this evaluation, with their side: what the candidate
         wrote (not containers, label vocabularies or an estimator's own inner fits)."""
-        training, input_side = self.sides(metric)
+        found: dict[int, tuple[Event, str]] = {}
+        for _, _, fits in self.parts(metric):
+            for fit, side in fits:
+                found.setdefault(fit.id, (fit, side))
+        return [found[i] for i in sorted(found)]
+
+    def _upstream(self, training: list[Event], input_side: list[Event]) -> list[tuple[Event, str]]:
         training_ids = {f.id for f in training}
         candidates = [(f, "training") for f in training]
         candidates += [
@@ -175,20 +194,22 @@ class EvaluationAnalysis:
     def leaks(self) -> list[Leak]:
         found: list[Leak] = []
         for metric in self.evaluations:
-            scored = self.trace.row_set(metric)
-            if not scored:
-                continue
             model = self.model_fit(metric)
-            for fit, side in self.upstream(metric):
-                fitted = self.trace.row_set(fit)
-                if not fitted:
+            seen: set[int] = set()  # a fit that leaked into several folds of one evaluation: once
+            for scored, _, fits in self.parts(metric):
+                if not scored:
                     continue
-                overlap = len(fitted & scored)
-                if overlap == 0:
-                    continue
-                if model is not None and fit.id == model.id and fitted == scored:
-                    continue  # a training score, reported: judged by the reported-estimate rule
-                found.append(Leak(fit, metric, overlap, len(fitted), side, self.trace.describe(metric)))
+                for fit, side in fits:
+                    fitted = self.trace.row_set(fit)
+                    if not fitted or fit.id in seen:
+                        continue
+                    overlap = len(fitted & scored)
+                    if overlap == 0:
+                        continue
+                    if model is not None and fit.id == model.id and fitted == scored:
+                        continue  # a training score, reported: judged by the reported-estimate rule
+                    seen.add(fit.id)
+                    found.append(Leak(fit, metric, overlap, len(fitted), side, self.trace.describe(metric)))
         return found
 
     def _inside_an_estimator(self, fit: Event) -> bool:
