@@ -182,12 +182,19 @@ class EvaluationAnalysis:
         ]
 
     def unknown_fits(self, metric: Event, role: str | None = None) -> list[Event]:
-        """Fits upstream of an evaluation whose rows the tracer lost (``role``: of that role only, or
-        any but samplers): whether they saw the scored rows cannot be told."""
+        """Fits upstream of an evaluation whose rows the tracer lost: whether they saw the scored rows
+        cannot be told. ``role="sampler"``: those that could hide a sampler, the sampler itself or a
+        fit on the training side (a sampler fed rows it cannot follow makes rows no one can follow);
+        otherwise every fit but samplers, which are the resampling check's."""
         return [
             fit
-            for fit, _ in self.upstream(metric)
-            if fit.get("rows") is None and (fit.get("role") == role if role else fit.get("role") != "sampler")
+            for fit, side in self.upstream(metric)
+            if fit.get("rows") is None
+            and (
+                fit.get("role") == "sampler" or side == "training"
+                if role == "sampler"
+                else fit.get("role") != "sampler"
+            )
         ]
 
     @cached_property

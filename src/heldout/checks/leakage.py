@@ -160,7 +160,7 @@ def check_resampling_inside_training(ctx: CheckContext, params: Mapping[str, Any
     followed = _Followed(analysis, role="sampler")
     if not followed.coverage.complete:
         return followed.warning(
-            ctx, "resampling_inside_training", f"{samplers[0].name} may have seen the rows they scored"
+            ctx, "resampling_inside_training", f"{samplers[0].name} never saw the rows they scored"
         )
     return Outcome(
         Verdict.PASS,
