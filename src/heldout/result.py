@@ -11,7 +11,13 @@ Fields (stable within a schema version; additions only):
 - ``error``: null, or {"kind", "message", "cell"}; kinds: invalid, crashed, timeout, kernel_died,
   contract, tampered, sandbox_error
 - ``score``: {"points", "max_points", "pass_mark"}; ``checks``: [{"id", "title", "verdict" (pass|warn|fail),
-  "points", "max_points", "competency", "message", "findings": [{"cell", "line", "text", ...}]}]
+  "points", "max_points", "competency", "message", "findings": [{"cell", "line", "text", ...}],
+  "coverage"}]; ``coverage`` (added within schema 1): null for a check that judges a declaration, else
+  {"unit" (evaluation, split, fit, threshold curve, train/test pair), "judged": how many it followed to
+  their rows and judged, "not_followed": how many it saw but could not follow}. A check passes only
+  with judged >= 1 and not_followed == 0, or with nothing of its kind to judge (judged = not_followed =
+  0, said in its message), or on evidence the others cannot undo (a baseline seen evaluated); otherwise
+  it warns, naming what it could not follow
 - ``holdout``: {"metric", "score", "baselines", "margin", "reported_estimate", "optimism_gap",
   "estimate_metric", "incomparable_estimate", "prevalence"} or null. ``estimate_metric`` is what the
   candidate's estimate is in (scikit-learn's function name, null when heldout cannot tell);

@@ -309,3 +309,43 @@ def test_holdout_mae_must_beat_the_best_baseline_beyond_noise(judge):
     check = results["holdout_beats_baselines"]
     assert verdict(results, "holdout_beats_baselines") == "fail"
     assert "not 5% below the training-median dummy's" in check.message
+
+
+# -- coverage: an estimate or a baseline on untraced rows cannot be compared ------------------------------
+def lost(*arrays):
+    """The same rows in another order, rebuilt from Python lists: the tracer can no longer tell which
+    rows they are. A metric on them gives the same result."""
+    order = np.random.default_rng(1).permutation(len(arrays[0]))
+    rebuilt = tuple(np.array(np.asarray(a)[order].tolist()) for a in arrays)
+    return rebuilt if len(rebuilt) > 1 else rebuilt[0]
+
+
+def test_a_baseline_on_untraced_rows_warns_same_protocol(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=1)
+    baseline = DummyRegressor(strategy="median").fit(X_tr, y_tr)
+    model = model_pipeline().fit(X_tr, y_tr)
+    estimate = mean_absolute_error(y_te, model.predict(X_te))
+    mean_absolute_error(y_te, baseline.predict(X_te))
+    check = judge(mae_report(estimate))["same_protocol"]
+    assert verdict({"c": check}, "c") == "pass", check.message
+    assert (check.coverage.judged, check.coverage.not_followed) == (2, 0)
+    mean_absolute_error(*lost(y_te, Ridge().fit(X_tr.fillna(0), y_tr).predict(X_te.fillna(0))))
+    results = judge(mae_report(estimate))
+    assert verdict(results, "baseline_evaluated") == "pass"  # a baseline was seen scored
+    assert verdict(results, "same_protocol") == "pass"  # the median one matches the estimate's protocol
+
+
+def test_an_estimate_on_untraced_rows_warns_same_protocol(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25, random_state=1)
+    mean_absolute_error(y_te, DummyRegressor(strategy="median").fit(X_tr, y_tr).predict(X_te))
+    model = model_pipeline().fit(X_tr, y_tr)
+    estimate = mean_absolute_error(*lost(y_te, model.predict(X_te)))  # rows no longer followed
+    check = judge(mae_report(estimate))["same_protocol"]
+    assert verdict({"c": check}, "c") == "warn", check.message
+    assert (
+        "heldout could not tell which rows 1 of your 2 evaluations (your estimate's and your "
+        in check.message
+    )
+    assert (check.coverage.judged, check.coverage.not_followed) == (1, 1)

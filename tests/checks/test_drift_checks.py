@@ -503,3 +503,49 @@ def test_as_many_false_alarms_as_findings_is_a_wrong_report():
     assert verdict is Verdict.FAIL
     assert tally["found"] == 3 and tally["false_alarms"] == 3
     assert "`colour` is not a column of the data" in wrong
+
+
+# -- coverage: a train/test pair heldout could not follow warns, never passes ----------------------------
+def lost(*arrays):
+    """The same rows in another order, rebuilt from Python lists: the tracer can no longer tell which
+    rows they are. A metric on them gives the same result."""
+    order = np.random.default_rng(1).permutation(len(arrays[0]))
+    rebuilt = tuple(np.array(np.asarray(a)[order].tolist()) for a in arrays)
+    return rebuilt if len(rebuilt) > 1 else rebuilt[0]
+
+
+def forward_model():
+    df = pd.read_csv("train.csv")
+    early = df["snapshot_month"] < "2024-07"
+    model = LogisticRegression().fit(df.loc[early, FEATURES], df.loc[early, "churned"])
+    return model, df.loc[~early, FEATURES], df.loc[~early, "churned"]
+
+
+def test_a_forward_cut_off_followed_passes_with_its_count(judge):
+    model, X_next, y_next = forward_model()
+    average_precision_score(y_next, model.predict_proba(X_next)[:, 1])
+    check = judge()["temporal_validation"]
+    assert check.verdict is Verdict.PASS, check.message
+    assert (check.coverage.judged, check.coverage.not_followed) == (1, 0)
+
+
+def test_an_evaluation_on_untraced_rows_warns_temporal_validation(judge):
+    model, X_next, y_next = forward_model()
+    proba = model.predict_proba(X_next)[:, 1]
+    average_precision_score(y_next, proba)
+    average_precision_score(*lost(y_next, proba))
+    check = judge()["temporal_validation"]
+    assert check.verdict is Verdict.WARN, check.message
+    assert (
+        "heldout could not tell which rows 1 of your splits or evaluations learnt from or scored (line "
+        in (check.message)
+    )
+    assert (check.coverage.judged, check.coverage.not_followed) == (1, 1)
+
+
+def test_no_evaluation_followed_warns_temporal_validation(judge):
+    model, X_next, y_next = forward_model()
+    average_precision_score(*lost(y_next, model.predict_proba(X_next)[:, 1]))
+    check = judge()["temporal_validation"]
+    assert check.verdict is Verdict.WARN, check.message
+    assert (check.coverage.judged, check.coverage.not_followed) == (0, 1)

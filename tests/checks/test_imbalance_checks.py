@@ -118,7 +118,7 @@ def test_smote_before_the_split_fails_resampling_only(judge):
     assert verdict(result, "resampling_inside_training") == "fail"
     assert result["resampling_inside_training"].message.startswith("SMOTE (line")
     assert verdict(result, "evaluation_on_untouched_rows") == "pass"  # one root cause, one finding
-    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass", result["no_fit_on_evaluated_rows"].message
 
 
 def test_smote_before_cross_val_score_fails(judge):
@@ -129,7 +129,7 @@ def test_smote_before_cross_val_score_fails(judge):
     assert verdict(result, "resampling_inside_training") == "fail"
     message = result["resampling_inside_training"].message
     assert message.startswith("SMOTE (line") and "average_precision_score" in message
-    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass", result["no_fit_on_evaluated_rows"].message
 
 
 def test_the_resampling_message_counts_the_rows_the_fold_really_had(judge):
@@ -168,7 +168,7 @@ def test_smote_inside_an_imblearn_pipeline_passes(judge):
     result = judge()
     assert verdict(result, "resampling_inside_training") == "pass"
     assert verdict(result, "evaluation_on_untouched_rows") == "pass"
-    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass", result["no_fit_on_evaluated_rows"].message
 
 
 # -- evaluation rows -------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ def test_a_manual_fold_loop_mean_is_found_and_its_out_of_fold_threshold_passes(j
     report = {"metric": "average_precision", "estimate": float(np.mean(scores)), "threshold": chosen}
     result = judge(report)
     assert verdict(result, "threshold_not_tuned_on_test") == "pass"
-    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass", result["no_fit_on_evaluated_rows"].message
 
 
 def test_the_fold_count_ignores_early_stopping_splits_inside_the_folds(judge):
@@ -408,7 +408,7 @@ def test_smote_on_arrays_is_blamed_once_not_its_inner_nearest_neighbours(judge):
     ms.cross_val_score(LogisticRegression(), X_res, y_res, cv=4, scoring="average_precision")
     result = judge()
     assert verdict(result, "resampling_inside_training") == "fail"
-    assert verdict(result, "no_fit_on_evaluated_rows") == "pass"
+    assert verdict(result, "no_fit_on_evaluated_rows") == "pass", result["no_fit_on_evaluated_rows"].message
 
 
 # -- a scaler's NumPy output put back into the frame, in place -----------------------------------------
@@ -614,3 +614,117 @@ def test_a_leak_in_a_numpy_or_arithmetic_style_fails(judge, style):
 def test_the_same_code_with_the_leak_fixed_passes(judge, style):
     style(pd.read_csv("train.csv"))
     assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass"
+
+
+# -- coverage: a check that could not follow an evaluation warns, never passes ---------------------------
+def lost(*arrays):
+    """The same rows in another order, rebuilt from Python lists: the tracer can no longer tell which
+    rows they are (the values match no array it knows). A metric or a fit on them gives the same."""
+    order = np.random.default_rng(1).permutation(len(arrays[0]))
+    rebuilt = tuple(np.array(np.asarray(a)[order].tolist()) for a in arrays)
+    return rebuilt if len(rebuilt) > 1 else rebuilt[0]
+
+
+COVERED = ("no_fit_on_evaluated_rows", "evaluation_on_untouched_rows", "stratified_split")
+
+
+def coverage(result) -> tuple[int, int]:
+    return result.coverage.judged, result.coverage.not_followed
+
+
+def test_every_evaluation_followed_passes_with_its_count(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    results = judge()
+    for check_id in COVERED:
+        assert verdict(results, check_id) == "pass", results[check_id].message
+        assert coverage(results[check_id]) == (1, 0)
+    assert "your 1 evaluation saw only rows" in results["no_fit_on_evaluated_rows"].message
+
+
+def test_one_evaluation_on_untraced_rows_warns_naming_where(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    metrics.average_precision_score(*lost(y_te, model.predict_proba(X_te)[:, 1]))
+    results = judge()
+    for check_id in COVERED:
+        check = results[check_id]
+        assert verdict(results, check_id) == "warn", check.message
+        assert coverage(check) == (1, 1)
+        assert "heldout could not tell" in check.message and "1 of your 2 evaluations" in check.message
+        assert "(line " in check.message
+    message = results["no_fit_on_evaluated_rows"].message
+    assert "which rows 1 of your 2 evaluations scored (line " in message
+    assert "it could not verify that no fit saw the rows they scored" in message
+    assert "it judged the other 1 evaluation" in message
+
+
+def test_no_evaluation_followed_warns(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    truth, proba = lost(y_te, model.predict_proba(X_te)[:, 1])
+    metrics.average_precision_score(truth, proba)
+    metrics.roc_auc_score(truth, proba)
+    results = judge()
+    for check_id in COVERED:
+        assert verdict(results, check_id) == "warn", results[check_id].message
+        assert coverage(results[check_id]) == (0, 2)
+    assert "which rows any of your 2 evaluations scored" in results["no_fit_on_evaluated_rows"].message
+
+
+def test_a_fit_on_untraced_rows_upstream_of_an_evaluation_warns_naming_it(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    scaler = StandardScaler().fit(lost(X_tr))  # which rows it saw is lost
+    model = LogisticRegression().fit(scaler.transform(X_tr.to_numpy()), y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(scaler.transform(X_te.to_numpy()))[:, 1])
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "warn", check.message
+    assert "which rows StandardScaler, line " in check.message
+    assert "was fitted on, upstream of your evaluation" in check.message
+    assert coverage(check) == (0, 1)
+
+
+def test_a_sampler_on_untraced_rows_warns_and_none_at_all_passes_saying_so(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    check = judge()["resampling_inside_training"]
+    assert str(check.verdict) == "pass" and "No resampling was used" in check.message
+    X_res, y_res = SMOTE(random_state=0).fit_resample(*lost(X_tr, y_tr))
+    resampled = LogisticRegression().fit(X_res, y_res)
+    metrics.average_precision_score(y_te, resampled.predict_proba(X_te)[:, 1])
+    check = judge()["resampling_inside_training"]
+    assert str(check.verdict) == "warn", check.message
+    assert (
+        "LogisticRegression, line " in check.message
+        and "SMOTE never saw the rows they scored" in check.message
+    )
+    assert coverage(check) == (1, 1)
+
+
+def test_rows_split_off_by_hand_warn_stratified_split(judge):
+    X, y = load()
+    X_tr, X_te, y_tr, y_te = ms.train_test_split(X, y, stratify=y, random_state=0)
+    model = LogisticRegression().fit(X_tr, y_tr)
+    metrics.average_precision_score(y_te, model.predict_proba(X_te)[:, 1])
+    mask = np.random.default_rng(0).random(len(X)) < 0.75  # a random split made by hand
+    by_hand = LogisticRegression().fit(X[mask], y[mask])
+    metrics.average_precision_score(y[~mask], by_hand.predict_proba(X[~mask])[:, 1])
+    check = judge()["stratified_split"]
+    assert str(check.verdict) == "warn", check.message
+    assert "how the rows 1 of your 2 evaluations scored were split from the others (line " in check.message
+    assert coverage(check) == (1, 1)
+
+
+def test_a_threshold_curve_on_untraced_rows_warns(judge):
+    model, _, X_te, _, y_te = _split_and_model()
+    proba = model.predict_proba(X_te)[:, 1]
+    ap = metrics.average_precision_score(y_te, proba)
+    report = {"metric": "average_precision", "estimate": ap, "threshold": 0.5}
+    assert verdict(judge(report), "threshold_not_tuned_on_test") == "pass"
+    metrics.precision_recall_curve(*lost(y_te, proba))
+    check = judge(report)["threshold_not_tuned_on_test"]
+    assert str(check.verdict) == "warn", check.message
+    assert "which rows your threshold curve (or sweeps) read (line " in check.message
+    assert coverage(check) == (0, 1)

@@ -346,3 +346,92 @@ def test_bins_from_every_row_fail(judge, style):
     model = honest_model().fit(df[features], y)
     results = judge(float(scores.mean()), model)
     assert failing(results) == {"no_fit_on_evaluated_rows"}, verdicts(results)
+
+
+# -- coverage: what a check could not follow warns, never passes -----------------------------------------
+def lost(*arrays):
+    """The same rows in another order, rebuilt from Python lists: the tracer can no longer tell which
+    rows they are. A metric or a fit on them gives the same result."""
+    order = np.random.default_rng(1).permutation(len(arrays[0]))
+    rebuilt = tuple(np.array(np.asarray(a)[order].tolist()) for a in arrays)
+    return rebuilt if len(rebuilt) > 1 else rebuilt[0]
+
+
+TRACED_ESTIMATE = ("entity_overlap", "duplicates_across_split", "no_selection_on_final_rows")
+
+
+def grouped_split(df):
+    df = df.drop_duplicates()
+    train_idx, test_idx = next(
+        GroupShuffleSplit(1, test_size=0.25, random_state=0).split(df, groups=df.patient_id)
+    )
+    return df.iloc[train_idx], df.iloc[test_idx]
+
+
+def test_an_estimate_traced_to_its_rows_passes_with_its_count(judge):
+    df, _ = load()
+    train, test = grouped_split(df)
+    model = honest_model().fit(train[HONEST], train["readmitted"])
+    auc = roc_auc_score(test["readmitted"], model.predict_proba(test[HONEST])[:, 1])
+    results = judge(float(auc), model)
+    for check_id in TRACED_ESTIMATE:
+        check = results[check_id]
+        assert str(check.verdict) == "pass", check.message
+        assert (check.coverage.judged, check.coverage.not_followed) == (1, 0)
+    assert "(1 evaluation checked)" in results["entity_overlap"].message
+
+
+def test_an_estimate_on_untraced_rows_warns_instead_of_passing(judge):
+    df, _ = load()
+    train, test = grouped_split(df)
+    model = honest_model().fit(train[HONEST], train["readmitted"])
+    auc = roc_auc_score(*lost(test["readmitted"], model.predict_proba(test[HONEST])[:, 1]))
+    results = judge(float(auc), model)
+    for check_id in TRACED_ESTIMATE:
+        check = results[check_id]
+        assert str(check.verdict) == "warn", check.message
+        assert check.message.startswith("heldout could not tell which rows"), check.message
+        assert "line " in check.message
+    assert "it could not verify that no patient_id was on both sides" in results["entity_overlap"].message
+
+
+def test_one_of_two_evaluations_untraced_warns_entity_overlap_without_an_estimate(judge):
+    df, _ = load()
+    train, test = grouped_split(df)
+    model = honest_model().fit(train[HONEST], train["readmitted"])
+    proba = model.predict_proba(test[HONEST])[:, 1]
+    roc_auc_score(test["readmitted"], proba)
+    roc_auc_score(*lost(test["readmitted"], proba))
+    check = judge(None, model)["entity_overlap"]  # no traceable estimate: every evaluation is judged
+    assert str(check.verdict) == "warn", check.message
+    assert "which rows 1 of your 2 evaluations scored" in check.message
+    assert "the other 1 evaluation showed none" in check.message
+    assert (check.coverage.judged, check.coverage.not_followed) == (1, 1)
+
+
+def test_a_model_fitted_on_untraced_columns_warns_no_illegitimate_features(judge):
+    df, y = load()
+    X, labels = lost(df[HONEST].fillna(0), y)
+    model = LogisticRegression(max_iter=500).fit(X, labels)
+    check = judge(float(grouped_estimate(df, HONEST).mean()), model)["no_illegitimate_features"]
+    assert str(check.verdict) == "warn", check.message
+    assert "which columns your final model (LogisticRegression, line " in check.message
+    assert (check.coverage.judged, check.coverage.not_followed) == (0, 1)
+
+
+def test_a_search_beside_an_untraced_evaluation_warns_no_tuning(judge):
+    df, _ = load()
+    train, test = grouped_split(df)
+    search = GridSearchCV(
+        honest_model(), {"histgradientboostingclassifier__max_depth": [2, 3]}, cv=GroupKFold(3)
+    )
+    search.fit(train[HONEST], train["readmitted"], groups=train["patient_id"])
+    proba = search.predict_proba(test[HONEST])[:, 1]
+    auc = roc_auc_score(test["readmitted"], proba)
+    check = judge(float(auc), search)["no_tuning_on_evaluated_rows"]
+    assert str(check.verdict) == "pass", check.message
+    assert (check.coverage.judged, check.coverage.not_followed) == (1, 0)
+    auc = roc_auc_score(*lost(test["readmitted"], proba))
+    check = judge(float(auc), search)["no_tuning_on_evaluated_rows"]
+    assert str(check.verdict) == "warn", check.message
+    assert "it could not verify that GridSearchCV (line " in check.message

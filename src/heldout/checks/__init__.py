@@ -26,6 +26,7 @@ from heldout.checks.base import (
     CHECKS,
     CheckContext,
     CheckResult,
+    Coverage,
     Finding,
     HoldoutScores,
     Outcome,
@@ -36,6 +37,7 @@ __all__ = [
     "CHECKS",
     "CheckContext",
     "CheckResult",
+    "Coverage",
     "Finding",
     "HoldoutScores",
     "Outcome",
@@ -62,6 +64,7 @@ def run_checks(ctx: CheckContext) -> list[CheckResult]:
                 competency=spec.competency,
                 message=outcome.message,
                 findings=outcome.findings,
+                coverage=outcome.coverage,
             )
         )
     return results

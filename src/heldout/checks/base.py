@@ -3,6 +3,10 @@
 A check is a plain function ``check(ctx, params) -> Outcome`` registered under an id; manifests pick
 checks by id and give them points, a competency, hints and parameters. Checks never raise on a
 candidate's code: what they cannot judge is a ``warn`` that says why, never a silent pass.
+
+A check that reads the trace says what it judged: its ``Coverage`` counts the units it followed (the
+evaluations, splits or fits it could trace to rows) and those it could not, and a pass needs at least
+one judged and none that matter left unfollowed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import pandas as pd
 from heldout.manifest import Manifest
 from heldout.trace.model import Trace
 
-__all__ = ["CHECKS", "CheckContext", "CheckResult", "Finding", "Outcome", "Verdict", "register"]
+__all__ = ["CHECKS", "CheckContext", "CheckResult", "Coverage", "Finding", "Outcome", "Verdict", "register"]
 
 
 class Verdict(StrEnum):
@@ -42,10 +46,41 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """How much of what a check is about it could follow: ``judged`` units (evaluations, splits, fits)
+    traced to their rows, ``not_followed`` units it saw but could not trace, and where those are."""
+
+    unit: str  # singular: "evaluation", "split", "fit"
+    judged: int
+    not_followed: int = 0
+    sites: tuple[str, ...] = ()  # "cell 6, line 3" of the units not followed, first ones only
+
+    @property
+    def total(self) -> int:
+        return self.judged + self.not_followed
+
+    @property
+    def complete(self) -> bool:
+        """At least one judged and none left unfollowed: the only coverage a pass may rest on."""
+        return self.judged > 0 and self.not_followed == 0
+
+    def units(self, count: int) -> str:
+        return f"{count:,} {self.unit}" + ("" if count == 1 else "s")
+
+    def summary(self) -> str:
+        """ "judged 3 of 5 evaluations", as the terminal report shows it."""
+        return f"judged {self.judged:,} of {self.units(self.total)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"unit": self.unit, "judged": self.judged, "not_followed": self.not_followed}
+
+
+@dataclass(frozen=True)
 class Outcome:
     verdict: Verdict
     message: str
     findings: tuple[Finding, ...] = ()
+    coverage: Coverage | None = None  # None: the check judges a declaration, not traced data
 
 
 @dataclass(frozen=True)
@@ -58,6 +93,7 @@ class CheckResult:
     competency: str
     message: str
     findings: tuple[Finding, ...]
+    coverage: Coverage | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +105,7 @@ class CheckResult:
             "competency": self.competency,
             "message": self.message,
             "findings": [finding.to_json() for finding in self.findings],
+            "coverage": None if self.coverage is None else self.coverage.to_json(),
         }
 
 

@@ -18,7 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register, rows_text
+from heldout.checks.base import (
+    CheckContext,
+    Coverage,
+    Finding,
+    Outcome,
+    Verdict,
+    hint_pointer,
+    register,
+    rows_text,
+)
+from heldout.checks.coverage import coverage_of, listed, of_yours, sites, unfollowed
 from heldout.trace.model import Event
 
 __all__ = ["check_duplicates_across_split", "check_entity_overlap"]
@@ -28,16 +38,23 @@ _TRAIN_FILE_LIMIT = 1 << 32  # row ids of the training file are its positions (s
 
 @dataclass(frozen=True)
 class FoldPair:
-    fitted: np.ndarray  # training-file positions the model was fitted on
-    scored: np.ndarray  # training-file positions it was scored on
+    fitted: np.ndarray | None  # training-file positions the model was fitted on (None: not followed)
+    scored: np.ndarray | None  # training-file positions it was scored on (None: not followed)
     metric: Event
+
+    @property
+    def followed(self) -> bool:
+        return self.fitted is not None and self.scored is not None
 
 
 def fold_pairs(ctx: CheckContext, every: bool = False) -> Iterator[FoldPair]:
     """(fitted rows, scored rows) of each evaluation behind the estimate (``every``: of every evaluation
-    the candidate ran), training-file rows only."""
+    the candidate ran), training-file rows only; a side the tracer lost is None."""
     analysis = ctx.analysis
-    typed = [e for e in analysis.evaluations if not ctx.trace.is_internal(e)]
+    typed = sorted(
+        [e for e in analysis.evaluations if not ctx.trace.is_internal(e)] + analysis.untraced_evaluations,
+        key=lambda e: e.id,
+    )
     events = typed if every else analysis.reported_events or typed
     for metric in events:
         scored = _positions(ctx.trace.row_set(metric))
@@ -50,19 +67,49 @@ def fold_pairs(ctx: CheckContext, every: bool = False) -> Iterator[FoldPair]:
             for split in ctx.trace.children(source.id):
                 if split.kind == "split" and split.get("folds"):
                     for train_key, test_key in split.get("folds"):
-                        yield FoldPair(
-                            _positions(frozenset(ctx.trace.rows(train_key).tolist())),
-                            _positions(frozenset(ctx.trace.rows(test_key).tolist())),
-                            metric,
-                        )
+                        yield FoldPair(_positions_of(ctx, train_key), _positions_of(ctx, test_key), metric)
                     break
+            else:
+                yield FoldPair(None, scored, metric)
+            continue
+        parts = analysis.assembled_from(metric) if source is None else None
+        if parts:  # out-of-fold predictions assembled by hand: each part against its fold model
+            for part in parts:
+                model = ctx.trace[part.get("fit_event")]
+                yield FoldPair(
+                    _positions(ctx.trace.row_set(model)), _positions(ctx.trace.row_set(part)), metric
+                )
+            continue
+        yield FoldPair(None, scored, metric)  # which model made these predictions is not known
 
 
-def _positions(rows: frozenset[int] | None) -> np.ndarray:
+def _positions_of(ctx: CheckContext, key: str | None) -> np.ndarray | None:
+    rows = ctx.trace.rows(key)
+    return None if rows is None else _positions(frozenset(rows.tolist()))
+
+
+def _positions(rows: frozenset[int] | None) -> np.ndarray | None:
+    if rows is None:
+        return None
     if not rows:
         return np.empty(0, dtype=np.int64)
     values = np.fromiter(rows, dtype=np.int64, count=len(rows))
     return np.sort(values[(values >= 0) & (values < _TRAIN_FILE_LIMIT)])
+
+
+def judged_pairs(ctx: CheckContext, every: bool = False) -> tuple[list[FoldPair], list[Event], Coverage]:
+    """The followed pairs with training-file rows on both sides, the evaluations with a side not
+    followed, and the coverage they make (one unit per evaluation, however many folds it has)."""
+    pairs, unknown, seen = [], {}, set()
+    for pair in fold_pairs(ctx, every):
+        if not pair.followed:
+            unknown[pair.metric.id] = pair.metric
+            continue
+        if len(pair.fitted) and len(pair.scored):
+            pairs.append(pair)
+            seen.add(pair.metric.id)
+    judged = len(seen - set(unknown))
+    return pairs, list(unknown.values()), coverage_of("evaluation", judged, unknown.values())
 
 
 def _where(ctx: CheckContext, metric: Event) -> str:
@@ -81,28 +128,31 @@ def check_entity_overlap(ctx: CheckContext, params: Mapping[str, Any]) -> Outcom
         return Outcome(Verdict.WARN, "This scenario names no entity column, so heldout cannot judge this.")
     entities = ctx.train[column].to_numpy()
     worst: tuple[int, int, FoldPair] | None = None
-    pairs = 0
-    for pair in fold_pairs(ctx):
-        if not len(pair.fitted) or not len(pair.scored):
-            continue
-        pairs += 1
+    pairs, unknown, coverage = judged_pairs(ctx)
+    for pair in pairs:
         scored = np.unique(entities[pair.scored])
         shared = np.intersect1d(scored, np.unique(entities[pair.fitted]), assume_unique=True)
         if worst is None or len(shared) > worst[0]:
             worst = (len(shared), len(scored), pair)
-    if worst is None:
+    if worst is None and not unknown:
         return Outcome(
             Verdict.WARN,
             f"heldout found no evaluation it could trace to rows of the training file, so it cannot tell "
             f"whether any {column} was on both sides of your split. {hint}",
+            coverage=coverage,
         )
-    shared, total, pair = worst
-    if shared == 0:
+    if worst is None or worst[0] == 0:
+        if unknown:
+            return _not_followed(
+                ctx, "entity_overlap", coverage, unknown, f"no {column} was on both sides of their split"
+            )
         return Outcome(
             Verdict.PASS,
             f"No {column} had rows both in a model's training rows and in the rows it was scored on "
-            f"({pairs} evaluation{'s' if pairs != 1 else ''} checked).",
+            f"({coverage.units(coverage.judged)} checked).",
+            coverage=coverage,
         )
+    shared, total, pair = worst
     return Outcome(
         Verdict.FAIL,
         (
@@ -113,6 +163,7 @@ def check_entity_overlap(ctx: CheckContext, params: Mapping[str, Any]) -> Outcom
             f"with groups={column}. {hint}"
         ),
         (Finding(pair.metric.cell, pair.metric.line, f"{shared:,} shared {column} values"),),
+        coverage=coverage,
     )
 
 
@@ -128,19 +179,28 @@ def check_duplicates_across_split(ctx: CheckContext, params: Mapping[str, Any]) 
     keys = _row_keys(ctx.train)
     duplicated = pd.Series(keys).duplicated(keep=False).to_numpy()
     worst: tuple[int, int, FoldPair] | None = None
-    for pair in fold_pairs(ctx):
-        if not len(pair.fitted) or not len(pair.scored):
-            continue
+    pairs, unknown, coverage = judged_pairs(ctx)
+    for pair in pairs:
         candidates = pair.scored[duplicated[pair.scored]]
         fitted = set(keys[pair.fitted[duplicated[pair.fitted]]].tolist())
         copies = int(sum(1 for key in keys[candidates].tolist() if key in fitted))
         if worst is None or copies > worst[0]:
             worst = (copies, len(pair.scored), pair)
     if worst is None or worst[0] == 0:
+        if unknown or not coverage.judged:
+            return _not_followed(
+                ctx,
+                "duplicates_across_split",
+                coverage,
+                unknown,
+                "no row they scored had an exact copy among their model's training rows",
+            )
         return Outcome(
             Verdict.PASS,
             f"No row you scored had an exact copy among its model's training rows "
-            f"({int(duplicated.sum()):,} rows of the training file have a copy).",
+            f"({coverage.units(coverage.judged)} checked; {int(duplicated.sum()):,} rows of the training "
+            "file have a copy).",
+            coverage=coverage,
         )
     copies, total, pair = worst
     return Outcome(
@@ -151,4 +211,20 @@ def check_duplicates_across_split(ctx: CheckContext, params: Mapping[str, Any]) 
             f"Drop exact duplicates before splitting (or keep copies in one group). {hint}"
         ),
         (Finding(pair.metric.cell, pair.metric.line, f"{copies:,} duplicated rows across the split"),),
+        coverage=coverage,
     )
+
+
+def _not_followed(
+    ctx: CheckContext, check_id: str, coverage: Coverage, unknown: list[Event], cannot: str
+) -> Outcome:
+    """Some (or all) of the evaluations judged could not be traced to the rows of both sides."""
+    if not unknown:
+        what = "which rows of the training file any of your evaluations fitted on and scored"
+    else:
+        what = (
+            f"which rows {of_yours(len(unknown), coverage)} scored, or which rows their model was fitted "
+            f"on{listed(sites(unknown))}"
+        )
+    judged = f"; the other {coverage.units(coverage.judged)} showed none" if coverage.judged else ""
+    return unfollowed(ctx, check_id, coverage, what, f"it could not verify that {cannot}{judged}")

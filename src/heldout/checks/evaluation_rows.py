@@ -10,6 +10,7 @@ from scipy.stats import binomtest
 
 from heldout.checks.base import (
     CheckContext,
+    Coverage,
     Finding,
     Outcome,
     Verdict,
@@ -17,6 +18,7 @@ from heldout.checks.base import (
     register,
     rows_text,
 )
+from heldout.checks.coverage import coverage_of, listed, of_yours, sites, unfollowed
 from heldout.trace.record import SYNTHETIC
 
 __all__ = ["check_evaluation_on_untouched_rows"]
@@ -28,6 +30,8 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
     already_blamed = {leak.fit.id for leak in analysis.leaks}
     ratio_limit = float(params.get("max_ratio_change", 2.0))
     alpha = float(params.get("alpha", 1e-3))
+    untraced = analysis.untraced_metrics
+    coverage = coverage_of("evaluation", len(analysis.evaluations), untraced)
     for metric in analysis.evaluations:
         rows = ctx.trace.rows(metric.get("rows"))
         if rows is None:
@@ -39,6 +43,7 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
             return _fail(
                 ctx,
                 metric,
+                coverage,
                 (
                     f"{ctx.trace.describe(metric)} ({metric.site}) scored {rows_text(len(rows))} "
                     f"that {sampler.name} ({sampler.site}) resampled"
@@ -49,6 +54,7 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
             return _fail(
                 ctx,
                 metric,
+                coverage,
                 (
                     f"{ctx.trace.describe(metric)} ({metric.site}) scored {synthetic:,} synthetic "
                     "rows that exist in no data file"
@@ -76,23 +82,39 @@ def check_evaluation_on_untouched_rows(ctx: CheckContext, params: Mapping[str, A
                 return _fail(
                     ctx,
                     metric,
+                    coverage,
                     (
                         f"{ctx.trace.describe(metric)} ({metric.site}) scored {scored} "
                         f"{rate:.1%} positives, against {natural:.2%} in the data"
                     ),
                 )
-    if not analysis.evaluations:
-        return Outcome(
-            Verdict.WARN,
-            (
-                "heldout could not trace which rows your evaluation scored, so it cannot confirm they "
-                f"were untouched. {hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
-            ),
+    if not coverage.complete:
+        unknown = (
+            f"which rows {of_yours(len(untraced), coverage)} scored{listed(sites(untraced))}"
+            if untraced
+            else "which rows your model was scored on (it saw no metric computed with scikit-learn)"
         )
-    return Outcome(Verdict.PASS, "Every evaluation scored real rows at the data's natural class ratio.")
+        judged = (
+            f"; the other {coverage.units(coverage.judged)} scored real rows at the natural class ratio"
+            if coverage.judged
+            else ""
+        )
+        return unfollowed(
+            ctx,
+            "evaluation_on_untouched_rows",
+            coverage,
+            unknown,
+            f"it could not verify that they were real, untouched rows at the natural class ratio{judged}",
+        )
+    return Outcome(
+        Verdict.PASS,
+        f"Every evaluation ({coverage.units(coverage.judged)}) scored real rows at the data's natural class "
+        "ratio.",
+        coverage=coverage,
+    )
 
 
-def _fail(ctx: CheckContext, metric: Any, observed: str) -> Outcome:
+def _fail(ctx: CheckContext, metric: Any, coverage: Coverage, observed: str) -> Outcome:
     return Outcome(
         Verdict.FAIL,
         (
@@ -102,4 +124,5 @@ def _fail(ctx: CheckContext, metric: Any, observed: str) -> Outcome:
             f"{hint_pointer(ctx, 'evaluation_on_untouched_rows')}"
         ),
         (Finding(metric.cell, metric.line, observed, {"evaluation": metric.name}),),
+        coverage=coverage,
     )

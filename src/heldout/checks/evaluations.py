@@ -102,36 +102,122 @@ class EvaluationAnalysis:
         start = (source.get("inputs") if source is not None else metric.get("inputs")) or []
         return training, self.trace._closure(start, metric.id)
 
+    def assembled_from(self, metric: Event) -> list[Event] | None:
+        """The predictions a metric of untraced predictions was assembled from (``oof[test] =
+        model.predict_proba(X[test])`` in a fold loop): every prediction made before it on its rows
+        came from a model that had not seen them, and together they cover its rows. None when any
+        prediction on those rows came from a model that had, or the rows are not covered: the scored
+        values could then have come from anywhere."""
+        if metric.id in self._assembled:
+            return self._assembled[metric.id]
+        found: list[Event] | None = None
+        scored = self.trace.row_set(metric)
+        if metric.get("via") == "function" and scored:
+            found, covered = [], set()
+            for event in self.trace.events[: metric.id]:
+                rows = self.trace.row_set(event) if event.kind == "predict" else None
+                if not rows or not rows & scored:
+                    continue
+                fit_id = event.get("fit_event")
+                fitted = self.trace.row_set(self.trace[fit_id]) if isinstance(fit_id, int) else None
+                if fitted is None or fitted & rows or not rows <= scored:
+                    found = None
+                    break
+                found.append(event)
+                covered |= rows
+            if found is not None and not (found and covered >= scored):
+                found = None
+        self._assembled[metric.id] = found
+        return found
+
+    @cached_property
+    def _assembled(self) -> dict[int, list[Event] | None]:
+        return {}
+
+    @cached_property
+    def untraced_evaluations(self) -> list[Event]:
+        """Metrics the candidate ran themselves (not inside a fit) whose rows are unknown."""
+        return [e for e in self.untraced_metrics if not self.trace.is_internal(e)]
+
+    def parts(self, metric: Event) -> list[tuple[frozenset[int] | None, Event, list[tuple[Event, str]]]]:
+        """What an evaluation scored, piece by piece: (rows, the event that predicted them, the fits
+        upstream of those predictions). One piece, the metric itself, unless its predictions were
+        assembled by hand from out-of-fold predictions: then each fold's prediction is judged against
+        its own rows, as scikit-learn's cross_val_predict is."""
+        assembled = self.assembled_from(metric)
+        if assembled:
+            return [
+                (
+                    self.trace.row_set(part),
+                    part,
+                    self._upstream(
+                        self.trace._closure([part.get("fit_event")], metric.id),
+                        self.trace._closure(part.get("inputs") or [], metric.id),
+                    ),
+                )
+                for part in assembled
+            ]
+        return [(self.trace.row_set(metric), metric, self._upstream(*self.sides(metric)))]
+
+    def upstream(self, metric: Event) -> list[tuple[Event, str]]:
+        """The fits that could have leaked into this evaluation, with their side: what the candidate
+        wrote (not containers, label vocabularies or an estimator's own inner fits)."""
+        found: dict[int, tuple[Event, str]] = {}
+        for _, _, fits in self.parts(metric):
+            for fit, side in fits:
+                found.setdefault(fit.id, (fit, side))
+        return [found[i] for i in sorted(found)]
+
+    def _upstream(self, training: list[Event], input_side: list[Event]) -> list[tuple[Event, str]]:
+        training_ids = {f.id for f in training}
+        candidates = [(f, "training") for f in training]
+        candidates += [
+            (f, "input") for f in input_side if f.id not in training_ids and f.get("role") != "sampler"
+        ]
+        return [
+            (fit, side)
+            for fit, side in candidates
+            if not (
+                fit.get("role") in _CONTAINERS or fit.name in _LABEL_ONLY or self._inside_an_estimator(fit)
+            )
+        ]
+
+    def unknown_fits(self, metric: Event, role: str | None = None) -> list[Event]:
+        """Fits upstream of an evaluation whose rows the tracer lost: whether they saw the scored rows
+        cannot be told. ``role="sampler"``: those that could hide a sampler, the sampler itself or a
+        fit on the training side (a sampler fed rows it cannot follow makes rows no one can follow);
+        otherwise every fit but samplers, which are the resampling check's."""
+        return [
+            fit
+            for fit, side in self.upstream(metric)
+            if fit.get("rows") is None
+            and (
+                fit.get("role") == "sampler" or side == "training"
+                if role == "sampler"
+                else fit.get("role") != "sampler"
+            )
+        ]
+
     @cached_property
     def leaks(self) -> list[Leak]:
         found: list[Leak] = []
         for metric in self.evaluations:
-            scored = self.trace.row_set(metric)
-            if not scored:
-                continue
-            training, input_side = self.sides(metric)
-            training_ids = {f.id for f in training}
             model = self.model_fit(metric)
-            candidates = [(f, "training") for f in training]
-            candidates += [
-                (f, "input") for f in input_side if f.id not in training_ids and f.get("role") != "sampler"
-            ]
-            for fit, side in candidates:
-                if (
-                    fit.get("role") in _CONTAINERS
-                    or fit.name in _LABEL_ONLY
-                    or self._inside_an_estimator(fit)
-                ):
+            seen: set[int] = set()  # a fit that leaked into several folds of one evaluation: once
+            for scored, _, fits in self.parts(metric):
+                if not scored:
                     continue
-                fitted = self.trace.row_set(fit)
-                if not fitted:
-                    continue
-                overlap = len(fitted & scored)
-                if overlap == 0:
-                    continue
-                if model is not None and fit.id == model.id and fitted == scored:
-                    continue  # a training score, reported: judged by the reported-estimate rule
-                found.append(Leak(fit, metric, overlap, len(fitted), side, self.trace.describe(metric)))
+                for fit, side in fits:
+                    fitted = self.trace.row_set(fit)
+                    if not fitted or fit.id in seen:
+                        continue
+                    overlap = len(fitted & scored)
+                    if overlap == 0:
+                        continue
+                    if model is not None and fit.id == model.id and fitted == scored:
+                        continue  # a training score, reported: judged by the reported-estimate rule
+                    seen.add(fit.id)
+                    found.append(Leak(fit, metric, overlap, len(fitted), side, self.trace.describe(metric)))
         return found
 
     def _inside_an_estimator(self, fit: Event) -> bool:

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
+from heldout.checks.base import CheckContext, Coverage, Finding, Outcome, Verdict, hint_pointer, register
+from heldout.checks.coverage import unfollowed
 from heldout.checks.models import final_estimator
 from heldout.trace.hooks import PROBE_ROWS, column_digest
 from heldout.trace.model import Event
@@ -37,14 +38,16 @@ def _by_name(columns: list[str], forbidden: Mapping[str, str]) -> dict[str, str]
     return found
 
 
-def _by_value(ctx: CheckContext, fit: Event, forbidden: Mapping[str, str]) -> dict[str, str]:
+def _by_value(ctx: CheckContext, fit: Event, forbidden: Mapping[str, str]) -> dict[str, str] | None:
+    """Forbidden columns found by their values; None when the fit's rows or columns were not followed
+    (its first rows are not rows of the training file), so values cannot be compared."""
     probe = fit.get("column_probe")
     rows = ctx.trace.rows(fit.get("rows"))
     if not isinstance(probe, list) or rows is None or len(rows) < PROBE_ROWS or ctx.train is None:
-        return {}
+        return None
     head = rows[:PROBE_ROWS]
     if (head < 0).any() or (head >= len(ctx.train)).any():
-        return {}
+        return None
     found = {}
     for name in forbidden:
         if name not in ctx.train:
@@ -73,14 +76,28 @@ def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any])
         )
     columns = fit.get("columns")
     found = _by_name(columns, forbidden) if isinstance(columns, list) else {}
-    for name, where in _by_value(ctx, fit, forbidden).items():
+    by_value = _by_value(ctx, fit, forbidden)
+    for name, where in (by_value or {}).items():
         found.setdefault(name, where)
     model_name = final_estimator(ctx.trace, fit).name
+    followed = isinstance(columns, list) or by_value is not None
+    coverage = Coverage("fit", int(followed), int(not followed), () if followed else (fit.site,))
+    if not found and not followed:
+        return unfollowed(
+            ctx,
+            "no_illegitimate_features",
+            coverage,
+            f"which columns your final model ({model_name}, {fit.site}) was fitted on: it got neither a "
+            "DataFrame with column names nor rows of the training file whose values heldout could compare",
+            "it could not verify that it uses none of the columns known only after the outcome",
+            "Fit it on a DataFrame of the columns you chose (or an array made from one with .to_numpy()).",
+        )
     if not found:
         return Outcome(
             Verdict.PASS,
             f"Your final model ({model_name}, fitted in cell {fit.cell}) uses none of the columns known only "
             "after the outcome or encoding it.",
+            coverage=coverage,
         )
     reasons = "; ".join(
         f"{name}{f' (as {column})' if column != name else ''}: {forbidden[name]}"
@@ -94,4 +111,5 @@ def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any])
             f"validation score cannot be reached. Drop them before fitting. {hint}"
         ),
         tuple(Finding(fit.cell, fit.line, f"uses {name}") for name in found),
+        coverage=coverage,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from heldout.checks.base import (
     CheckContext,
+    Coverage,
     Finding,
     Outcome,
     Verdict,
@@ -14,7 +15,9 @@ from heldout.checks.base import (
     register,
     rows_text,
 )
-from heldout.checks.evaluations import Leak
+from heldout.checks.coverage import coverage_of, listed, of_yours, sites, unfollowed
+from heldout.checks.evaluations import EvaluationAnalysis, Leak
+from heldout.trace.model import Event
 from heldout.trace.record import SYNTHETIC
 
 __all__ = ["check_no_fit_on_evaluated_rows", "check_resampling_inside_training"]
@@ -100,6 +103,7 @@ def check_no_fit_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, Any])
                 f"(a held-out split or cross-validation). {hint_pointer(ctx, 'no_fit_on_evaluated_rows')}"
             ),
             (Finding(event.cell, event.line, f"{event.name} scored the training rows"),),
+            coverage=_Followed(analysis, role=None).coverage,
         )
     if leaks:
         findings = _findings(leaks)
@@ -115,15 +119,18 @@ def check_no_fit_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, Any])
                 f"{hint_pointer(ctx, 'no_fit_on_evaluated_rows')}"
             ),
             findings,
+            coverage=_Followed(analysis, role=None).coverage,
         )
-    if not analysis.evaluations:
-        return _untraced(ctx, "no_fit_on_evaluated_rows")
+    followed = _Followed(analysis, role=None)
+    if not followed.coverage.complete:
+        return followed.warning(ctx, "no_fit_on_evaluated_rows", "no fit saw the rows they scored")
     return Outcome(
         Verdict.PASS,
         (
-            f"Every fit upstream of your {len(analysis.evaluations)} evaluation(s) saw only rows that "
-            "were not scored."
+            f"Every fit upstream of your {followed.coverage.units(followed.coverage.judged)} saw only rows "
+            "that were not scored."
         ),
+        coverage=followed.coverage,
     )
 
 
@@ -144,15 +151,94 @@ def check_resampling_inside_training(ctx: CheckContext, params: Mapping[str, Any
                 f"{hint_pointer(ctx, 'resampling_inside_training')}"
             ),
             _findings(leaks),
+            coverage=_Followed(analysis, role="sampler").coverage,
         )
     if not samplers:
+        # Nothing to judge, and nothing hidden: every sampler fit is traced, whatever its rows.
         return Outcome(Verdict.PASS, "No resampling was used (class weights or thresholds instead).")
-    if not analysis.evaluations:
-        return _untraced(ctx, "resampling_inside_training")
+    followed = _Followed(analysis, role="sampler")
+    if not followed.coverage.complete:
+        return followed.warning(
+            ctx, "resampling_inside_training", f"{samplers[0].name} never saw the rows they scored"
+        )
     return Outcome(
         Verdict.PASS,
-        (f"{samplers[0].name} was fitted {len(samplers)} time(s), never on rows you later scored."),
+        (
+            f"{samplers[0].name} was fitted {len(samplers)} time(s), never on rows you later scored "
+            f"({followed.coverage.units(followed.coverage.judged)} checked)."
+        ),
+        coverage=followed.coverage,
     )
+
+
+class _Followed:
+    """Which evaluations the leak checks could follow: their rows, their model, and the rows of every
+    fit upstream (``role``: samplers only; None: every fit but samplers)."""
+
+    def __init__(self, analysis: EvaluationAnalysis, role: str | None) -> None:
+        self.untraced = list(analysis.untraced_metrics)
+        self.unmodelled: list[Event] = []
+        self.fits: dict[int, tuple[Event, list[Event]]] = {}  # fit id -> (fit, evaluations it is upstream of)
+        judged = 0
+        for metric in analysis.evaluations:
+            if analysis.model_fit(metric) is None and not _out_of_fold(analysis, metric):
+                self.unmodelled.append(metric)
+                continue
+            unknown = analysis.unknown_fits(metric, role)
+            for fit in unknown:
+                self.fits.setdefault(fit.id, (fit, []))[1].append(metric)
+            judged += not unknown
+        partly = {m.id: m for _, metrics in self.fits.values() for m in metrics}
+        self.coverage: Coverage = coverage_of(
+            "evaluation",
+            judged,
+            sorted([*self.untraced, *self.unmodelled, *partly.values()], key=lambda e: e.id),
+        )
+
+    def warning(self, ctx: CheckContext, check_id: str, cannot: str) -> Outcome:
+        coverage = self.coverage
+        told = []
+        if self.untraced:
+            told.append(
+                f"which rows {of_yours(len(self.untraced), coverage)} scored{listed(sites(self.untraced))}"
+            )
+        if self.unmodelled:
+            told.append(
+                f"which model made the predictions {of_yours(len(self.unmodelled), coverage)} "
+                f"scored{listed(sites(self.unmodelled))}"
+            )
+        if self.fits:
+            fits = [fit for fit, _ in self.fits.values()]
+            named = "; ".join(dict.fromkeys(f"{fit.name}, {fit.site}" for fit in fits[:3]))
+            upstream = {m.id: m for _, metrics in self.fits.values() for m in metrics}
+            told.append(
+                f"which rows {named}{' and others' if len(fits) > 3 else ''} "
+                f"{'was' if len(fits) == 1 else 'were'} fitted on, upstream of "
+                f"{of_yours(len(upstream), coverage)}"
+            )
+        if not told:  # no evaluation at all
+            return unfollowed(
+                ctx,
+                check_id,
+                coverage,
+                "which rows your model was scored on (it saw no metric computed with scikit-learn)",
+                f"it could not verify that {cannot.replace('they', 'you')}",
+            )
+        judged = (
+            f"; it judged the other {coverage.units(coverage.judged)}, and found no leak there"
+            if coverage.judged
+            else ""
+        )
+        return unfollowed(
+            ctx, check_id, coverage, ", nor ".join(told), f"it could not verify that {cannot}{judged}"
+        )
+
+
+def _out_of_fold(analysis: EvaluationAnalysis, metric: Event) -> bool:
+    source = analysis.prediction_source(metric)
+    if source is not None:
+        return source.kind == "cv"
+    return bool(analysis.assembled_from(metric))
 
 
 def _synthetic_scored(ctx: CheckContext, leak: Leak) -> str:
@@ -166,17 +252,3 @@ def _synthetic_scored(ctx: CheckContext, leak: Leak) -> str:
     if not scored:
         return f", and made {made:,} synthetic rows from them"
     return f", together with {scored:,} of the {made:,} synthetic rows {leak.fit.name} made from them"
-
-
-def _untraced(ctx: CheckContext, check_id: str) -> Outcome:
-    untraced = ctx.analysis.untraced_metrics
-    where = f" ({untraced[0].name}, {untraced[0].site})" if untraced else ""
-    return Outcome(
-        Verdict.WARN,
-        (
-            f"heldout could not trace which rows your evaluation scored{where}, so it cannot confirm "
-            "that no fit saw them. Load the data with pandas.read_csv and split with train_test_split or a "
-            "scikit-learn splitter so the grader can follow the rows. "
-            f"{hint_pointer(ctx, check_id)}"
-        ),
-    )

@@ -12,8 +12,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register, rows_text
+from heldout.checks.base import (
+    CheckContext,
+    Coverage,
+    Finding,
+    Outcome,
+    Verdict,
+    hint_pointer,
+    register,
+    rows_text,
+)
 from heldout.checks.baselines import DEFAULT_BASELINES
+from heldout.checks.coverage import coverage_of, of_yours, sites, unfollowed
+from heldout.checks.coverage import listed as listed_sites
 from heldout.checks.models import ScoredModel, distinct, distinguishing, scored_model
 
 __all__ = ["check_no_selection_on_final_rows"]
@@ -25,30 +36,49 @@ def check_no_selection_on_final_rows(ctx: CheckContext, params: Mapping[str, Any
     overlap = float(params.get("min_overlap", 0.9))
     hint = hint_pointer(ctx, "no_selection_on_final_rows")
     reported = ctx.analysis.reported_events
-    if len(reported) != 1:
+    if len(reported) > 1:
+        # Nothing to judge: no single set of final rows exists to be reused.
         return Outcome(
             Verdict.PASS,
-            (
-                "Your estimate is a mean over cross-validation folds (or could not be traced to one "
-                "evaluation), so no single set of final rows was reused for choosing."
-                if reported
-                else "heldout found no single held-out evaluation behind your estimate to check."
-            ),
+            "Your estimate is a mean over cross-validation folds, so no single set of final rows was "
+            "reused for choosing.",
+            coverage=Coverage("evaluation", 0),
         )
-    final = ctx.trace.row_set(reported[0]) or frozenset()
+    final = ctx.trace.row_set(reported[0]) if reported else None
     if not final:
-        return Outcome(Verdict.PASS, "Your estimate's rows could not be traced; nothing to compare.")
+        where = f" ({reported[0].name}, {reported[0].site})" if reported else ""
+        return unfollowed(
+            ctx,
+            "no_selection_on_final_rows",
+            Coverage("evaluation", 0, 1 if reported else 0, sites(reported)),
+            (
+                f"which rows your reported estimate{where} was computed on"
+                if reported
+                else "which computation your reported estimate comes from (no metric computed with "
+                "scikit-learn has its value)"
+            ),
+            "it could not verify that no other model was scored on those rows",
+        )
     chosen = scored_model(ctx.analysis, reported[0])
     scored: list[tuple[Any, ScoredModel]] = []
+    unknown = [e for e in ctx.analysis.untraced_evaluations if e.id != reported[0].id]
+    judged = 0
     for metric in ctx.analysis.evaluations:
         if ctx.trace.is_internal(metric):
             continue
         rows = ctx.trace.row_set(metric) or frozenset()
         if len(rows & final) < overlap * len(final):
+            judged += 1
             continue
         model = scored_model(ctx.analysis, metric)
         if model is not None:
+            judged += 1
             scored.append((metric, model))
+        elif metric.id != reported[0].id:
+            unknown.append(metric)  # scored the final rows, with predictions of a model not followed
+        else:
+            judged += 1
+    coverage = coverage_of("evaluation", judged, sorted(unknown, key=lambda e: e.id))
     # A baseline scored beside the model is exempt; several versions of one (a Ridge for each alpha)
     # are a search, and count.
     versions: dict[str, set] = {}
@@ -65,9 +95,21 @@ def check_no_selection_on_final_rows(ctx: CheckContext, params: Mapping[str, Any
     ]
     models = distinct(m for _, m in scored)
     if len(models) <= 1:
+        if unknown:
+            return unfollowed(
+                ctx,
+                "no_selection_on_final_rows",
+                coverage,
+                f"which rows, or which model, {of_yours(len(unknown), coverage)} scored"
+                f"{listed_sites(coverage.sites)}",
+                f"it could not verify that only your final model was scored on the {rows_text(len(final))} "
+                "behind your estimate",
+            )
         return Outcome(
             Verdict.PASS,
-            f"Only your final model was scored on the {rows_text(len(final))} behind your estimate.",
+            f"Only your final model was scored on the {rows_text(len(final))} behind your estimate "
+            f"({coverage.units(coverage.judged)} checked).",
+            coverage=coverage,
         )
     first_site = {}
     for metric, model in scored:
@@ -89,6 +131,7 @@ def check_no_selection_on_final_rows(ctx: CheckContext, params: Mapping[str, Any
             f"or on a validation split, then score only the chosen one on the final rows. {hint}"
         ),
         findings,
+        coverage=coverage,
     )
 
 
@@ -99,14 +142,19 @@ def check_no_tuning_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, An
     hint = hint_pointer(ctx, "no_tuning_on_evaluated_rows")
     searches = [e for e in ctx.trace.of_kind("fit") if e.get("role") == "search" and e.get("chosen")]
     if not searches:
+        # Nothing to judge: every search's fit is traced, whatever its rows.
         return Outcome(Verdict.PASS, "No hyper-parameter search chose the settings of a model you scored.")
-    events = ctx.analysis.reported_events or [
-        e for e in ctx.analysis.evaluations if not ctx.trace.is_internal(e)
-    ]
+    events = ctx.analysis.reported_events or sorted(
+        [e for e in ctx.analysis.evaluations if not ctx.trace.is_internal(e)]
+        + ctx.analysis.untraced_evaluations,
+        key=lambda e: e.id,
+    )
+    unknown = []
     for metric in events:
         model = scored_model(ctx.analysis, metric)
-        scored = ctx.trace.row_set(metric) or frozenset()
-        if model is None or not scored:
+        scored = ctx.trace.row_set(metric)
+        if model is None or scored is None:
+            unknown.append(metric)  # which model, or which rows: a search may have chosen on them
             continue
         for search in searches:
             if (
@@ -115,7 +163,11 @@ def check_no_tuning_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, An
                 or search.get("chosen_key") != model.config_key
             ):
                 continue
-            overlap = len((ctx.trace.row_set(search) or frozenset()) & scored)
+            searched = ctx.trace.row_set(search)
+            if searched is None:
+                unknown.append(metric)
+                continue
+            overlap = len(searched & scored)
             if overlap:
                 return Outcome(
                     Verdict.FAIL,
@@ -133,4 +185,25 @@ def check_no_tuning_on_evaluated_rows(ctx: CheckContext, params: Mapping[str, An
                         ),
                     ),
                 )
-    return Outcome(Verdict.PASS, "No search chose its settings on rows that were later scored.")
+    unknown = list({e.id: e for e in unknown}.values())
+    coverage = coverage_of("evaluation", len(events) - len(unknown), unknown)
+    if not coverage.complete:
+        return unfollowed(
+            ctx,
+            "no_tuning_on_evaluated_rows",
+            coverage,
+            (
+                f"which rows, or which model, {of_yours(len(unknown), coverage)} scored"
+                f"{listed_sites(coverage.sites)}, or which rows the search behind it saw"
+                if unknown
+                else "which evaluation your model was scored in (it saw none computed with scikit-learn)"
+            ),
+            f"it could not verify that {searches[0].name} ({searches[0].site}) did not choose its settings "
+            "on rows that were scored",
+        )
+    return Outcome(
+        Verdict.PASS,
+        f"No search chose its settings on rows that were later scored ({coverage.units(coverage.judged)} "
+        "checked).",
+        coverage=coverage,
+    )

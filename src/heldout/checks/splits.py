@@ -7,6 +7,7 @@ from typing import Any
 
 from heldout.checks.base import (
     CheckContext,
+    Coverage,
     Finding,
     Outcome,
     Verdict,
@@ -14,6 +15,7 @@ from heldout.checks.base import (
     register,
     rows_text,
 )
+from heldout.checks.coverage import coverage_of, listed, of_yours, sites, unfollowed
 from heldout.trace.model import Event, Trace
 
 __all__ = ["candidate_splits", "check_stratified_split"]
@@ -49,6 +51,7 @@ def check_stratified_split(ctx: CheckContext, params: Mapping[str, Any]) -> Outc
                 "heldout saw no train_test_split or cross-validation splitter, so it cannot tell how you "
                 f"validated. {hint}"
             ),
+            coverage=Coverage("split", 0),
         )
     positives = int((ctx.train_labels == ctx.manifest.dataset.positive_label).sum())
     seen: set[tuple] = set()
@@ -72,6 +75,7 @@ def check_stratified_split(ctx: CheckContext, params: Mapping[str, Any]) -> Outc
                 {"splitter": name},
             )
         )
+    coverage, unsplit = _split_coverage(ctx, splits)
     if findings:
         return Outcome(
             Verdict.FAIL,
@@ -83,5 +87,45 @@ def check_stratified_split(ctx: CheckContext, params: Mapping[str, Any]) -> Outc
                 f"stratified already). {hint}"
             ),
             tuple(findings),
+            coverage=coverage,
         )
-    return Outcome(Verdict.PASS, f"All {len(splits)} split(s) kept the class ratio (stratified).")
+    if coverage.not_followed:
+        return unfollowed(
+            ctx,
+            "stratified_split",
+            coverage,
+            f"how the rows {of_yours(coverage.not_followed, coverage)} scored were split from the others"
+            f"{listed(sites(unsplit))}, as they come from no train_test_split or scikit-learn splitter it "
+            "could follow",
+            f"it could not verify that those splits kept the class ratio (the {len(splits)} split(s) it saw "
+            "were stratified)",
+        )
+    return Outcome(
+        Verdict.PASS, f"All {len(splits)} split(s) kept the class ratio (stratified).", coverage=coverage
+    )
+
+
+def _split_coverage(ctx: CheckContext, splits: list[Event]) -> tuple[Coverage, list[Event]]:
+    """The candidate's evaluations whose scored rows one of these splits made (the test side of a
+    split, or of its folds together), and those heldout could not trace to any: rows untraced, or
+    chosen by hand (a permutation, a mask)."""
+    tested = []
+    for split in splits:
+        parts = [ctx.trace.rows(test) for _, test in split.get("folds") or [] if test is not None]
+        if parts:
+            tested.append(frozenset(int(r) for part in parts for r in part[part >= 0].tolist()))
+    analysis = ctx.analysis
+    judged, unsplit = 0, list(analysis.untraced_evaluations)
+    for metric in analysis.evaluations:
+        if ctx.trace.is_internal(metric):
+            continue
+        rows = ctx.trace.row_set(metric) or frozenset()
+        if not rows or any(rows <= part for part in tested):
+            judged += 1
+        else:
+            unsplit.append(metric)
+    if not judged and not unsplit:
+        # Nothing scored with scikit-learn: the splits themselves are what there is to judge.
+        return Coverage("split", len(splits)), []
+    unsplit.sort(key=lambda e: e.id)
+    return coverage_of("evaluation", judged, unsplit), unsplit

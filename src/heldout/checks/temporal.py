@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register, rows_text
+from heldout.checks.base import (
+    CheckContext,
+    Finding,
+    Outcome,
+    Verdict,
+    hint_pointer,
+    register,
+    rows_text,
+)
+from heldout.checks.coverage import coverage_of, listed, unfollowed
 from heldout.checks.entities import fold_pairs
 from heldout.checks.splits import candidate_splits
 
@@ -31,14 +40,18 @@ class _Pair:
     line: int | None
 
 
-def _pairs(ctx: CheckContext) -> Iterator[_Pair]:
+def _pairs(ctx: CheckContext, unknown: list[Any]) -> Iterator[_Pair]:
     """Every (learnt from, judged on) pair heldout saw: each fold of each split the candidate chose (a
-    search's folds included), and each evaluation's model against the rows it scored."""
+    search's folds included), and each evaluation's model against the rows it scored. The splits and
+    evaluations it could not follow to rows go to ``unknown``."""
     n = len(ctx.train_labels)
     for split in candidate_splits(ctx.trace):
+        if not split.get("folds"):
+            unknown.append(split)  # split on data whose rows were lost
         for k, (train_key, test_key) in enumerate(split.get("folds") or []):
             train, test = ctx.trace.rows(train_key), ctx.trace.rows(test_key)
             if train is None or test is None:
+                unknown.append(split)
                 continue
             fold = f", fold {k + 1}" if len(split.get("folds")) > 1 else ""
             yield _Pair(
@@ -49,6 +62,9 @@ def _pairs(ctx: CheckContext) -> Iterator[_Pair]:
                 split.line,
             )
     for pair in fold_pairs(ctx, every=True):
+        if not pair.followed:
+            unknown.append(pair.metric)
+            continue
         where = ctx.trace.describe(pair.metric)
         if pair.metric.cell is not None:
             where += f" (cell {pair.metric.cell})"
@@ -76,7 +92,8 @@ def check_temporal_validation(ctx: CheckContext, params: Mapping[str, Any]) -> O
     ordinal = np.array([order[m] for m in months])
     checked = 0
     worst: tuple[int, _Pair] | None = None
-    for pair in _pairs(ctx):
+    lost: list[Any] = []
+    for pair in _pairs(ctx, lost):
         if not len(pair.fitted) or not len(pair.scored):
             continue
         checked += 1
@@ -84,13 +101,31 @@ def check_temporal_validation(ctx: CheckContext, params: Mapping[str, Any]) -> O
         later = int((ordinal[pair.fitted] > first_scored).sum())
         if later and (worst is None or later > worst[0]):
             worst = (later, pair)
-    if checked == 0:
+    unknown = list({event.id: event for event in lost}.values())
+    coverage = coverage_of("train/test pair", checked, unknown)
+    if checked == 0 and not unknown:
         return Outcome(
             Verdict.WARN,
             (
                 "heldout saw no split or evaluation it could trace to rows of the training file, so it "
                 f"cannot tell whether your validation respected time. {hint}"
             ),
+            coverage=coverage,
+        )
+    if worst is None and unknown:
+        judged = (
+            f"; the other {checked} split fold{'s' if checked != 1 else ''} and evaluations it followed "
+            "were forward in time"
+            if checked
+            else ""
+        )
+        return unfollowed(
+            ctx,
+            "temporal_validation",
+            coverage,
+            f"which rows {len(unknown)} of your splits or evaluations learnt from or scored"
+            f"{listed(coverage.sites)}",
+            f"it could not verify that those models were scored only on later rows{judged}",
         )
     if worst is None:
         return Outcome(
@@ -99,6 +134,7 @@ def check_temporal_validation(ctx: CheckContext, params: Mapping[str, Any]) -> O
                 "Every model was scored only on rows from the same month as, or later than, every row it "
                 f"learnt from ({checked} split fold{'s' if checked != 1 else ''} and evaluations checked)."
             ),
+            coverage=coverage,
         )
     later, pair = worst
     first_month = months[pair.scored][np.argmin(ordinal[pair.scored])]
@@ -116,6 +152,7 @@ def check_temporal_validation(ctx: CheckContext, params: Mapping[str, Any]) -> O
             f"TimeSeriesSplit, a cut-off date, or walk-forward refits. {hint}"
         ),
         (Finding(pair.cell, pair.line, observed),),
+        coverage=coverage,
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from heldout.checks.base import (
     CheckContext,
+    Coverage,
     Finding,
     Outcome,
     Verdict,
@@ -16,27 +17,31 @@ from heldout.checks.base import (
     register,
     rows_text,
 )
+from heldout.checks.coverage import listed, of_yours, sites, unfollowed
 from heldout.trace.model import Event
 
 __all__ = ["check_threshold_not_tuned_on_test"]
 
 
 def _threshold_searches(ctx: CheckContext) -> list[tuple[Event, str]]:
-    """Curves and sweeps the candidate ran themselves (not inside a threshold tuner's fit)."""
+    """Curves and sweeps the candidate ran themselves (not inside a threshold tuner's fit), those on
+    untraced rows included (their rows are None): a sweep on them is told by its site."""
     trace = ctx.trace
     found: list[tuple[Event, str]] = []
     sweeps: dict[tuple, list[Event]] = {}
     for event in trace.of_kind("metric"):
-        if trace.is_internal(event) or event.get("rows") is None:
+        if trace.is_internal(event):
             continue
         if event.get("curve"):
             found.append((event, "curve"))
         elif event.get("threshold_dependent") and event.get("pred_digest"):
-            sweeps.setdefault((event.get("metric"), event.get("rows"), event.cell), []).append(event)
+            rows = event.get("rows")
+            key = (event.get("metric"), rows, event.cell, None if rows is not None else event.line)
+            sweeps.setdefault(key, []).append(event)
     for events in sweeps.values():
         if len({e.get("pred_digest") for e in events}) >= 3:
             found.append((events[0], "sweep"))
-    return found
+    return sorted(found, key=lambda item: item[0].id)
 
 
 @register(
@@ -59,7 +64,12 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
             ),
         )
     warn_finding = None
-    for event, how in _threshold_searches(ctx):
+    searches = _threshold_searches(ctx)
+    # A curve on untraced rows, or any curve when the estimate's rows are unknown: which rows the
+    # threshold came from, against which rows it is judged, cannot be told.
+    unknown = [e for e, _ in searches if e.get("rows") is None or not final]
+    coverage = Coverage("threshold curve", len(searches) - len(unknown), len(unknown), sites(unknown))
+    for event, how in searches:
         rows = ctx.trace.row_set(event) or frozenset()
         if not rows or not final:
             continue
@@ -91,6 +101,7 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
                     f"final number. {hint}"
                 ),
                 (finding,),
+                coverage=coverage,
             )
         warn_finding = warn_finding or finding
     if warn_finding is not None:
@@ -101,11 +112,37 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
                 "a plot; make sure the threshold itself was chosen on other rows. " + hint
             ),
             (warn_finding,),
+            coverage=coverage,
         )
     if not isinstance(threshold, float):
-        return Outcome(Verdict.WARN, f"Your report declares no decision threshold. {hint}")
+        return Outcome(Verdict.WARN, f"Your report declares no decision threshold. {hint}", coverage=coverage)
+    if unknown:
+        what = (
+            f"which rows {of_yours(len(unknown), coverage)} (or sweeps) read{listed(coverage.sites)}"
+            if final
+            else "which rows your reported estimate comes from, so it could not compare them with the "
+            f"rows of your threshold curves or sweeps{listed(coverage.sites)}"
+        )
+        return unfollowed(
+            ctx,
+            "threshold_not_tuned_on_test",
+            coverage,
+            what,
+            f"it could not verify that your threshold {threshold:g} was chosen on rows other than those",
+        )
+    if not searches:
+        # Nothing to judge: no curve or sweep was computed with scikit-learn.
+        return Outcome(
+            Verdict.PASS,
+            f"Threshold {threshold:g}: heldout saw no threshold curve or sweep, so none was run on the rows "
+            "behind your reported estimate.",
+            coverage=coverage,
+        )
     return Outcome(
-        Verdict.PASS, (f"Threshold {threshold:g} was not chosen on the rows behind your reported estimate.")
+        Verdict.PASS,
+        f"Threshold {threshold:g} was not chosen on the rows behind your reported estimate "
+        f"({coverage.units(coverage.judged)} checked).",
+        coverage=coverage,
     )
 
 

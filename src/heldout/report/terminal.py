@@ -1,4 +1,5 @@
-"""The terminal summary of a grade: one line per check, then what to fix, then the holdout figures."""
+"""The terminal summary of a grade: one line per check (with how much it judged), then what to fix, then
+the holdout figures."""
 
 from __future__ import annotations
 
@@ -47,9 +48,11 @@ def render_terminal(
         for check in result.checks:
             verdict = str(check.verdict)
             points = f"{check.points:g}/{check.max_points}"
-            lines.append(
-                f"  {_paint(_MARK[verdict], verdict, colour)}  {check.title:<{name_width}}  {points:>7}"
-            )
+            line = f"  {_paint(_MARK[verdict], verdict, colour)}  {check.title:<{name_width}}  {points:>7}"
+            # What the verdict rests on: "judged 3 of 5 evaluations" (nothing when there was none to judge).
+            if check.coverage is not None and check.coverage.total:
+                line += f"  {check.coverage.summary()}"
+            lines.append(line)
         problems = [c for c in result.checks if str(c.verdict) != "pass"]
         for check in problems:
             lines.append("")
