@@ -455,15 +455,16 @@ def _indices_in_scope(n: int, is_user_frame: Callable[[Any], bool]) -> list[np.n
     found: dict[int, np.ndarray] = {}
 
     def consider(value: Any) -> None:
-        if (
-            isinstance(value, np.ndarray)
-            and value.ndim == 1
-            and id(value) not in found
-            and (
-                (value.dtype == bool and int(value.sum()) == n)
-                or (value.dtype.kind in "iu" and len(value) == n)
-            )
-        ):
+        if not isinstance(value, np.ndarray) or value.ndim != 1 or id(value) in found:
+            return
+        if value.dtype == bool:
+            chosen = int(value.sum())
+            if chosen == n:
+                found[id(value)] = value
+            elif len(value) - chosen == n:  # X[~test]: the mask's complement, made on the spot
+                found[id(value)] = ~value
+        elif value.dtype.kind in "iu" and len(value) == n and len(np.unique(value)) >= 0.9 * n:
+            # Positions are (nearly) all different; a column of labels or counts is not an index.
             found[id(value)] = value
 
     frame = sys._getframe(2)
