@@ -728,3 +728,53 @@ def test_a_threshold_curve_on_untraced_rows_warns(judge):
     assert str(check.verdict) == "warn", check.message
     assert "which rows your threshold curve (or sweeps) read (line " in check.message
     assert coverage(check) == (0, 1)
+
+
+# -- group statistics by behaviour: sums and counts are statistics, a past-only lambda is not ----------
+def _score_with(df, extra):
+    tr, te = ms.train_test_split(df, test_size=0.25, stratify=df["is_fraud"], random_state=0)
+    columns = [*FEATURES, extra]
+    model = LogisticRegression().fit(tr[columns], tr["is_fraud"])
+    metrics.average_precision_score(te["is_fraud"], model.predict_proba(te[columns])[:, 1])
+
+
+def test_a_target_rate_from_group_sums_and_counts_over_all_rows_fails(judge):
+    df = pd.read_csv("train.csv")
+    groups = df.groupby("kind")["is_fraud"]
+    df["kind_rate"] = df["kind"].map(groups.sum() / groups.count())
+    _score_with(df, "kind_rate")
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail", check.message
+    assert "groupby." in check.message and "was computed over 800 rows" in check.message
+
+
+def test_a_target_rate_from_the_training_part_passes(judge):
+    df = pd.read_csv("train.csv")
+    tr, te = ms.train_test_split(df, test_size=0.25, stratify=df["is_fraud"], random_state=0)
+    groups = tr.groupby("kind")["is_fraud"]
+    rate = groups.sum() / groups.count()
+    tr, te = tr.assign(kind_rate=tr["kind"].map(rate)), te.assign(kind_rate=te["kind"].map(rate))
+    columns = [*FEATURES, "kind_rate"]
+    model = LogisticRegression().fit(tr[columns], tr["is_fraud"])
+    metrics.average_precision_score(te["is_fraud"], model.predict_proba(te[columns])[:, 1])
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass", judge()["no_fit_on_evaluated_rows"].message
+
+
+@pytest.mark.parametrize(
+    "past_only",
+    [lambda s: s.shift(1), lambda s: s.shift(1).rolling(3, min_periods=1).mean(), np.log1p],
+    ids=["shift", "trailing-mean", "elementwise"],
+)
+def test_a_group_transform_that_reads_only_earlier_rows_is_not_a_statistic(judge, past_only):
+    df = pd.read_csv("train.csv")
+    df["a_prev"] = df.groupby("kind")["a"].transform(past_only).fillna(0)
+    _score_with(df, "a_prev")
+    assert verdict(judge(), "no_fit_on_evaluated_rows") == "pass", judge()["no_fit_on_evaluated_rows"].message
+
+
+def test_a_group_transform_lambda_over_the_whole_group_is_a_statistic(judge):
+    df = pd.read_csv("train.csv")
+    df["a_group"] = df.groupby("kind")["a"].transform(lambda s: s - s.mean())
+    _score_with(df, "a_group")
+    check = judge()["no_fit_on_evaluated_rows"]
+    assert str(check.verdict) == "fail" and "groupby.transform" in check.message, check.message

@@ -1011,7 +1011,9 @@ class Tracer:
         if lineage is None or len(lineage.rows) < 2:
             return original(*args, **kwargs)
         func = _first(args, kwargs, 1, "func")
-        if label == "groupby.transform" and isinstance(func, str) and func in ROW_WINDOWS:
+        if label == "groupby.transform" and (
+            (isinstance(func, str) and func in ROW_WINDOWS) or (callable(func) and _reads_the_past_only(func))
+        ):
             # A row's previous value, its running total: each row reads its neighbours in row order,
             # never a statistic of the rows. Features built so are judged by time order (the future
             # probe), not as a fit.
@@ -1073,6 +1075,10 @@ class Tracer:
         target = obj if result is None else result  # inplace=True returns None and changes obj
         lineage = self.lineage.resolve(obj)
         if lineage is None:
+            # Arithmetic between statistics (``sums / counts``) is a statistic of the same rows.
+            own = self._statistic_of(obj) if self._statistics else None
+            for event_id in sorted(events | ({own} if own is not None else set())):
+                self._remember_statistic(target, event_id)
             return
         combined = lineage
         for event_id in sorted(events):
@@ -1097,6 +1103,24 @@ class Tracer:
             if name == "drop" and isinstance(result, pd.DataFrame):
                 lineage = lineage.keep_columns(list(result.columns))
             self.lineage.register(result, lineage)
+
+
+def _reads_the_past_only(func: Callable) -> bool:
+    """Whether a group ``transform`` function gives each row a value from that row and earlier ones only
+    (``lambda s: s.shift(1)``, a trailing rolling mean), judged by what it does: the later half of a small
+    series is changed, and the earlier half's outputs must stay. A group mean, a rank or a forward window
+    moves them, and stays a statistic over every row it read."""
+    values = np.arange(1.0, 13.0)
+    changed = values.copy()
+    changed[6:] *= 7.0
+    try:
+        before = np.asarray(func(pd.Series(values)), dtype=np.float64)
+        after = np.asarray(func(pd.Series(changed)), dtype=np.float64)
+    except Exception:  # it needs the real data's columns or types: stay on the safe side
+        return False
+    if before.shape != (12,) or after.shape != (12,):
+        return False
+    return bool(np.array_equal(before[:6], after[:6], equal_nan=True))
 
 
 def _all_subclasses(cls: type) -> list[type]:
@@ -1157,7 +1181,20 @@ def _columns(X: Any) -> list[str] | None:
 
 # pandas reductions that learn from the rows they read (a mean to fill with, a quantile to clip at).
 STATISTICS = ("mean", "median", "quantile", "std", "var", "min", "max", "mode")
-GROUP_STATISTICS = ("transform", "mean", "median", "agg", "aggregate", "quantile", "std")
+GROUP_STATISTICS = (
+    "transform",
+    "mean",
+    "median",
+    "agg",
+    "aggregate",
+    "quantile",
+    "std",
+    "sum",
+    "count",
+    "max",
+    "min",
+    "nunique",
+)
 # Arithmetic that can carry a statistic into a frame: ``(X - X.mean()) / X.std()`` standardises with
 # the means and scales of the rows the statistics read, as a scaler fitted on them would.
 ARITHMETIC = (
