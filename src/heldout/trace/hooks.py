@@ -582,13 +582,20 @@ class Tracer:
         return _hide_original(traced, original)
 
     def _consumer_wrapper(self, original: Callable, name: str) -> Callable:
+        arithmetic = name in ARITHMETIC
+
         @functools.wraps(original)
         def traced(obj: Any, *args: Any, **kwargs: Any) -> Any:
             result = original(obj, *args, **kwargs)
             tracer = _ACTIVE
-            if tracer is not None and tracer.enabled and tracer._called_from_user(sys._getframe(1)):
+            if (
+                tracer is not None
+                and tracer.enabled
+                and (not arithmetic or tracer._statistics)
+                and tracer._called_from_user(sys._getframe(1))
+            ):
                 try:
-                    tracer._on_statistic_used(obj, result, args, kwargs)
+                    tracer._on_statistic_used(obj, result, args, kwargs, arithmetic)
                 except Exception as error:
                     tracer._hook_failed(original, error)
             return result
@@ -1065,7 +1072,9 @@ class Tracer:
             return next((e for e in found if e is not None), None)
         return None
 
-    def _on_statistic_used(self, obj: Any, result: Any, args: tuple, kwargs: dict[str, Any]) -> None:
+    def _on_statistic_used(
+        self, obj: Any, result: Any, args: tuple, kwargs: dict[str, Any], arithmetic: bool = False
+    ) -> None:
         """``fillna``, ``clip``, ``map``, ``pd.cut``: the result has the rows of ``obj`` (its values
         changed, so it could not be matched to the file any more), plus the statistics it used."""
         used = [*args, *kwargs.values()]
@@ -1073,6 +1082,8 @@ class Tracer:
             {e for e in (self._statistic_of(v) for v in used) if e is not None} if self._statistics else set()
         )
         target = obj if result is None else result  # inplace=True returns None and changes obj
+        if arithmetic and not events and self._statistic_of(obj) is None:
+            return  # ``df["a"] * 2``: no statistic in it, nothing to link (and arithmetic is frequent)
         lineage = self.lineage.resolve(obj)
         if lineage is None:
             # Arithmetic between statistics (``sums / counts``) is a statistic of the same rows.
