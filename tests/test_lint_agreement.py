@@ -54,3 +54,23 @@ def test_a_lint_crash_never_costs_the_grade(tmp_path, monkeypatch):
     path = write_notebook(tmp_path / "quiet.ipynb", "x = 1")
     summary = lint_summary(path, verdicts(stratified_split="pass"))
     assert summary["findings"] == [] and summary["error"] == "RecursionError: deeply nested code"
+
+
+def test_a_failure_the_lint_has_no_rule_for_is_no_disagreement(tmp_path):
+    """The lint cannot see a holdout score or a latency: the run failing them says nothing about it."""
+    path = write_notebook(tmp_path / "quiet.ipynb", "x = 1")
+    summary = lint_summary(path, verdicts(holdout_beats_baselines="fail", serving_latency="fail"))
+    assert summary["disagreements"] == []
+
+
+def test_a_full_frame_statistic_is_the_lint_side_of_a_fit_on_evaluated_rows(tmp_path):
+    source = LEAKY.replace(
+        'X = StandardScaler().fit_transform(df[["a", "b"]])',
+        'X = df[["a", "b"]].fillna(df[["a", "b"]].mean())',
+    )
+    path = write_notebook(tmp_path / "filled.ipynb", source)
+    summary = lint_summary(path, verdicts(no_fit_on_evaluated_rows="fail"))
+    assert [f["kind"] for f in summary["findings"]] == ["full_frame_statistic"]
+    assert summary["disagreements"] == []
+    (message,) = lint_summary(path, verdicts(no_fit_on_evaluated_rows="pass"))["disagreements"]
+    assert message.startswith("no_fit_on_evaluated_rows: the code alone shows full frame statistic")

@@ -2,7 +2,8 @@
 
 Expectations live in tests/submissions/<scenario>/expected.toml:
 [flawed.<stem>] fails = [...], warns = [...], message = "..."; [correct.<stem>] fails = [], warns = [...].
-``known_gap = "why"`` marks a mistake the grader is known to miss (a strict xfail).
+``known_gap = "why"`` marks a mistake the grader is known to miss (a strict xfail); ``lint_gap = "why"``
+one where static lint and the run disagree; ``levels = [...]`` the levels the grade reaches.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ def test_submission_gets_exactly_its_verdicts(path: Path, expected: dict, graded
     if "message" in expected:
         messages = [c.message for c in result.checks if c.id in failed | warned]
         assert any(expected["message"] in m for m in messages), messages
+    if "levels" in expected:
+        assert [row["name"] for row in result.levels if row["reached"]] == expected["levels"], result.levels
+    # Where the code alone and the run disagree, the disagreement is fixed or listed as a known lint gap
+    # (``lint_gap = "why"``); a listed gap that closes turns the test red, as a strict xfail would, so
+    # the entry must go. (Asserted here, not in a test of its own, so each notebook is graded once.)
+    disagreements = result.lint["disagreements"]
+    if "lint_gap" in expected:
+        assert disagreements, f"the lint now agrees with the run: remove lint_gap ({expected['lint_gap']})"
+    else:
+        assert disagreements == [], disagreements
 
 
 def test_every_flawed_and_correct_notebook_is_listed() -> None:

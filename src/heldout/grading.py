@@ -30,6 +30,7 @@ from heldout.errors import HeldoutError, SandboxError, SubmissionError
 from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, run_in_sandbox
 from heldout.execute.workdir import prepare_workdir
 from heldout.holdout_metrics import HOLDOUT_METRICS
+from heldout.levels import levels_reached
 from heldout.lint_agreement import lint_summary
 from heldout.manifest import Manifest, load_manifest
 from heldout.notebook_json import NotebookFormatError, load_notebook, read_notebook_text
@@ -327,6 +328,7 @@ def grade(
                 "model the grader scores on the hidden holdout."
             ),
         )
+    result.levels = levels_reached(manifest.levels, result.checks, result.error is None)
     return result
 
 

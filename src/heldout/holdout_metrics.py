@@ -49,6 +49,19 @@ class HoldoutMetric:
         pick = max if self.higher_is_better else min
         return pick(scores.items(), key=lambda item: item[1])
 
+    def worst(self, scores: dict[str, float]) -> tuple[str, float]:
+        pick = min if self.higher_is_better else max
+        return pick(scores.items(), key=lambda item: item[1])
+
+    def position(self, score: float, floor: float, bar: float) -> float:
+        """Where ``score`` lies from ``floor`` (0) to ``bar`` (1), for scores and errors alike; may fall
+        outside [0, 1]. A bar no better than the floor leaves no scale: 1 at or beyond it, else 0."""
+        span = bar - floor if self.higher_is_better else floor - bar
+        gained = score - floor if self.higher_is_better else floor - score
+        if span <= 0:
+            return 1.0 if gained >= span else 0.0
+        return gained / span
+
     def margin_text(self, margin: float) -> str:
         return f"{margin:.2f}" if self.higher_is_better else f"{margin:.0%} lower error"
 

@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from heldout.checks.base import CheckResult
+from heldout.lint.findings import CHECK_OF_KIND
 
 __all__ = ["lint_summary"]
+
+_JUDGED_BY_LINT = frozenset(check for check in CHECK_OF_KIND.values() if check is not None)
 
 
 def lint_summary(path: Path, checks: list[CheckResult]) -> dict[str, Any]:
@@ -33,7 +36,8 @@ def lint_summary(path: Path, checks: list[CheckResult]) -> dict[str, Any]:
                 f"{check_id}: the code alone shows {first.kind.replace('_', ' ')} at cell {first.cell}, "
                 f"line {first.line}, but the run's trace passed it ({first.message})"
             )
-        elif verdict == "fail" and not related:
+        elif verdict == "fail" and not related and check_id in _JUDGED_BY_LINT:
+            # Only where the lint has a rule for that check: it cannot see a latency or a holdout score.
             disagreements.append(f"{check_id}: the run failed it, but static lint saw nothing there")
     return {
         "findings": [

@@ -28,6 +28,10 @@ Fields (stable within a schema version; additions only):
 - ``followups``: interviewer questions chosen by the verdicts
 - ``harness_notes``: heldout's own faults that did not stop the grade (its tracer failed on a call that
   then ran as without heldout), each with its place; never the candidate's
+- ``levels`` (added within schema 1): [{"name", "pass_mark", "reached", "why_not"}] for the manifest's
+  levels, or null when no check ran: a level is reached when the points reach its pass mark and no
+  data-hygiene check failed (so a sound but weak notebook reaches the levels its points allow and a
+  leaky one none), whatever the status says
 - ``lint``: {"findings": static lint findings (kind, severity, cell, line, subject, message, check_id),
   "disagreements": where the code alone and the run's trace disagree} or null
 
@@ -97,6 +101,8 @@ class GradeResult:
     # heldout's own faults that did not stop the grade (a hook that failed on a call): never the
     # candidate's, but the checks rest on less evidence where they happened.
     harness_notes: list[str] = field(default_factory=list)
+    # The manifest's levels this grade reaches (heldout.levels): null when no check ran.
+    levels: list[dict[str, Any]] | None = None
 
     @property
     def status(self) -> str:
@@ -144,6 +150,7 @@ class GradeResult:
             "lint": self.lint,
             "drift": self.drift,
             "harness_notes": self.harness_notes,
+            "levels": self.levels,
         }
 
     def write_json(self, path: Path) -> None:

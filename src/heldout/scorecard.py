@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from heldout.errors import HeldoutError
+from heldout.levels import hygiene_failures
 from heldout.manifest import Manifest
 
 __all__ = ["RUBRIC_DIMENSIONS", "Rubric", "Scorecard", "build_scorecard", "load_rubric"]
@@ -153,10 +154,9 @@ def build_scorecard(result: dict[str, Any], rubric: Rubric, manifest: Manifest) 
     bar = MANUAL_BAR.get(level.name, 2.5)
     if result.get("error"):
         card.reasons.append(f"the submission could not be graded to the end ({result['error']['kind']})")
-    for check in result.get("checks", []):
-        # Leakage makes every estimate the candidate gave untrustworthy: a red flag at any level.
-        if check["verdict"] == "fail" and check["competency"] == "data_hygiene":
-            card.reasons.append(f"data hygiene: {check['title'].lower()} failed")
+    # Leakage makes every estimate the candidate gave untrustworthy: a red flag at any level.
+    for title in hygiene_failures(result.get("checks", [])):
+        card.reasons.append(f"data hygiene: {title.lower()} failed")
     if card.automated_share < level.pass_mark:
         card.reasons.append(
             f"automated checks {card.automated_share:.0%} < the {level.pass_mark:.0%} "

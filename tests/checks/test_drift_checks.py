@@ -549,3 +549,63 @@ def test_no_evaluation_followed_warns_temporal_validation(judge):
     check = judge()["temporal_validation"]
     assert check.verdict is Verdict.WARN, check.message
     assert (check.coverage.judged, check.coverage.not_followed) == (0, 1)
+
+
+# -- the reported estimate: the mean of the latest folds of a forward split ---------------------------------
+@pytest.fixture
+def judge_selection(tracer, root, panel_csv):
+    """judge_selection(estimate) -> (reported metric events, no_selection_on_final_rows result)."""
+    from heldout.checks import CHECKS
+    from heldout.manifest import load_manifest
+
+    manifest = load_manifest(root / "exercises" / "drift" / "exercise.toml", CHECKS)
+    manifest = dataclasses.replace(
+        manifest, checks=tuple(s for s in manifest.checks if s.id == "no_selection_on_final_rows")
+    )
+
+    def run(estimate: float):
+        tracer.enabled = False
+        train = pd.read_csv(panel_csv)
+        ctx = CheckContext(
+            manifest=manifest,
+            trace=Trace(tracer.recorder.to_json()),
+            report={"estimate": estimate},
+            train_labels=train["churned"].to_numpy(),
+            holdout=HoldoutScores(np.zeros(1), np.zeros(1)),
+            baselines={"prior": 0.05},
+            train=train,
+        )
+        (result,) = run_checks(ctx)
+        tracer.enabled = True
+        return ctx.analysis.reported_events, result
+
+    return run
+
+
+def test_the_mean_of_the_latest_forward_folds_is_found_and_passes_selection(judge_selection):
+    X, y = load()
+    scores = {
+        name: cross_val_score(model, X, y, cv=TimeSeriesSplit(5), scoring="average_precision")
+        for name, model in {
+            "logistic": make_pipeline(StandardScaler(), LogisticRegression()),
+            "boosting": HistGradientBoostingClassifier(max_iter=20),
+        }.items()
+    }
+    best = max(scores, key=lambda name: scores[name][-3:].mean())
+    reported, result = judge_selection(float(np.mean(scores[best][-3:])))
+    assert len(reported) == 3
+    assert result.verdict is Verdict.PASS and "mean over cross-validation folds" in result.message
+
+
+def test_the_best_of_two_models_scored_on_the_last_months_fails_selection(judge_selection):
+    df = pd.read_csv("train.csv")
+    early = df["snapshot_month"] < "2024-07"
+    found = {}
+    for model in (LogisticRegression(), HistGradientBoostingClassifier(max_iter=20)):
+        model.fit(df.loc[early, FEATURES], df.loc[early, "churned"])
+        found[type(model).__name__] = average_precision_score(
+            df.loc[~early, "churned"], model.predict_proba(df.loc[~early, FEATURES])[:, 1]
+        )
+    reported, result = judge_selection(max(found.values()))
+    assert len(reported) == 1
+    assert result.verdict is Verdict.FAIL and "2 different models were scored" in result.message

@@ -48,6 +48,17 @@ __all__ = [
 _POINTS_FOR = {Verdict.PASS: 1.0, Verdict.WARN: 0.5, Verdict.FAIL: 0.0}
 
 
+def _points(maximum: int, outcome: Outcome) -> float:
+    """The points an outcome earns: by its verdict, or on its scale. A scale never gives more than the
+    verdict would, and a failed check's scale stays at or below a warning's half. In halves, as the
+    pass mark expects."""
+    share = _POINTS_FOR[outcome.verdict]
+    if outcome.share is not None:
+        cap = _POINTS_FOR[Verdict.WARN] if outcome.verdict == Verdict.FAIL else share
+        share = min(cap, max(0.0, float(outcome.share)))
+    return round(maximum * share * 2) / 2
+
+
 def run_checks(ctx: CheckContext) -> list[CheckResult]:
     """Run the manifest's checks in manifest order; each check's result carries its points."""
     results = []
@@ -59,7 +70,7 @@ def run_checks(ctx: CheckContext) -> list[CheckResult]:
                 id=spec.id,
                 title=registered.title,
                 verdict=outcome.verdict,
-                points=spec.points * _POINTS_FOR[outcome.verdict],
+                points=_points(spec.points, outcome),
                 max_points=spec.points,
                 competency=spec.competency,
                 message=outcome.message,

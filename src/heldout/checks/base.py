@@ -81,6 +81,9 @@ class Outcome:
     message: str
     findings: tuple[Finding, ...] = ()
     coverage: Coverage | None = None  # None: the check judges a declaration, not traced data
+    # The share of the check's points earned, where a check grades on a scale rather than by its verdict
+    # alone (a sound model weaker than the baselines earns part of the holdout's points). None: by verdict.
+    share: float | None = None
 
 
 @dataclass(frozen=True)

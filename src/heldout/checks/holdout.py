@@ -332,13 +332,33 @@ def check_holdout_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]) 
         )
     else:
         shortfall = f"better than the {baseline_label(best_name)}'s {best:.3f}, but not by more than chance"
+    share, scale_text = _scale(metric, score, dict(ctx.baselines), margin)
     return Outcome(
         Verdict.FAIL,
         (
-            f"{Metric} on the hidden holdout is {score:.3f}, {shortfall}.{noise_text}{gap_text}{implausible} "
-            "Start from "
+            f"{Metric} on the hidden holdout is {score:.3f}, {shortfall}.{noise_text}{gap_text}{implausible}"
+            f"{scale_text} Start from "
             f"the strongest simple model, then add one change at a time and keep what improves a "
             f"cross-validated score. {hint}"
         ),
         (finding,),
+        share=share,
+    )
+
+
+def _scale(
+    metric: HoldoutMetric, score: float, baselines: dict[str, float], margin: float
+) -> tuple[float, str]:
+    """A model that does not beat the baselines still earns part of the points, by where its score lies
+    from the weakest baseline (none) to the score that would have passed (half the points, what a
+    warning earns): a sound but weak model is not graded like one that learnt nothing."""
+    if len(baselines) < 1:
+        return 0.0, ""
+    floor_name, floor = metric.worst(baselines)
+    _, best = metric.best(baselines)
+    bar = metric.required(best, margin)
+    position = min(1.0, max(0.0, metric.position(score, floor, bar)))
+    return 0.5 * position, (
+        f" On heldout's scale from the {baseline_label(floor_name)} ({floor:.3f}, no points) to the "
+        f"{bar:.3f} a pass needs (half the points), your model is at {position:.0%}."
     )

@@ -24,7 +24,7 @@ CHECK_OF_KIND: dict[str, str | None] = {
     "resampled_evaluation": "evaluation_on_untouched_rows",
     "multi_test": "threshold_not_tuned_on_test",
     "model_selection": "no_selection_on_final_rows",
-    "full_frame_statistic": None,
+    "full_frame_statistic": "no_fit_on_evaluated_rows",  # the run traces a statistic as a fit
     "metric_choice": "headline_metric",
     "split_choice": "stratified_split",
     "future_looking_feature": "no_future_features",

@@ -150,7 +150,12 @@ class FrameCalls(CallBase):
         if name == "qcut":
             data = self._arg(args, kwargs, 0, "x")
             if isinstance(data, Data):
-                return self._statistic(data, "qcut", node, self._arg_node(node, 0, "x"), aligned=True)
+                binned = self._statistic(data, "qcut", node, self._arg_node(node, 0, "x"), aligned=True)
+                if is_const(kwargs.get("retbins"), True):
+                    # (codes, edges): both come from the rows the quantiles were computed on.
+                    edges = Data(rows=None, lineage=binned.lineage, loops=binned.loops)
+                    return Container(kind="tuple", items=[binned, edges], loops=binned.loops)
+                return binned
         return self._generic(args, kwargs)
 
     def _loaded(self, source: Value) -> Data:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from heldout.levels import levels_text
+
 __all__ = ["AUDIENCES", "Figure", "ReportContent", "build_content"]
 
 AUDIENCES = ("candidate", "interviewer")
@@ -59,6 +61,9 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
         audience=audience,
         status_line=f"{result['status']} - {score['points']:g} of {score['max_points']} points",
     )
+    reached = levels_text(result.get("levels"))
+    if reached:
+        content.status_line += f"; {reached}"
     if result.get("isolation") == "none":
         content.warnings.append("This submission ran without isolation (bubblewrap was unavailable).")
     if result.get("error"):

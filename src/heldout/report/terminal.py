@@ -8,6 +8,7 @@ import sys
 import textwrap
 from typing import TextIO
 
+from heldout.levels import levels_text
 from heldout.result import GradeResult
 
 __all__ = ["render_terminal"]
@@ -64,6 +65,9 @@ def render_terminal(
                 )
         lines.append("")
         lines.append(f"score {result.points:g}/{result.max_points} - {result.status}")
+        reached = levels_text(result.levels)
+        if reached:
+            lines += textwrap.wrap(f"levels: {reached}", width, subsequent_indent="  ")
     for disagreement in (result.lint or {}).get("disagreements", []):
         lines += textwrap.wrap(f"lint vs run: {disagreement}", width, subsequent_indent="  ")
     if result.holdout and result.holdout.get("score") is not None:
