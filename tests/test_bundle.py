@@ -113,6 +113,12 @@ def test_a_returned_bundle_is_graded_on_its_own_hidden_labels(manifest, root, tm
     nbformat.write(answer, tmp_path / "kj" / "answer.ipynb")
     result = grade(tmp_path / "kj" / "answer.ipynb", keys=keys.path)
     assert result.dataset == {"name": "card_fraud", "seed": key.seed}
+    assert result.bundle == {
+        "id": key.bundle_id,
+        "candidate": "Katherine Johnson",
+        "grades": 1,
+        "submissions": 1,
+    }
     assert result.status == "passed", [(c.id, c.message) for c in result.checks if str(c.verdict) != "pass"]
     own = dataset_for_seed(root, "card_fraud", key.seed)
     assert (own / "hidden" / "holdout_labels.csv").is_file()

@@ -44,7 +44,14 @@ def test_both_audiences_get_a_markdown_report(smote, tmp_path):
     assert (tmp_path / "r-pr-curve.png").read_bytes().startswith(b"\x89PNG")
     assert "## Red flags" in interviewer and "above the hidden score" in interviewer
     assert "What exactly do the synthetic rows carry across" in interviewer  # its follow-up question
-    assert "Hidden holdout" not in candidate and f"{holdout['score']:.3f}" not in candidate
+    # The candidate sees the public part's score, never the whole holdout's or the private part's.
+    public, private = holdout["public"], holdout["private"]
+    assert (
+        f"| hidden holdout average_precision, public part ({public['rows']:,} rows) | {public['score']:.3f} |"
+        in (candidate)
+    )
+    assert f"| hidden holdout average_precision, private part ({private['rows']:,} rows) |" in interviewer
+    assert f"{holdout['score']:.3f}" not in candidate and "private part" not in candidate
     assert "Follow-up" not in candidate and "Red flags" not in candidate
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "LEGACY_SCHEME",
     "SCHEME",
     "BundleKey",
+    "GradeLedger",
     "KeyStore",
     "candidate_seed",
     "dataset_for_seed",
@@ -102,6 +103,41 @@ class KeyStore:
                 "`heldout bundle` wrote when this bundle was made"
             )
         return keys[bundle_id]
+
+
+class GradeLedger:
+    """How often each bundle was graded, kept beside the key store (``keys.json`` -> ``keys.grades.jsonl``).
+
+    A candidate who may grade again and again can tune a model to the hidden holdout; the interviewer's
+    report says how many grades a bundle had, and of how many distinct notebooks. One JSON line per grade,
+    appended with a single write (atomic for lines this short), so parallel grades of a batch never lose
+    a count.
+    """
+
+    def __init__(self, keys_path: Path) -> None:
+        keys_path = Path(keys_path)
+        self.path = keys_path.with_name(f"{keys_path.stem}.grades.jsonl")
+
+    def record(self, bundle_id: str, submission_sha256: str | None) -> dict[str, int]:
+        """Count this grade, and return the bundle's counts including it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"bundle": bundle_id, "sha256": submission_sha256}) + "\n"
+        with self.path.open("a", encoding="utf-8") as ledger:
+            ledger.write(line)
+        return self.counts(bundle_id)
+
+    def counts(self, bundle_id: str) -> dict[str, int]:
+        grades, notebooks = 0, set()
+        if self.path.is_file():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by a crash mid-write: the others still count
+                if isinstance(entry, dict) and entry.get("bundle") == bundle_id:
+                    grades += 1
+                    notebooks.add(entry.get("sha256"))
+        return {"grades": grades, "submissions": len(notebooks)}
 
 
 def dataset_for_seed(root: Path, name: str, seed: int | None, scheme: int = SCHEME) -> Path:

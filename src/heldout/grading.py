@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from heldout import datasets
-from heldout.bundle import SCHEME, KeyStore, dataset_for_seed
+from heldout.bundle import SCHEME, GradeLedger, KeyStore, dataset_for_seed
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
 from heldout.checks.drift import drift_summary
 from heldout.checks.holdout import baseline_scores, holdout_summary, holdout_truth
@@ -214,12 +214,16 @@ def grade(
                 "invalid", f"the notebook declares a scenario heldout does not have: {_printable(str(error))}"
             ),
         )
-    seed, scheme = None, SCHEME
+    seed, scheme, bundle = None, SCHEME, None
     if submission.bundle_id is not None:
-        key = KeyStore(keys or root / DEFAULT_KEYS).get(submission.bundle_id)
+        keys_path = keys or root / DEFAULT_KEYS
+        key = KeyStore(keys_path).get(submission.bundle_id)
         if key.scenario != manifest.id:
             raise HeldoutError(f"bundle {key.bundle_id} was made for scenario '{key.scenario}'")
         seed, scheme = key.seed, key.scheme
+        # Counted before the run: a grade that crashes or times out was still an attempt.
+        counts = GradeLedger(keys_path).record(key.bundle_id, submission.sha256)
+        bundle = {"id": key.bundle_id, "candidate": key.candidate, **counts}
     dataset_dir = dataset_for_seed(root, manifest.dataset.name, seed, scheme)
     isolation = isolation or isolation_tier()
     result = GradeResult(
@@ -230,6 +234,7 @@ def grade(
     )
     generator = datasets.generator(manifest.dataset.name)
     result.dataset = {"name": manifest.dataset.name, "seed": generator.DEFAULT_SEED if seed is None else seed}
+    result.bundle = bundle
     train, _holdout_features, holdout_labels = _dataset_tables(dataset_dir, manifest.dataset.label)
 
     host_dir = new_host_workdir()

@@ -21,6 +21,7 @@ __all__ = [
     "baseline_label",
     "bootstrap_difference",
     "plausible_estimate",
+    "public_part",
 ]
 
 
@@ -155,3 +156,21 @@ def plausible_estimate(
     if not values:
         return float("nan")
     return float(np.percentile(values, 97.5 if metric.higher_is_better else 2.5))
+
+
+def public_part(labels: np.ndarray, share: float, salt: str) -> np.ndarray:
+    """Which holdout rows form the public part (a boolean mask), the same on every grade of a dataset.
+
+    The rows are drawn by a generator seeded from a digest of the hidden labels themselves: nothing a
+    submission can read, so a candidate cannot tell which rows count where, and a bundle (whose labels
+    differ) gets its own split. ``salt`` (the scenario id) keeps two scenarios on one dataset apart.
+    """
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256(salt.encode("utf-8") + b"\0" + np.ascontiguousarray(labels).tobytes()).digest()
+    order = np.random.default_rng(int.from_bytes(digest[:16], "big")).permutation(len(labels))
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[order[: round(share * len(labels))]] = True
+    return mask

@@ -118,6 +118,10 @@ class HoldoutSpec:
     # score, or a fraction of an error), beyond the sampling noise of the rows it was computed on: 0 when
     # the holdout is drawn like the training data, more when it lies later in time. None: not judged.
     expected_optimism: float | None = None
+    # The share of the holdout rows whose score a candidate may see on every grade (the public part); the
+    # rest (the private part) is reported to the interviewer only, so grading again and again cannot tune
+    # a model to the whole holdout. None: no split, the candidate sees no holdout score.
+    public_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -373,6 +377,9 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
     optimism = ho.get("expected_optimism", (int, float), None)
     if optimism is not None and not 0 <= optimism < 1:
         raise ManifestError(path, "holdout.expected_optimism", f"must be from 0 to below 1 (got {optimism})")
+    public = ho.get("public_share", (int, float), None)
+    if public is not None and not 0 < public < 1:
+        raise ManifestError(path, "holdout.public_share", f"must be above 0 and below 1 (got {public})")
     holdout = HoldoutSpec(
         metric=metric,
         baselines=baselines,
@@ -380,6 +387,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         bootstrap_rounds=rounds,
         replay=replay,
         expected_optimism=None if optimism is None else float(optimism),
+        public_share=None if public is None else float(public),
     )
 
     followups = []

@@ -5,6 +5,9 @@ Fields (stable within a schema version; additions only):
 - ``schema``: "heldout.result/1"; ``heldout_version``
 - ``submission``: {"path", "sha256"}; ``scenario``: {"id", "version", "title"}
 - ``dataset``: {"name", "seed"} (a take-home bundle's own seed, or the shipped dataset's)
+- ``bundle`` (added within schema 1): null, or for a take-home bundle {"id", "candidate", "grades",
+  "submissions"}: how many grades the bundle has had so far, this one included, and of how many distinct
+  notebooks (the one field that changes when the same submission is graded again)
 - ``isolation``: "bubblewrap" or "none" (no isolation: the submission could read the host)
 - ``status``: "passed" (the score reaches ``PASS_MARK`` of the points), "failed" (it does not) or "error"
   (not gradable to the end); the status follows the score alone, so a higher score never reads worse
@@ -35,7 +38,8 @@ Fields (stable within a schema version; additions only):
 - ``lint``: {"findings": static lint findings (kind, severity, cell, line, subject, message, check_id),
   "disagreements": where the code alone and the run's trace disagree} or null
 
-The same submission graded twice gives the same JSON: no times, no temporary paths.
+The same submission graded twice gives the same JSON (but a bundle's grade count): no times, no
+temporary paths.
 """
 
 from __future__ import annotations
@@ -103,6 +107,8 @@ class GradeResult:
     harness_notes: list[str] = field(default_factory=list)
     # The manifest's levels this grade reaches (heldout.levels): null when no check ran.
     levels: list[dict[str, Any]] | None = None
+    # A take-home bundle's id, candidate and how often it has been graded (heldout.bundle.GradeLedger).
+    bundle: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -151,6 +157,7 @@ class GradeResult:
             "drift": self.drift,
             "harness_notes": self.harness_notes,
             "levels": self.levels,
+            "bundle": self.bundle,
         }
 
     def write_json(self, path: Path) -> None:

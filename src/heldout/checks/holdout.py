@@ -26,6 +26,7 @@ from heldout.holdout_metrics import (
     baseline_label,
     bootstrap_difference,
     plausible_estimate,
+    public_part,
 )
 from heldout.metric_names import normalise_metric
 
@@ -141,6 +142,14 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
     if ctx.holdout.scores is None:
         return summary
     summary["score"] = round(metric.score(y_true, ctx.holdout.scores), 6)
+    share = manifest.holdout.public_share
+    if share is not None:
+        public = public_part(ctx.holdout.labels, share, manifest.id)
+        for name, rows in (("public", public), ("private", ~public)):
+            summary[name] = {
+                "rows": int(rows.sum()),
+                "score": round(metric.score(y_true[rows], ctx.holdout.scores[rows]), 6),
+            }
     if summary["reported_estimate"] is not None:
         # Positive means the candidate promised more than the holdout gave, for scores and errors alike.
         gap = summary["reported_estimate"] - summary["score"]

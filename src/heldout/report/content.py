@@ -50,6 +50,17 @@ def _where(finding: dict[str, Any]) -> str:
     return f"cell {finding['cell']}, line {finding['line']}"
 
 
+def _parts(holdout: dict[str, Any], names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """ "hidden holdout average precision, public part (1,234 rows)": the parts' scores, where split."""
+    rows = []
+    for name in names:
+        part = holdout.get(name)
+        if isinstance(part, dict) and isinstance(part.get("score"), int | float):
+            label = f"hidden holdout {holdout['metric']}, {name} part ({part['rows']:,} rows)"
+            rows.append((label, f"{part['score']:.3f}"))
+    return rows
+
+
 def build_content(result: dict[str, Any], audience: str, with_figures: bool = True) -> ReportContent:
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})")
@@ -95,12 +106,26 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
 
                 entry["message"] = candidate_summary(tallies[0])
         (content.right if check["verdict"] == "pass" else content.wrong).append(entry)
+    holdout = result.get("holdout") or {}
     if not interviewer:
+        # The public part only: a score on the whole holdout, grade after grade, is something to tune to.
+        if holdout.get("public"):
+            content.holdout += _parts(holdout, ("public",))
+            content.holdout.append(("the other rows", "scored for the interviewer only"))
         return content
 
-    holdout = result.get("holdout") or {}
+    bundle = result.get("bundle")
+    if isinstance(bundle, dict) and isinstance(bundle.get("grades"), int):
+        # Many grades of one bundle is how a candidate tunes to the hidden holdout.
+        content.holdout.append(
+            (
+                f"grades of bundle {bundle['id']}",
+                f"{bundle['grades']} (of {bundle['submissions']} distinct notebooks), this one included",
+            )
+        )
     if holdout.get("score") is not None:
         content.holdout.append((f"hidden holdout {holdout['metric']}", f"{holdout['score']:.3f}"))
+        content.holdout += _parts(holdout, ("public", "private"))
         for name, value in (holdout.get("baselines") or {}).items():
             content.holdout.append((f"baseline: {name.replace('_', ' ')}", f"{value:.3f}"))
         if holdout.get("reported_estimate") is not None and holdout.get("optimism_gap") is not None:

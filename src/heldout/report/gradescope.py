@@ -45,6 +45,26 @@ def to_gradescope(result: dict[str, Any]) -> dict[str, Any]:
                 "visibility": "after_published" if check["id"] in _AFTER_PUBLISHED else "visible",
             }
         )
+    public = (result.get("holdout") or {}).get("public")
+    if isinstance(public, dict) and isinstance(public.get("score"), int | float):
+        # Shown on every submission, like a public leaderboard: the private part waits for publication.
+        holdout = result["holdout"]
+        tests.append(
+            {
+                "name": f"hidden holdout, public part: {holdout['metric']}",
+                "name_format": "text",
+                "score": 0,
+                "max_score": 0,
+                "output": (
+                    f"{holdout['metric']} on the public part of the hidden holdout "
+                    f"({public['rows']:,} rows): {public['score']:.3f}. The other rows are scored when "
+                    "grades are published."
+                ),
+                "output_format": "text",
+                "status": "passed",
+                "visibility": "visible",
+            }
+        )
     output = f"heldout: {result['status']}"
     if result.get("error"):
         output += f" ({result['error']['kind']}): {result['error']['message']}"

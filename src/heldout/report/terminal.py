@@ -74,7 +74,13 @@ def render_terminal(
         holdout = result.holdout
         gap = holdout.get("optimism_gap")
         gap_text = "" if gap is None else f", reported {holdout['reported_estimate']:.3f} (gap {gap:+.3f})"
-        lines.append(f"hidden holdout {holdout['metric']}: {holdout['score']:.3f}{gap_text}")
+        parts = [
+            f"{name} {holdout[name]['score']:.3f} on {holdout[name]['rows']:,} rows"
+            for name in ("public", "private")
+            if isinstance(holdout.get(name), dict)
+        ]
+        parts_text = f" ({', '.join(parts)})" if parts else ""
+        lines.append(f"hidden holdout {holdout['metric']}: {holdout['score']:.3f}{parts_text}{gap_text}")
     text = "\n".join(lines) + "\n"
     stream.write(text)
     return text
