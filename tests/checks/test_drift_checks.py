@@ -609,3 +609,43 @@ def test_the_best_of_two_models_scored_on_the_last_months_fails_selection(judge_
     reported, result = judge_selection(max(found.values()))
     assert len(reported) == 1
     assert result.verdict is Verdict.FAIL and "2 different models were scored" in result.message
+
+
+def test_a_cross_validated_mean_is_found_among_interleaved_training_scores(judge_selection):
+    from sklearn.model_selection import cross_validate
+
+    X, y = load()
+    scores = cross_validate(
+        LogisticRegression(),
+        X,
+        y,
+        cv=TimeSeriesSplit(4),
+        scoring="average_precision",
+        return_train_score=True,
+    )
+    reported, result = judge_selection(float(scores["test_score"].mean()))
+    assert len(reported) == 4  # the test folds, not a single fold, nor a training score
+    assert result.verdict is Verdict.PASS and "mean over cross-validation folds" in result.message
+
+
+def test_a_searchs_best_score_reported_as_the_estimate_warns(judge_selection):
+    X, y = load()
+    search = GridSearchCV(
+        LogisticRegression(), {"C": [0.01, 0.1, 1.0]}, cv=TimeSeriesSplit(4), scoring="average_precision"
+    ).fit(X, y)
+    reported, result = judge_selection(float(search.best_score_))
+    assert len(reported) == 4
+    assert result.verdict is Verdict.WARN
+    assert "the best of 3 settings that GridSearchCV (line " in result.message
+    assert "cross_val_score(search, X, y)" in result.message
+
+
+def test_a_nested_cross_validation_of_the_search_passes(judge_selection):
+    X, y = load()
+    search = GridSearchCV(
+        LogisticRegression(), {"C": [0.01, 0.1, 1.0]}, cv=TimeSeriesSplit(3), scoring="average_precision"
+    )
+    outer = cross_val_score(search, X, y, cv=TimeSeriesSplit(4), scoring="average_precision")
+    reported, result = judge_selection(float(outer.mean()))
+    assert len(reported) == 4
+    assert result.verdict is Verdict.PASS

@@ -302,7 +302,8 @@ class EvaluationAnalysis:
         # A cross-validated estimate is the mean over consecutive folds scored under one parent.
         groups: dict[int | None, list[Event]] = {}
         for event in metrics:
-            if event.get("via") == "scorer":
+            # return_train_score=True interleaves each fold's training score with its test score.
+            if event.get("via") == "scorer" and not self.is_training_score(event):
                 groups.setdefault(event.parent, []).append(event)
         for parent, events in groups.items():
             folds = self._fold_count(parent)

@@ -36,6 +36,21 @@ def check_no_selection_on_final_rows(ctx: CheckContext, params: Mapping[str, Any
     overlap = float(params.get("min_overlap", 0.9))
     hint = hint_pointer(ctx, "no_selection_on_final_rows")
     reported = ctx.analysis.reported_events
+    search = _search_behind(ctx, reported)
+    if search is not None:
+        search_event, candidates = search
+        return Outcome(
+            Verdict.WARN,
+            (
+                f"The estimate you report is the cross-validated score of the best of {candidates} settings "
+                f"that {search_event.name} ({search_event.site}) tried on the same folds (its best_score_): "
+                "chosen because it was the highest there, so it is optimistic. Report a score of the chosen "
+                "model on rows the search never saw (a held-out part, or nested cross-validation: "
+                f"cross_val_score(search, X, y)). {hint}"
+            ),
+            (Finding(search_event.cell, search_event.line, f"best of {candidates} settings reported"),),
+            coverage=Coverage("evaluation", len(reported)),
+        )
     if len(reported) > 1:
         # Nothing to judge: no single set of final rows exists to be reused.
         return Outcome(
@@ -133,6 +148,23 @@ def check_no_selection_on_final_rows(ctx: CheckContext, params: Mapping[str, Any
         findings,
         coverage=coverage,
     )
+
+
+def _search_behind(ctx: CheckContext, reported: list[Any]) -> tuple[Any, int] | None:
+    """The search whose folds the reported estimate averages, and how many settings it compared there,
+    when it compared more than one: the estimate is then its best_score_."""
+    if len(reported) < 2 or len({e.parent for e in reported}) != 1 or reported[0].parent is None:
+        return None
+    parent = ctx.trace[reported[0].parent]
+    if parent.kind != "fit" or parent.get("role") != "search":
+        return None
+    scored = [
+        e
+        for e in ctx.trace.children(parent.id)
+        if e.kind == "metric" and e.get("via") == "scorer" and not ctx.analysis.is_training_score(e)
+    ]
+    candidates = len(scored) // len(reported)
+    return (parent, candidates) if candidates > 1 else None
 
 
 @register("no_tuning_on_evaluated_rows", "Hyper-parameters not chosen on evaluated rows")
