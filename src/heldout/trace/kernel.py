@@ -214,8 +214,8 @@ def _predict_holdout(namespace: dict[str, Any], job: dict[str, Any]) -> tuple[np
         else:
             return None, f"`{contract['model']}` has neither predict_proba nor decision_function"
         scores = np.asarray(scores, dtype=np.float64).ravel()
-    except Exception:  # the candidate's model may raise anything; it becomes a finding
-        return None, _short_traceback()
+    except Exception as error:  # the candidate's model may raise anything; it becomes a finding
+        return None, candidate_cause(error)
     if len(scores) != len(features):
         return None, f"the model returned {len(scores)} scores for {len(features)} holdout rows"
     if not np.all(np.isfinite(scores)):
@@ -279,6 +279,22 @@ def _probe_serving(namespace: dict[str, Any], job: dict[str, Any], tracer: Trace
         )
     except Exception:  # a failure of the probe's own set-up, never the candidate's: say so
         return {"problem": _short_traceback()}
+
+
+def candidate_cause(error: BaseException) -> str:
+    """What went wrong, for the candidate: the exception and the innermost place in their own code, on
+    one line. No traceback: its frames are scikit-learn's and heldout's, with paths of the sandbox."""
+    message = str(error).strip().splitlines()
+    cause = f"{type(error).__name__}: {message[0][:300]}" if message else type(error).__name__
+    own = [frame for frame in traceback.extract_tb(error.__traceback__) if _is_notebook_code(frame.filename)]
+    if own:
+        cause += f" (raised in `{own[-1].name}`, line {own[-1].lineno} of its cell)"
+    return cause
+
+
+def _is_notebook_code(filename: str) -> bool:
+    """A cell's code: IPython names its file after the cell (``/tmp/ipykernel_12/3051.py``)."""
+    return "ipykernel_" in filename or filename.startswith("<ipython-input")
 
 
 def _short_traceback() -> str:
