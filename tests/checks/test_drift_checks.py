@@ -628,16 +628,47 @@ def test_a_cross_validated_mean_is_found_among_interleaved_training_scores(judge
     assert result.verdict is Verdict.PASS and "mean over cross-validation folds" in result.message
 
 
-def test_a_searchs_best_score_reported_as_the_estimate_warns(judge_selection):
+def test_the_best_score_of_a_large_search_reported_as_the_estimate_warns(judge_selection):
+    X, y = load()
+    grid = {"C": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0]}
+    search = GridSearchCV(LogisticRegression(), grid, cv=TimeSeriesSplit(3), scoring="average_precision")
+    reported, result = judge_selection(float(search.fit(X, y).best_score_))
+    assert len(reported) == 3
+    assert result.verdict is Verdict.WARN
+    assert "the best of 12 settings that GridSearchCV (line " in result.message
+    assert "cross_val_score(search, X, y)" in result.message
+
+
+def test_the_best_score_of_a_handful_of_settings_passes_saying_so(judge_selection):
     X, y = load()
     search = GridSearchCV(
         LogisticRegression(), {"C": [0.01, 0.1, 1.0]}, cv=TimeSeriesSplit(4), scoring="average_precision"
     ).fit(X, y)
     reported, result = judge_selection(float(search.best_score_))
     assert len(reported) == 4
-    assert result.verdict is Verdict.WARN
-    assert "the best of 3 settings that GridSearchCV (line " in result.message
-    assert "cross_val_score(search, X, y)" in result.message
+    assert result.verdict is Verdict.PASS and "the best of 3 settings GridSearchCV" in result.message
+
+
+def test_the_mean_of_the_latest_months_of_a_walk_forward_loop_over_two_models_is_found(judge_selection):
+    df = pd.read_csv("train.csv")
+    scores = {"plain": [], "weighted": []}
+    for month in ("2024-07", "2024-08", "2024-09", "2024-10", "2024-11"):
+        past, now = df["snapshot_month"] < month, df["snapshot_month"] == month
+        for name in scores:  # two models scored in turn, month after month, at one call site
+            weights = (
+                None if name == "plain" else np.where(df.loc[past, "snapshot_month"] >= "2024-01", 2.0, 1.0)
+            )
+            model = LogisticRegression().fit(
+                df.loc[past, FEATURES], df.loc[past, "churned"], sample_weight=weights
+            )
+            scores[name].append(
+                average_precision_score(
+                    df.loc[now, "churned"], model.predict_proba(df.loc[now, FEATURES])[:, 1]
+                )
+            )
+    reported, result = judge_selection(float(np.mean(scores["weighted"][-3:])))
+    assert len(reported) == 3
+    assert result.verdict is Verdict.PASS
 
 
 def test_a_nested_cross_validation_of_the_search_passes(judge_selection):
