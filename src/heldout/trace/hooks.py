@@ -40,6 +40,7 @@ from heldout.pandas_names import ROW_WINDOWS
 from heldout.trace.channel import NullChannel
 from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.record import Recorder
+from heldout.trace.ir_hooks import install_ir_hooks
 from heldout.trace.sites import SiteFinder
 
 __all__ = ["Tracer", "active_tracer"]
@@ -280,6 +281,7 @@ class Tracer:
             self._patch_attr(cls, "_score", self._scorer_wrapper(cls.__dict__["_score"]))
 
         self._hook_pandas()
+        install_ir_hooks(self)
         self._installed_count = len(self._patches)
         self.enabled = True
         _ACTIVE = self
