@@ -31,7 +31,7 @@ from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, ru
 from heldout.execute.workdir import prepare_workdir
 from heldout.holdout_metrics import HOLDOUT_METRICS
 from heldout.lint_agreement import lint_summary
-from heldout.manifest import Manifest, load_manifest
+from heldout.manifest import Manifest, Retrieval, load_manifest
 from heldout.notebook_json import NotebookFormatError, load_notebook, read_notebook_text
 from heldout.paths import project_root
 from heldout.result import GradeError, GradeResult
@@ -340,26 +340,33 @@ def grade(
     return result
 
 
-@functools.cache
-def _retrieval_inputs(dataset_dir: Path, manifest: Manifest) -> tuple[dict, dict, dict]:
-    """(hidden judgements, passage texts, baseline rankings) of a retrieval dataset, computed once."""
-    spec, label = manifest.retrieval, manifest.dataset.label
-    assert spec is not None
-    corpus = pd.read_csv(dataset_dir / spec.corpus, dtype=str, keep_default_na=False)
-    queries = pd.read_csv(dataset_dir / manifest.dataset.holdout_features, dtype=str, keep_default_na=False)
-    judgements = pd.read_csv(dataset_dir / "hidden" / manifest.dataset.holdout_labels)
-    qrels = qrels_of(judgements, spec.query_id, spec.passage_id, label)
-    ids = corpus[spec.passage_id].tolist()
-    runs = baseline_runs(manifest.holdout.baselines, ids, corpus[spec.text].tolist(), queries[spec.query].tolist(), spec.depth)
-    rankings = {name: dict(zip(queries[spec.query_id], ranked, strict=True)) for name, ranked in runs.items()}
-    return qrels, dict(zip(ids, corpus[spec.text], strict=True)), rankings
-
-
 def _retrieval_evaluation(dataset_dir: Path, manifest: Manifest, facts: Any) -> RetrievalEvaluation:
-    qrels, texts, rankings = _retrieval_inputs(dataset_dir, manifest)
     spec = manifest.retrieval
     assert spec is not None
+    qrels, texts, rankings = _retrieval_inputs(
+        dataset_dir,
+        spec,
+        manifest.dataset.holdout_features,
+        manifest.dataset.holdout_labels,
+        manifest.dataset.label,
+        manifest.holdout.baselines,
+    )
     return evaluate_retrieval(facts, qrels, texts, rankings, spec.k, spec.depth)
+
+
+@functools.cache
+def _retrieval_inputs(
+    dataset_dir: Path, spec: Retrieval, queries_file: str, labels_file: str, label: str, baselines: tuple[str, ...]
+) -> tuple[dict, dict, dict]:
+    """(hidden judgements, passage texts, baseline rankings) of a retrieval dataset, computed once."""
+    corpus = pd.read_csv(dataset_dir / spec.corpus, dtype=str, keep_default_na=False)
+    queries = pd.read_csv(dataset_dir / queries_file, dtype=str, keep_default_na=False)
+    judgements = pd.read_csv(dataset_dir / "hidden" / labels_file)
+    qrels = qrels_of(judgements, spec.query_id, spec.passage_id, label)
+    ids = corpus[spec.passage_id].tolist()
+    runs = baseline_runs(baselines, ids, corpus[spec.text].tolist(), queries[spec.query].tolist(), spec.depth)
+    rankings = {name: dict(zip(queries[spec.query_id], ranked, strict=True)) for name, ranked in runs.items()}
+    return qrels, dict(zip(ids, corpus[spec.text], strict=True)), rankings
 
 
 def _file_sha256(path: Path) -> str | None:

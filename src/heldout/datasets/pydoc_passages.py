@@ -204,11 +204,18 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def _queries_of(source: int, texts: list[str], rng: np.random.Generator) -> list[tuple[str, str]]:
+def _queries_of(
+    source: int, texts: list[str], topics: list[str], rng: np.random.Generator
+) -> list[tuple[str, str]]:
     """Two (sentence, query) pairs from passage ``source``, or none if it has too few long sentences."""
     candidates = [s for s in _sentences(texts[source]) if len(_content_words(s)) >= MIN_SENTENCE_WORDS]
-    # A sentence that recurs in a topic ("Changed in version 3.x") names no passage: once per version at most.
-    unique = [s for s in dict.fromkeys(candidates) if sum(s in t for t in texts) <= len(VERSIONS)]
+    unique = []
+    for sentence in dict.fromkeys(candidates):
+        holders = [i for i, text in enumerate(texts) if sentence in text]
+        # A sentence that recurs ("Changed in version 3.x"), or that two topics share, is about no one
+        # passage: at most once per version, and in the source's topic only.
+        if len(holders) <= len(VERSIONS) and all(topics[i] == topics[source] for i in holders):
+            unique.append(sentence)
     if len(unique) < 2:
         return []
     picked = rng.choice(len(unique), size=2, replace=False)
@@ -258,7 +265,7 @@ def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legac
     corpus = load_corpus()
     groups = near_duplicate_groups(corpus)
     members = {g: list(rows) for g, rows in pd.Series(corpus.index).groupby(groups.to_numpy()).agg(list).items()}
-    texts, group_of = corpus["text"].tolist(), groups.tolist()
+    texts, group_of, topic_list = corpus["text"].tolist(), groups.tolist(), corpus["topic"].tolist()
     rng = np.random.default_rng(seed)
     topics = np.array(sorted(corpus["topic"].unique()))
     rng.shuffle(topics)
@@ -273,7 +280,7 @@ def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legac
         side = "test" if corpus["topic"].iat[source] in test_topics else "dev"
         if len(tables[side]) >= 2 * wanted[side]:
             continue
-        pairs = _queries_of(int(source), texts, rng)
+        pairs = _queries_of(int(source), texts, topic_list, rng)
         if not pairs or any(q in used for _, q in pairs):
             continue
         for sentence, query in pairs:
