@@ -137,6 +137,12 @@ def evaluate_retrieval(
         return RetrievalEvaluation(
             k, depth, len(qrels), 0, empty, baselines, {}, baseline_per_query, problem=problem
         )
+    if facts.get("latency", {}).get("stopped_after") and isinstance(facts.get("asked"), list):
+        # The replay stopped early (a very slow retriever): score every system on the queries asked only.
+        asked = {str(q) for q in facts["asked"]}
+        qrels = {q: docs for q, docs in qrels.items() if q in asked}
+        for name, rankings in baseline_rankings.items():
+            baselines[name], baseline_per_query[name] = score_run(rankings, qrels, k, depth)
     ranked = {str(q): [str(p) for p in ids] for q, ids in dict(facts.get("ranked") or {}).items()}
     at_k = {str(q): [str(p) for p in ids] for q, ids in dict(facts.get("at_k") or {}).items()}
     answers = dict(facts.get("answers") or {})

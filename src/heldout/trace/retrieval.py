@@ -2,9 +2,11 @@
 
 Runs inside the kernel after the last cell, black-box like the serving probes (heldout.trace.serving):
 only the functions the contract names are used, ``retrieve(query, k) -> passage ids`` and
-``answer(query) -> (text, cited passage ids)``. Each hidden query is retrieved at the product's k (timed
-in CPU time with heldout.trace.latency, as production would call it) and at the grader's depth (for
-recall further down), then answered. The facts go back as plain JSON; the grader's side scores them
+``answer(query) -> (text, cited passage ids)``. Each hidden query is retrieved once, at the grader's
+depth (for recall further down; its first k are what the product shows), timed in CPU time with
+heldout.trace.latency, then answered. A retriever so slow that the replay would use more than its CPU
+allowance is stopped at a fixed checkpoint (as the serving replay is), and only the queries asked so
+far are scored. The facts go back as plain JSON; the grader's side scores them
 against the hidden judgements. A call that raises or returns the wrong shape is recorded and never
 stops the others.
 """
@@ -32,8 +34,8 @@ def retrieval_probes(
     depth: int,
     names: tuple[str, str] = ("retrieve", "answer"),
 ) -> dict[str, Any]:
-    """``queries`` are (query id, text). Returns the rankings at k and at depth, the answers, the
-    errors and the latency of the calls at k."""
+    """``queries`` are (query id, text). Returns the rankings (at depth, and their first k), the
+    answers, the errors, the queries asked and the latency of the calls."""
     clock = ReplayClock(len(queries))
     at_k: dict[str, list[str]] = {}
     ranked: dict[str, list[str]] = {}
@@ -47,10 +49,10 @@ def retrieval_probes(
             break
         try:
             clock.start()
-            top = retrieve(text, k)
+            top = retrieve(text, depth)
             clock.stop()
-            at_k[query_id] = _ids(top, k, f"{names[0]}(query, {k})")
-            ranked[query_id] = _ids(retrieve(text, depth), depth, f"{names[0]}(query, {depth})")
+            ranked[query_id] = _ids(top, depth, f"{names[0]}(query, {depth})")
+            at_k[query_id] = ranked[query_id][:k]
         except Exception as error:  # the candidate's function may raise anything: a finding
             n_errors += 1
             if len(errors) < _MAX_ERRORS:
@@ -62,6 +64,7 @@ def retrieval_probes(
             answers[query_id] = {"error": _one_line(error)}
     return {
         "queries": len(queries),
+        "asked": sorted(query_id for query_id, _ in queries[: len(queries) if stopped is None else stopped]),
         "at_k": at_k,
         "ranked": ranked,
         "answers": answers,
