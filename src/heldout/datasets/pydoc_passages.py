@@ -17,7 +17,7 @@ Two stages, because the source text depends on the machine and the dataset must 
    identical, some with a sentence added or a chunk boundary moved. The seed picks source passages; from
    each, two sentences of at least ``MIN_SENTENCE_WORDS`` content words become two *sibling* queries of
    five content words each (kept in their order, drawn by the seed). A passage is **highly relevant**
-   (2) to a query when it holds the query's sentence verbatim (the source passage and its copies in the
+   (2) to a query when it holds the query's sentence verbatim, as one of its sentences (the source passage and its copies in the
    other versions), **partly relevant** (1) when it is a near-duplicate of a highly relevant passage
    without the sentence, or the source passage's neighbour in its topic and version. Source passages are
    split between the development queries (``train.csv``, with their judgements) and the hidden test
@@ -51,6 +51,7 @@ MIN_WORDS, MAX_WORDS = 60, 160
 MIN_SENTENCE_WORDS = 7
 QUERY_WORDS = 5
 NEAR_DUPLICATE_JACCARD = 0.5
+NEAR_POSITIONS = 10  # how far apart in their topics two versions' copies of a passage are looked for
 N_DEV_SOURCES, N_TEST_SOURCES = 130, 90  # two queries each
 CORPUS_FILE = "passages.csv"
 
@@ -180,11 +181,12 @@ def near_duplicate_groups(corpus: pd.DataFrame) -> pd.Series:
         return i
 
     shingles = [_shingles(t) for t in corpus["text"]]
-    version = corpus["version"].tolist()
+    version, position = corpus["version"].tolist(), corpus["position"].tolist()
     for _, rows in corpus.groupby("topic", sort=True).indices.items():
         for a_pos, a in enumerate(rows):
             for b in rows[a_pos + 1 :]:
-                if version[a] == version[b]:
+                # A version moves a passage by a few places at most (a paragraph added or cut).
+                if version[a] == version[b] or abs(position[a] - position[b]) > NEAR_POSITIONS:
                     continue
                 union = len(shingles[a] | shingles[b])
                 if union and len(shingles[a] & shingles[b]) / union >= NEAR_DUPLICATE_JACCARD:
@@ -205,16 +207,19 @@ def _sentences(text: str) -> list[str]:
 
 
 def _queries_of(
-    source: int, texts: list[str], topics: list[str], rng: np.random.Generator
+    source: int, holders: Mapping[str, list[int]], sentences: list[list[str]], topics: list[str], rng: np.random.Generator
 ) -> list[tuple[str, str]]:
     """Two (sentence, query) pairs from passage ``source``, or none if it has too few long sentences."""
-    candidates = [s for s in _sentences(texts[source]) if len(_content_words(s)) >= MIN_SENTENCE_WORDS]
     unique = []
-    for sentence in dict.fromkeys(candidates):
-        holders = [i for i, text in enumerate(texts) if sentence in text]
+    for sentence in dict.fromkeys(sentences[source]):
+        found = holders[sentence]
         # A sentence that recurs ("Changed in version 3.x"), or that two topics share, is about no one
         # passage: at most once per version, and in the source's topic only.
-        if len(holders) <= len(VERSIONS) and all(topics[i] == topics[source] for i in holders):
+        if (
+            len(_content_words(sentence)) >= MIN_SENTENCE_WORDS
+            and len(found) <= len(VERSIONS)
+            and all(topics[i] == topics[source] for i in found)
+        ):
             unique.append(sentence)
     if len(unique) < 2:
         return []
@@ -231,20 +236,22 @@ def _queries_of(
 def _judgements(
     sentence: str,
     source: int,
-    texts: list[str],
-    corpus: pd.DataFrame,
-    groups: list[str],
+    holders: Mapping[str, list[int]],
+    place: tuple[list[str], list[str], list[int]],
+    group_of: list[str],
     members: Mapping[str, list[int]],
+    at: Mapping[tuple[str, str, int], int],
 ) -> dict[int, int]:
-    high = {i for i, text in enumerate(texts) if sentence in text} | {source}
+    high = set(holders[sentence]) | {source}
     grades = {int(i): 2 for i in high}
     partly: set[int] = set()
     for i in high:
-        partly.update(members[groups[i]])
-    topic, version, position = corpus.loc[source, ["topic", "version", "position"]]
-    same = (corpus["topic"] == topic) & (corpus["version"] == version)
-    neighbours = corpus.index[same & corpus["position"].isin([position - 1, position + 1])]
-    partly.update(int(i) for i in neighbours)
+        partly.update(members[group_of[i]])
+    topics, versions, positions = place
+    for step in (-1, 1):
+        neighbour = at.get((versions[source], topics[source], positions[source] + step))
+        if neighbour is not None:
+            partly.add(neighbour)
     for i in partly:
         grades.setdefault(int(i), 1)
     return grades
@@ -265,7 +272,16 @@ def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legac
     corpus = load_corpus()
     groups = near_duplicate_groups(corpus)
     members = {g: list(rows) for g, rows in pd.Series(corpus.index).groupby(groups.to_numpy()).agg(list).items()}
-    texts, group_of, topic_list = corpus["text"].tolist(), groups.tolist(), corpus["topic"].tolist()
+    group_of = groups.tolist()
+    place = (corpus["topic"].tolist(), corpus["version"].tolist(), corpus["position"].tolist())
+    at = {(v, t, p): i for i, (t, v, p) in enumerate(zip(*place, strict=True))}
+    # Every passage's sentences, and which passages hold each sentence (a sentence is a unit: two
+    # passages hold the same sentence when their chunking cut it out whole in both).
+    sentences = [_sentences(text) for text in corpus["text"]]
+    holders: dict[str, list[int]] = {}
+    for i, passage_sentences in enumerate(sentences):
+        for sentence in dict.fromkeys(passage_sentences):
+            holders.setdefault(sentence, []).append(i)
     rng = np.random.default_rng(seed)
     topics = np.array(sorted(corpus["topic"].unique()))
     rng.shuffle(topics)
@@ -277,16 +293,16 @@ def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legac
     test_topics = set(topics[: len(topics) * 2 // 5])
     used: set[str] = set()
     for source in order:
-        side = "test" if corpus["topic"].iat[source] in test_topics else "dev"
+        side = "test" if place[0][source] in test_topics else "dev"
         if len(tables[side]) >= 2 * wanted[side]:
             continue
-        pairs = _queries_of(int(source), texts, topic_list, rng)
+        pairs = _queries_of(int(source), holders, sentences, place[0], rng)
         if not pairs or any(q in used for _, q in pairs):
             continue
         for sentence, query in pairs:
             used.add(query)
             tables[side].append(
-                {"query": query, "grades": _judgements(sentence, int(source), texts, corpus, group_of, members)}
+                {"query": query, "grades": _judgements(sentence, int(source), holders, place, group_of, members, at)}
             )
     ids = corpus["passage_id"]
     frames = {}
