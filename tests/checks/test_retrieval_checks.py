@@ -112,6 +112,23 @@ def test_a_grid_scored_on_the_final_queries_fails_naming_its_lines(manifest, tra
     assert "line " in outcome.message and outcome.findings[0].line is not None
 
 
+def test_a_small_grid_on_the_final_queries_then_the_winner_scored_again_fails(manifest, tracer):
+    scores = {shift: ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, shift))[nDCG @ 10] for shift in range(2)}
+    best = min(scores, key=lambda shift: -scores[shift])
+    final = ir_measures.calc_aggregate([nDCG @ 10, R @ 10], qrels(FINAL), run(FINAL, best))
+    outcome = judge(manifest, tracer, {"estimate": final[nDCG @ 10]})["no_tuning_on_final_queries"]
+    assert outcome.verdict == Verdict.FAIL
+    assert "had already been scored on them" in outcome.message and "it was chosen among rankings" in outcome.message
+
+
+def test_one_ranking_scored_twice_in_a_row_and_baselines_first_pass(manifest, tracer):
+    ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, 3))  # a baseline
+    ir_measures.calc_aggregate([R @ 10], qrels(FINAL), run(FINAL, 0))
+    final = ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, 0))
+    outcome = judge(manifest, tracer, {"estimate": final[nDCG @ 10]})["no_tuning_on_final_queries"]
+    assert outcome.verdict == Verdict.PASS, outcome.message
+
+
 def test_tuning_on_all_queries_then_reporting_a_part_of_them_fails(manifest, tracer):
     everything = TUNE + FINAL
     for shift in range(4):

@@ -115,24 +115,45 @@ def check_no_tuning_on_final_queries(ctx: CheckContext, params: Mapping[str, Any
     rankings = list(dict.fromkeys(e.get("run_digest") for e in touching))
     allowed = int(params.get("max_rankings", 3))
     where = f"your final evaluation ({_site(final)}; {why}) scored {len(final_queries):,} queries"
-    if len(rankings) <= allowed:
+    chosen_there = _chosen_among_others(touching, final)
+    if len(rankings) <= allowed and not chosen_there:
         return Outcome(
             Verdict.PASS,
             f"{where}; {len(rankings)} different ranking(s) were scored on them (at most {allowed}: the "
-            "chosen system and its baselines).",
+            "chosen system and its baselines), and the chosen one only at the end.",
         )
     others = [e for e in touching if e is not final]
+    if chosen_there:
+        found = (
+            f"{where}, and the ranking it scored had already been scored on them ({_site(chosen_there[0])}) "
+            f"before {len(chosen_there[1])} other ranking(s) were ({_sites(chosen_there[1])}): it was "
+            "chosen among rankings compared on those very queries"
+        )
+    else:
+        found = f"{where}, and {len(rankings)} different rankings were scored on some of those queries ({_sites(others)})"
     return Outcome(
         Verdict.FAIL,
         (
-            f"{where}, and {len(rankings)} different rankings were scored on some of those queries "
-            f"({_sites(others)}). Choosing a chunking, k1, b or k among settings scored on the queries "
-            "of your final estimate fits the choice to them, so the estimate is optimistic. Tune on one "
-            "part of the development queries and score the chosen setting once (with a baseline) on "
-            f"another. {hint}"
+            f"{found}. Choosing a chunking, k1, b or k among settings scored on the queries of your final "
+            "estimate fits the choice to them, so the estimate is optimistic. Tune on one part of the "
+            "development queries and score the chosen setting once (with a baseline) on another. "
+            f"{hint}"
         ),
         tuple(Finding(e.cell, e.line, "scored on final queries") for e in others[:_MAX_SITES]),
     )
+
+
+def _chosen_among_others(touching: list[Event], final: Event) -> tuple[Event, list[Event]] | None:
+    """(where the final ranking was first scored on final queries, the other rankings scored on them
+    between then and the final evaluation), if there were any: a ranking scored, compared with others
+    on the same queries, then reported, was chosen there. Scoring one ranking with two measures in a
+    row, or baselines before the chosen system, is not that."""
+    digest = final.get("run_digest")
+    first = next((e for e in touching if e.get("run_digest") == digest and e.id < final.id), None)
+    if first is None:
+        return None
+    between = [e for e in touching if first.id < e.id < final.id and e.get("run_digest") != digest]
+    return (first, between) if between else None
 
 
 def _gold_groups(ctx: CheckContext, queries: set[str], params: Mapping[str, Any]) -> dict[str, set[str]]:
