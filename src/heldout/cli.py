@@ -414,8 +414,16 @@ def _datasets(args: argparse.Namespace) -> int:
         secret_files = datasets.check(name, folder)
         shipped = datasets.generator(name).generate(datasets.generator(name).DEFAULT_SEED, 0).shipped_files
         said = [
-            *([f"{', '.join(secret_files)} come from a label secret that is not in the repository"] if secret_files else []),
-            *([f"{', '.join(shipped)} is shipped (built once from text that differs between machines)"] if shipped else []),
+            *(
+                [f"{', '.join(secret_files)} come from a label secret that is not in the repository"]
+                if secret_files
+                else []
+            ),
+            *(
+                [f"{', '.join(shipped)} is shipped (built once from text that differs between machines)"]
+                if shipped
+                else []
+            ),
         ]
         print(
             f"{name}: ok (files match SHA256SUMS; the files the seed determines match the generator; "

@@ -356,7 +356,12 @@ def _retrieval_evaluation(dataset_dir: Path, manifest: Manifest, facts: Any) -> 
 
 @functools.cache
 def _retrieval_inputs(
-    dataset_dir: Path, spec: Retrieval, queries_file: str, labels_file: str, label: str, baselines: tuple[str, ...]
+    dataset_dir: Path,
+    spec: Retrieval,
+    queries_file: str,
+    labels_file: str,
+    label: str,
+    baselines: tuple[str, ...],
 ) -> tuple[dict, dict, dict]:
     """(hidden judgements, passage texts, baseline rankings) of a retrieval dataset, computed once."""
     corpus = pd.read_csv(dataset_dir / spec.corpus, dtype=str, keep_default_na=False)

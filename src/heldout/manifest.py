@@ -469,7 +469,11 @@ def _retrieval(top: _Reader, contract: Contract, task: str) -> Retrieval | None:
         latency_p99_ms=float(rv.get("latency_p99_ms", (int, float), Retrieval.latency_p99_ms)),
     )
     if not 1 <= retrieval.k <= retrieval.depth <= 1000:
-        raise ManifestError(path, "retrieval.depth", f"must satisfy 1 <= k <= depth <= 1000 (got k={retrieval.k}, depth={retrieval.depth})")
+        raise ManifestError(
+            path,
+            "retrieval.depth",
+            f"must satisfy 1 <= k <= depth <= 1000 (got k={retrieval.k}, depth={retrieval.depth})",
+        )
     return retrieval
 
 

@@ -83,7 +83,9 @@ def judge(manifest, tracer, report, retrieval=None, train=TRAIN) -> dict:
         truth=TRUTH,
         retrieval=retrieval,
     )
-    return {check_id: CHECKS[check_id].function(ctx, manifest.check(check_id).params) for check_id in CHECKS_OF}
+    return {
+        check_id: CHECKS[check_id].function(ctx, manifest.check(check_id).params) for check_id in CHECKS_OF
+    }
 
 
 CHECKS_OF = ("no_tuning_on_final_queries", "tuning_queries_apart", "graded_metric_at_k")
@@ -98,12 +100,16 @@ def test_settings_tuned_on_other_queries_then_scored_once_pass(manifest, tracer)
     final = ir_measures.calc_aggregate([nDCG @ 10, R @ 10], qrels(FINAL), run(FINAL, 0))
     ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, 2))  # a baseline beside it
     out = judge(manifest, tracer, {"estimate": final[nDCG @ 10]})
-    assert out["no_tuning_on_final_queries"].verdict == Verdict.PASS, out["no_tuning_on_final_queries"].message
+    assert out["no_tuning_on_final_queries"].verdict == Verdict.PASS, out[
+        "no_tuning_on_final_queries"
+    ].message
     assert "2 different ranking(s)" in out["no_tuning_on_final_queries"].message
 
 
 def test_a_grid_scored_on_the_final_queries_fails_naming_its_lines(manifest, tracer):
-    scores = {shift: ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, shift)) for shift in range(5)}
+    scores = {
+        shift: ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, shift)) for shift in range(5)
+    }
     best = max(scores.values(), key=lambda s: s[nDCG @ 10])
     out = judge(manifest, tracer, {"estimate": best[nDCG @ 10]})
     outcome = out["no_tuning_on_final_queries"]
@@ -113,12 +119,18 @@ def test_a_grid_scored_on_the_final_queries_fails_naming_its_lines(manifest, tra
 
 
 def test_a_small_grid_on_the_final_queries_then_the_winner_scored_again_fails(manifest, tracer):
-    scores = {shift: ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, shift))[nDCG @ 10] for shift in range(2)}
+    scores = {
+        shift: ir_measures.calc_aggregate([nDCG @ 10], qrels(FINAL), run(FINAL, shift))[nDCG @ 10]
+        for shift in range(2)
+    }
     best = min(scores, key=lambda shift: -scores[shift])
     final = ir_measures.calc_aggregate([nDCG @ 10, R @ 10], qrels(FINAL), run(FINAL, best))
     outcome = judge(manifest, tracer, {"estimate": final[nDCG @ 10]})["no_tuning_on_final_queries"]
     assert outcome.verdict == Verdict.FAIL
-    assert "had already been scored on them" in outcome.message and "it was chosen among rankings" in outcome.message
+    assert (
+        "had already been scored on them" in outcome.message
+        and "it was chosen among rankings" in outcome.message
+    )
 
 
 def test_one_ranking_scored_twice_in_a_row_and_baselines_first_pass(manifest, tracer):
@@ -209,12 +221,18 @@ def test_the_final_metric_must_read_graded_relevance_at_k(manifest, tracer, meas
 
 def test_evaluations_with_dataframes_iterators_and_evaluators_are_all_followed(manifest, tracer):
     frame = pd.DataFrame(
-        [(q, p, s) for q, docs in run(TUNE).items() for p, s in docs.items()], columns=["query_id", "doc_id", "score"]
+        [(q, p, s) for q, docs in run(TUNE).items() for p, s in docs.items()],
+        columns=["query_id", "doc_id", "score"],
     )
     qrel_frame = TRAIN[TRAIN.query_id.isin(TUNE)].rename(columns={"passage_id": "doc_id"})
     ir_measures.calc_aggregate([nDCG @ 10], qrel_frame[["query_id", "doc_id", "relevance"]], frame)
     evaluator = ir_measures.evaluator([nDCG @ 10], iter(qrels(FINAL)))
-    per_query = [m.value for m in evaluator.iter_calc(iter([ir_measures.ScoredDoc(q, p, s) for q, d in run(FINAL).items() for p, s in d.items()]))]
+    per_query = [
+        m.value
+        for m in evaluator.iter_calc(
+            iter([ir_measures.ScoredDoc(q, p, s) for q, d in run(FINAL).items() for p, s in d.items()])
+        )
+    ]
     events = list(Trace(tracer.recorder.to_json()).of_kind("ir_evaluation"))
     assert [sorted(e.get("queries")) for e in events] == [TUNE, FINAL]
     assert all(e.get("graded") for e in events)
@@ -235,7 +253,9 @@ TEXTS = {p: f"Passage {p} says something. The second sentence of {p}." for p in 
 HIDDEN = {f"t{i}": {GOLD[f"d{i:02d}"]: 2, GOLD[f"d{i:02d}"][:-1] + "1": 1} for i in range(3, 9)}
 
 
-def hidden_facts(rank_of_gold=0, cite=None, text=None, p50=3.0, p99=8.0, calibration=REFERENCE_CALIBRATION_SECONDS):
+def hidden_facts(
+    rank_of_gold=0, cite=None, text=None, p50=3.0, p99=8.0, calibration=REFERENCE_CALIBRATION_SECONDS
+):
     ranked, answers = {}, {}
     for query, docs in HIDDEN.items():
         gold = next(p for p, g in docs.items() if g == 2)
@@ -243,7 +263,10 @@ def hidden_facts(rank_of_gold=0, cite=None, text=None, p50=3.0, p99=8.0, calibra
         order.insert(rank_of_gold, gold)
         ranked[query] = order
         cited = cite(order) if cite else order[0]
-        answers[query] = {"text": text if text is not None else f"The second sentence of {cited}.", "cited": [cited]}
+        answers[query] = {
+            "text": text if text is not None else f"The second sentence of {cited}.",
+            "cited": [cited],
+        }
     return {
         "queries": len(HIDDEN),
         "ranked": ranked,
@@ -256,7 +279,10 @@ def hidden_facts(rank_of_gold=0, cite=None, text=None, p50=3.0, p99=8.0, calibra
 
 
 def hidden_outcome(manifest, check_id, facts, baseline_rank=3):
-    baselines = {"bm25": hidden_facts(baseline_rank)["ranked"], "tfidf": hidden_facts(baseline_rank + 1)["ranked"]}
+    baselines = {
+        "bm25": hidden_facts(baseline_rank)["ranked"],
+        "tfidf": hidden_facts(baseline_rank + 1)["ranked"],
+    }
     evaluation = evaluate_retrieval(facts, HIDDEN, TEXTS, baselines, 10, 100)
     ctx = CheckContext(
         manifest=manifest,
@@ -343,7 +369,9 @@ def test_the_probe_records_wrong_shapes_and_errors_and_goes_on():
     def answer(query):
         return ("py313-a-00 says", "py313-a-00") if query == "pair" else ("Passage", ["py313-a-00"])
 
-    facts = retrieval_probes(retrieve, answer, [("q1", "fine"), ("q2", "boom"), ("q3", "text"), ("q4", "pair")], 10, 100)
+    facts = retrieval_probes(
+        retrieve, answer, [("q1", "fine"), ("q2", "boom"), ("q3", "text"), ("q4", "pair")], 10, 100
+    )
     assert facts["ranked"] == {"q1": ["py313-a-00", "py313-b-00"], "q4": ["py313-a-00", "py313-b-00"]}
     assert facts["at_k"]["q1"] == ["py313-a-00", "py313-b-00"]
     assert facts["n_errors"] == 2

@@ -44,7 +44,7 @@ def test_the_shipped_seeds_files_are_what_the_generator_makes(name: str, tmp_pat
     module = datasets.generator(name)
     dataset = module.generate(module.DEFAULT_SEED)
     fresh = _bytes(dataset, tmp_path)
-    # A dataset drawn from a label secret keeps its hidden labels secret; one built from shipped text has none.
+    # A dataset drawn from a label secret keeps its hidden labels secret; one from shipped text has none.
     assert "hidden/holdout_labels.csv" in dataset.secret_files or dataset.shipped_files
     for relative, content in fresh.items():
         if relative in dataset.secret_files:

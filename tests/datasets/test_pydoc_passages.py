@@ -48,7 +48,9 @@ def test_extract_reads_topics_files_without_importing_them(tmp_path: Path):
     for version in pydoc_passages.VERSIONS:
         folder = tmp_path / f"python{version}" / "pydoc_data"
         folder.mkdir(parents=True)
-        (folder / "topics.py").write_text(f"# generated\ntopics = {{'assert': {TOPIC!r}}}\n", encoding="utf-8")
+        (folder / "topics.py").write_text(
+            f"# generated\ntopics = {{'assert': {TOPIC!r}}}\n", encoding="utf-8"
+        )
         files.append(folder / "topics.py")
     out = pydoc_passages.extract(files, tmp_path / "passages.csv")
     corpus = pd.read_csv(out, dtype={"version": str})

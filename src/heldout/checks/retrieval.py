@@ -210,13 +210,18 @@ def check_tuning_queries_apart(ctx: CheckContext, params: Mapping[str, Any]) -> 
     return Outcome(
         verdict,
         (
-            f"{where}; {len(shared)} of the final queries ({share:.0%}, e.g. {', '.join(shared[:3])}) share a "
+            f"{where}; {len(shared)} of the final queries ({share:.0%}, e.g. {', '.join(shared[:3])}) "
+            "share a "
             "highly relevant passage, or a near-duplicate of one in another Python version, with a tuning "
             "query. Settings tuned to find those passages find them again at evaluation, so the estimate "
             "is optimistic. Split the development queries by the passages they are about (for instance "
             f"GroupShuffleSplit with the topic as the group), not query by query. {hint}"
         ),
-        (Finding(final.cell, final.line, "final queries sharing passages with tuning", {"shared": len(shared)}),),
+        (
+            Finding(
+                final.cell, final.line, "final queries sharing passages with tuning", {"shared": len(shared)}
+            ),
+        ),
     )
 
 
@@ -285,7 +290,9 @@ def check_graded_metric_at_k(ctx: CheckContext, params: Mapping[str, Any]) -> Ou
 def _evaluation(ctx: CheckContext, check_id: str) -> tuple[Any, Outcome | None]:
     evaluation = ctx.retrieval
     if evaluation is None:
-        return None, Outcome(Verdict.WARN, f"heldout has no hidden-query results to judge. {hint_pointer(ctx, check_id)}")
+        return None, Outcome(
+            Verdict.WARN, f"heldout has no hidden-query results to judge. {hint_pointer(ctx, check_id)}"
+        )
     if evaluation.problem:
         return None, Outcome(
             Verdict.FAIL,
@@ -308,13 +315,16 @@ def check_retrieval_beats_baselines(ctx: CheckContext, params: Mapping[str, Any]
     best, best_score = max(((b, s[name]) for b, s in evaluation.baselines.items()), key=lambda item: item[1])
     parts = ", ".join(f"{baseline_label(b)} {s[name]:.3f}" for b, s in evaluation.baselines.items())
     measured = (
-        f"On the {evaluation.queries} hidden queries your retriever has {name} {score:.3f}, recall@{evaluation.k} "
-        f"{evaluation.scores[f'R@{evaluation.k}']:.3f}, MRR {evaluation.scores['MRR']:.3f} (baselines: {parts})"
+        f"On the {evaluation.queries} hidden queries your retriever has {name} {score:.3f}, "
+        f"recall@{evaluation.k} {evaluation.scores[f'R@{evaluation.k}']:.3f}, "
+        f"MRR {evaluation.scores['MRR']:.3f} (baselines: {parts})"
     )
     if evaluation.n_errors:
         measured += f"; `{ctx.manifest.contract.retrieve}` raised on {evaluation.n_errors} of them (scored 0)"
     if score >= best_score + margin:
-        return Outcome(Verdict.PASS, f"{measured}: above the {baseline_label(best)} by at least {margin:.2f}.")
+        return Outcome(
+            Verdict.PASS, f"{measured}: above the {baseline_label(best)} by at least {margin:.2f}."
+        )
     verdict = Verdict.WARN if score >= best_score - margin else Verdict.FAIL
     return Outcome(
         verdict,
@@ -373,12 +383,17 @@ def check_retrieval_latency(ctx: CheckContext, params: Mapping[str, Any]) -> Out
     p50_budget, p99_budget = budget.latency_p50_ms, budget.latency_p99_ms
     p50, p99 = float(facts["p50_ms"]), float(facts["p99_ms"])
     speed = speed_factor(facts.get("calibration_seconds"))
-    measured = f"`{retrieve}(query, {evaluation.k})` used p50 {p50:.1f} ms and p99 {p99:.1f} ms of CPU time over {int(facts['calls'])} calls"
+    measured = (
+        f"`{retrieve}(query, {evaluation.depth})` used p50 {p50:.1f} ms and p99 {p99:.1f} ms of CPU time "
+        f"over {int(facts['calls'])} calls"
+    )
     if facts.get("stopped_after"):
         measured += f" (heldout stopped after {int(facts['stopped_after'])} queries)"
     budget_text = f"the budget is p50 {p50_budget:g} ms, p99 {p99_budget:g} ms"
     if speed > 1.0:
-        budget_text += f", here {speed:.1f}x that, as this machine ran heldout's calibration {speed:.1f}x slower"
+        budget_text += (
+            f", here {speed:.1f}x that, as this machine ran heldout's calibration {speed:.1f}x slower"
+        )
         p50_budget, p99_budget = p50_budget * speed, p99_budget * speed
     factor = float(params.get("fail_factor", 5.0))
     if p99 > factor * p99_budget or p50 > factor * p50_budget:

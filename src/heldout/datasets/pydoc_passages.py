@@ -17,12 +17,12 @@ Two stages, because the source text depends on the machine and the dataset must 
    identical, some with a sentence added or a chunk boundary moved. The seed picks source passages; from
    each, two sentences of at least ``MIN_SENTENCE_WORDS`` content words become two *sibling* queries of
    five content words each (kept in their order, drawn by the seed). A passage is **highly relevant**
-   (2) to a query when it holds the query's sentence verbatim, as one of its sentences (the source passage and its copies in the
-   other versions), **partly relevant** (1) when it is a near-duplicate of a highly relevant passage
-   without the sentence, or the source passage's neighbour in its topic and version. Source passages are
-   split between the development queries (``train.csv``, with their judgements) and the hidden test
-   queries (``holdout_features.csv`` the text only; ``hidden/holdout_labels.csv`` the judgements) by
-   topic, so no test query shares a topic (and so a near-duplicate group) with a development query.
+   (2) to a query when it holds the query's sentence verbatim, as one of its sentences (the source
+   passage and its copies in the other versions), **partly relevant** (1) when it is a near-duplicate
+   of a highly relevant passage without the sentence, or the source passage's neighbour in its topic
+   and version. Source passages are split between the development queries (``train.csv``, with their
+   judgements) and the hidden test queries (``holdout_features.csv`` the text only;
+   ``hidden/holdout_labels.csv`` the judgements) by topic, so no test query shares a topic (and so a near-duplicate group) with a development query.
 
 ``hidden/near_duplicates.csv`` maps each passage to its group, for the check that tuning and evaluation
 queries share no gold passage nor a near-copy of one. Nothing here is drawn from a label secret: the
@@ -57,12 +57,14 @@ CORPUS_FILE = "passages.csv"
 
 # A fixed list, not a library's: the dataset must not move when a library updates its own.
 STOPWORDS = frozenset(
-    """a about above after again against all also an and any are as at be because been before being below
-    between both but by can could did do does doing down during each either else for from further had has
-    have having here how if in into is it its itself just may might more most must no nor not now of off
-    on once one only or other our out over own same shall should so some such than that the their them
-    then there these they this those through to too under until up very was we were what when where
-    whether which while who whom why will with would you your""".split()
+    """
+    a about above after again against all also an and any are as at be because been before being below
+    between both but by can could did do does doing down during each either else for from further had
+    has have having here how if in into is it its itself just may might more most must no nor not now of
+    off on once one only or other our out over own same shall should so some such than that the their
+    them then there these they this those through to too under until up very was we were what when where
+    whether which while who whom why will with would you your
+    """.split()  # noqa: SIM905 (a word list reads better as text)
 )
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])")
@@ -100,7 +102,8 @@ def chunk_topic(text: str) -> list[str]:
                 pieces.extend(" ".join(sentence_run) for _ in [0] if sentence_run)
                 sentence_run = []
                 pieces.extend(
-                    " ".join(sentence_words[i : i + MAX_WORDS]) for i in range(0, len(sentence_words), MAX_WORDS)
+                    " ".join(sentence_words[i : i + MAX_WORDS])
+                    for i in range(0, len(sentence_words), MAX_WORDS)
                 )
                 continue
             if len(_words(" ".join(sentence_run))) + len(sentence_words) > MAX_WORDS and sentence_run:
@@ -157,7 +160,9 @@ def extract(topic_files: Iterable[Path], out: Path) -> Path:
             raise ValueError(f"{path}: the path does not say which Python version it is (.../python3.X/...)")
         by_version[match.group(1)] = read_topics(Path(path))
     if sorted(by_version) != list(VERSIONS):
-        raise ValueError(f"need the topics of Python {', '.join(VERSIONS)} (got {', '.join(sorted(by_version))})")
+        raise ValueError(
+            f"need the topics of Python {', '.join(VERSIONS)} (got {', '.join(sorted(by_version))})"
+        )
     corpus = build_corpus(by_version)
     corpus.to_csv(out, index=False, lineterminator="\n", encoding="utf-8")
     return Path(out)
@@ -207,7 +212,11 @@ def _sentences(text: str) -> list[str]:
 
 
 def _queries_of(
-    source: int, holders: Mapping[str, list[int]], sentences: list[list[str]], topics: list[str], rng: np.random.Generator
+    source: int,
+    holders: Mapping[str, list[int]],
+    sentences: list[list[str]],
+    topics: list[str],
+    rng: np.random.Generator,
 ) -> list[tuple[str, str]]:
     """Two (sentence, query) pairs from passage ``source``, or none if it has too few long sentences."""
     unique = []
@@ -265,13 +274,17 @@ def load_corpus(folder: Path | None = None) -> pd.DataFrame:
     return pd.read_csv(Path(folder) / CORPUS_FILE, dtype={"version": str}, keep_default_na=False)
 
 
-def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legacy_labels: bool = False) -> GeneratedDataset:
+def generate(
+    seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legacy_labels: bool = False
+) -> GeneratedDataset:
     """The dataset for ``seed``. ``label_secret`` and ``legacy_labels`` are accepted for the generators'
     common signature; judgements follow from the corpus and the seed alone."""
     del label_secret, legacy_labels
     corpus = load_corpus()
     groups = near_duplicate_groups(corpus)
-    members = {g: list(rows) for g, rows in pd.Series(corpus.index).groupby(groups.to_numpy()).agg(list).items()}
+    members = {
+        g: list(rows) for g, rows in pd.Series(corpus.index).groupby(groups.to_numpy()).agg(list).items()
+    }
     group_of = groups.tolist()
     place = (corpus["topic"].tolist(), corpus["version"].tolist(), corpus["position"].tolist())
     at = {(v, t, p): i for i, (t, v, p) in enumerate(zip(*place, strict=True))}
@@ -302,7 +315,10 @@ def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legac
         for sentence, query in pairs:
             used.add(query)
             tables[side].append(
-                {"query": query, "grades": _judgements(sentence, int(source), holders, place, group_of, members, at)}
+                {
+                    "query": query,
+                    "grades": _judgements(sentence, int(source), holders, place, group_of, members, at),
+                }
             )
     ids = corpus["passage_id"]
     frames = {}
@@ -311,7 +327,14 @@ def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legac
         for number, entry in enumerate(tables[side]):
             query_id = f"{prefix}{number:03d}"
             for passage, grade in sorted(entry["grades"].items(), key=lambda kv: (-kv[1], ids.iat[kv[0]])):  # type: ignore[union-attr]
-                rows.append({"query_id": query_id, "query": entry["query"], "passage_id": ids.iat[passage], LABEL: grade})
+                rows.append(
+                    {
+                        "query_id": query_id,
+                        "query": entry["query"],
+                        "passage_id": ids.iat[passage],
+                        LABEL: grade,
+                    }
+                )
         frames[side] = pd.DataFrame(rows)
     test = frames["test"]
     return GeneratedDataset(
@@ -333,7 +356,9 @@ def generate(seed: int = DEFAULT_SEED, label_secret: int | None = None, *, legac
 
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[0] != "extract":
-        print("usage: python3 -m heldout.datasets.pydoc_passages extract OUT.csv TOPICS.py...", file=sys.stderr)
+        print(
+            "usage: python3 -m heldout.datasets.pydoc_passages extract OUT.csv TOPICS.py...", file=sys.stderr
+        )
         return 2
     print(extract([Path(p) for p in argv[2:]], Path(argv[1])))
     return 0

@@ -53,10 +53,17 @@ RETRIEVAL_BASELINES: dict[str, tuple[str, Callable[[Sequence[str], Sequence[str]
 
 
 def baseline_runs(
-    names: Sequence[str], passage_ids: Sequence[str], passages: Sequence[str], queries: Sequence[str], depth: int
+    names: Sequence[str],
+    passage_ids: Sequence[str],
+    passages: Sequence[str],
+    queries: Sequence[str],
+    depth: int,
 ) -> dict[str, list[list[str]]]:
     """Each baseline's ranked passage ids for every query, best first."""
     return {
-        name: [[passage_ids[i] for i in ranked] for ranked in RETRIEVAL_BASELINES[name][1](passages, queries, depth)]
+        name: [
+            [passage_ids[i] for i in ranked]
+            for ranked in RETRIEVAL_BASELINES[name][1](passages, queries, depth)
+        ]
         for name in names
     }

@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["RECALL_CUTOFFS", "RetrievalEvaluation", "evaluate_retrieval", "measures_at", "qrels_of", "score_run"]
+__all__ = [
+    "RECALL_CUTOFFS",
+    "RetrievalEvaluation",
+    "evaluate_retrieval",
+    "measures_at",
+    "qrels_of",
+    "score_run",
+]
 
 RECALL_CUTOFFS = (1, 3, 5, 10, 20, 50, 100)
 _SPACE = re.compile(r"\s+")
@@ -33,10 +40,15 @@ def measures_at(k: int, depth: int) -> dict[str, Any]:
     return named
 
 
-def qrels_of(judgements: pd.DataFrame, query_id: str, passage_id: str, relevance: str) -> dict[str, dict[str, int]]:
+def qrels_of(
+    judgements: pd.DataFrame, query_id: str, passage_id: str, relevance: str
+) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
     for query, passage, grade in zip(
-        judgements[query_id].astype(str), judgements[passage_id].astype(str), judgements[relevance], strict=True
+        judgements[query_id].astype(str),
+        judgements[passage_id].astype(str),
+        judgements[relevance],
+        strict=True,
     ):
         qrels.setdefault(query, {})[passage] = int(grade)
     return qrels
@@ -110,10 +122,15 @@ def _groundedness(
             failing.append({"query_id": query, "why": "the answer cites no passage"})
         elif outside:
             failing.append(
-                {"query_id": query, "why": f"it cites {', '.join(outside[:3])}, not among the passages retrieved"}
+                {
+                    "query_id": query,
+                    "why": f"it cites {', '.join(outside[:3])}, not among the passages retrieved",
+                }
             )
         elif not any(text in _normal(texts.get(c, "")) for c in cited):
-            failing.append({"query_id": query, "why": f"its text {text[:60]!r} is in none of the passages it cites"})
+            failing.append(
+                {"query_id": query, "why": f"its text {text[:60]!r} is in none of the passages it cites"}
+            )
     return failing
 
 
@@ -132,7 +149,9 @@ def evaluate_retrieval(
     facts = facts if isinstance(facts, Mapping) else {"problem": "the kernel sent no retrieval facts"}
     if facts.get("missing") or facts.get("problem"):
         problem = (
-            f"the notebook never defines `{facts['missing']}`" if facts.get("missing") else str(facts["problem"])
+            f"the notebook never defines `{facts['missing']}`"
+            if facts.get("missing")
+            else str(facts["problem"])
         )
         return RetrievalEvaluation(
             k, depth, len(qrels), 0, empty, baselines, {}, baseline_per_query, problem=problem
@@ -148,14 +167,17 @@ def evaluate_retrieval(
     answers = dict(facts.get("answers") or {})
     scores, per_query = score_run(ranked, qrels, k, depth)
     failing = _groundedness(answers, at_k, texts)
-    failing += [{"query_id": q, "why": "retrieve raised, so nothing was answered"} for q in qrels if q not in answers]
+    failing += [
+        {"query_id": q, "why": "retrieve raised, so nothing was answered"} for q in qrels if q not in answers
+    ]
     supported = sum(
         1
         for query, entry in answers.items()
         if isinstance(entry, Mapping)
         and "error" not in entry
         and any(
-            _normal(str(entry.get("text", ""))) and _normal(str(entry.get("text", ""))) in _normal(texts.get(p, ""))
+            _normal(str(entry.get("text", "")))
+            and _normal(str(entry.get("text", ""))) in _normal(texts.get(p, ""))
             for p, grade in qrels.get(query, {}).items()
             if grade >= 2
         )

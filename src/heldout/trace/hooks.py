@@ -38,9 +38,9 @@ import pandas as pd
 from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_name
 from heldout.pandas_names import ROW_WINDOWS
 from heldout.trace.channel import NullChannel
+from heldout.trace.ir_hooks import install_ir_hooks
 from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.record import Recorder
-from heldout.trace.ir_hooks import install_ir_hooks
 from heldout.trace.sites import SiteFinder
 
 __all__ = ["Tracer", "active_tracer"]

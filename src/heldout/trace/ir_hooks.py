@@ -10,8 +10,8 @@ ranking have the same digest: scoring one system with two measures is not compar
 once the results are consumed, each measure's mean.
 
 ir_measures' own nested calls (its fallback provider makes an evaluator per sub-provider) are not
-recorded: only evaluators made from outside ir_measures carry the facts an evaluation is recorded with, and nothing is
-recorded while the tracer is off (heldout's own work after the last cell).
+recorded: only evaluators made from outside ir_measures carry the facts an evaluation is recorded with,
+and nothing is recorded while the tracer is off (heldout's own work after the last cell).
 """
 
 from __future__ import annotations
