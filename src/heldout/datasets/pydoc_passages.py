@@ -22,7 +22,8 @@ Two stages, because the source text depends on the machine and the dataset must 
    of a highly relevant passage without the sentence, or the source passage's neighbour in its topic
    and version. Source passages are split between the development queries (``train.csv``, with their
    judgements) and the hidden test queries (``holdout_features.csv`` the text only;
-   ``hidden/holdout_labels.csv`` the judgements) by topic, so no test query shares a topic (and so a near-duplicate group) with a development query.
+   ``hidden/holdout_labels.csv`` the judgements) by topic, so no test query shares a topic (and so a
+   near-duplicate group) with a development query.
 
 ``hidden/near_duplicates.csv`` maps each passage to its group, for the check that tuning and evaluation
 queries share no gold passage nor a near-copy of one. Nothing here is drawn from a label secret: the
