@@ -130,7 +130,10 @@ def check_no_tuning_on_final_queries(ctx: CheckContext, params: Mapping[str, Any
             "chosen among rankings compared on those very queries"
         )
     else:
-        found = f"{where}, and {len(rankings)} different rankings were scored on some of those queries ({_sites(others)})"
+        found = (
+            f"{where}, and {len(rankings)} different rankings were scored on some of those queries "
+            f"({_sites(others)})"
+        )
     return Outcome(
         Verdict.FAIL,
         (
@@ -179,7 +182,7 @@ def _gold_groups(ctx: CheckContext, queries: set[str], params: Mapping[str, Any]
 @_tolerant
 def check_tuning_queries_apart(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     hint = hint_pointer(ctx, "tuning_queries_apart")
-    final, why = final_evaluation(ctx)
+    final, _ = final_evaluation(ctx)
     if final is None:
         return _no_evaluation(ctx, "tuning_queries_apart")
     final_queries = set(final.get("queries"))
