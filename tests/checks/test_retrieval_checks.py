@@ -380,3 +380,12 @@ def test_the_probe_records_wrong_shapes_and_errors_and_goes_on():
     assert facts["answers"]["q1"] == {"text": "Passage", "cited": ["py313-a-00"]}
     assert "not a list of passage ids" in facts["answers"]["q4"]["error"]
     assert facts["latency"]["calls"] == 3 and facts["asked"] == ["q1", "q2", "q3", "q4"]
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [{"ranked": "everything", "answers": {}}, {"ranked": {}, "answers": {"t3": ["text"]}}, {"latency": 3}],
+)
+def test_a_malformed_record_of_the_hidden_queries_never_crashes_the_grader(manifest, facts):
+    outcome = hidden_outcome(manifest, "retrieval_beats_baselines", facts)
+    assert outcome.verdict == Verdict.FAIL

@@ -110,8 +110,11 @@ def _groundedness(
     in one of the passages it cites, every one of which the same query's retrieval at k returned."""
     failing = []
     for query, entry in sorted(answers.items()):
-        if not isinstance(entry, Mapping) or "error" in entry:
-            failing.append({"query_id": query, "why": f"answer raised {entry.get('error', '?')}"})
+        if not isinstance(entry, Mapping):
+            failing.append({"query_id": query, "why": "its record is not an answer"})
+            continue
+        if "error" in entry:
+            failing.append({"query_id": query, "why": f"answer raised {entry['error']}"})
             continue
         text, cited = _normal(str(entry.get("text", ""))), [str(c) for c in entry.get("cited", [])]
         retrieved = set(at_k.get(query, []))
@@ -135,6 +138,23 @@ def _groundedness(
 
 
 def evaluate_retrieval(
+    facts: Mapping[str, Any] | None,
+    qrels: Mapping[str, Mapping[str, int]],
+    texts: Mapping[str, str],
+    baseline_rankings: Mapping[str, Mapping[str, Sequence[str]]],
+    k: int,
+    depth: int,
+) -> RetrievalEvaluation:
+    """The hidden queries scored. ``facts`` come from the candidate's process: a record that is not
+    what the kernel writes (only tampering makes one) is a problem to report, never a crashed grader."""
+    try:
+        return _evaluate(facts, qrels, texts, baseline_rankings, k, depth)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+        malformed = {"problem": f"the run's record of the retrieval is malformed ({type(error).__name__})"}
+        return _evaluate(malformed, qrels, texts, baseline_rankings, k, depth)
+
+
+def _evaluate(
     facts: Mapping[str, Any] | None,
     qrels: Mapping[str, Mapping[str, int]],
     texts: Mapping[str, str],
