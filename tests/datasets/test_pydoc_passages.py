@@ -92,3 +92,23 @@ def test_development_queries_come_in_sibling_pairs_sharing_a_passage(shipped):
     gold = train[train.relevance == 2].groupby("query_id").passage_id.apply(frozenset)
     pairs = [(a, b) for a, b in zip(gold.index[::2], gold.index[1::2], strict=True)]
     assert all(gold[a] & gold[b] for a, b in pairs)
+
+
+def test_check_says_the_corpus_is_shipped_and_refuses_a_changed_one(capsys, tmp_path: Path):
+    from heldout import datasets
+    from heldout.cli import main
+    from heldout.errors import DatasetError
+
+    assert main(["datasets", "check", "pydoc_passages"]) == 0
+    out = capsys.readouterr().out
+    assert "passages.csv is shipped (built once from text that differs between machines)" in out
+    folder = tmp_path / "pydoc_passages"
+    folder.mkdir()
+    for path in SHIPPED.rglob("*"):
+        if path.is_file():
+            (folder / path.relative_to(SHIPPED)).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path.relative_to(SHIPPED)).write_bytes(path.read_bytes())
+    corpus = folder / "passages.csv"
+    corpus.write_bytes(corpus.read_bytes().replace(b"assert", b"assure", 1))
+    with pytest.raises(DatasetError, match="differs from its checksum"):
+        datasets.check("pydoc_passages", folder)
