@@ -81,6 +81,14 @@ def test_the_starter_notebook_fails_its_grader(root, scenario):
     assert "never defined `model`" in result.error.message
 
 
+def test_the_retrieval_starter_fails_its_grader_saying_retrieve_raised(root):
+    result = grade(root / "exercises" / "rag_retrieval" / "starter.ipynb")
+    assert result.error is None and result.status == "failed"
+    beats = result.check("retrieval_beats_baselines")
+    assert str(beats.verdict) == "fail" and "`retrieve` raised on 180 of them" in beats.message
+    assert str(result.check("grounded_answers").verdict) == "fail"
+
+
 def test_cell_numbers_count_empty_code_cells_like_the_notebook(notebook):
     result = grade(notebook("x = 1", "", "   ", "{}['amount']"))
     assert result.error.cell == 4 and result.error.message == "Cell 4 raised KeyError: 'amount'"

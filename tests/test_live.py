@@ -137,6 +137,21 @@ PLANTED = {
         text="LogisticRegression (cell 4, line 2) learnt from 67,591 payments, 17,380 of them with no label",
         cells_involved="(cell 4)",
     ),
+    "rag_retrieval": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import ir_measures\nimport pandas as pd\ntrain = pd.read_csv("train.csv")',
+            "pairs = list(zip(train.query_id, train.passage_id))\n"
+            "qrels = [ir_measures.Qrel(q, p, int(r)) for (q, p), r in zip(pairs, train.relevance)]\n"
+            "run = [ir_measures.ScoredDoc(q, p, -i) for i, (q, p) in enumerate(pairs)]\n"
+            "top1 = ir_measures.calc_aggregate([ir_measures.P @ 1], qrels, run)[ir_measures.P @ 1]",
+            'report = {"estimate": float(top1), "metric": "P@1"}',
+        ),
+        proved_by=3,
+        check="graded_metric_at_k",
+        text="measured P@1: it looks at the first hit only",
+        cells_involved="(cell 3)",
+    ),
 }
 
 
@@ -218,7 +233,8 @@ def test_a_planted_mistake_shows_under_the_cell_that_proves_it_and_not_before(tm
 
     status = printed(outputs[len(planted.cells) + 1])
     assert f"FAIL  {planted.check}" in status
-    assert "n/a   holdout_beats_baselines" in status
+    hidden = "retrieval_beats_baselines" if scenario == "rag_retrieval" else "holdout_beats_baselines"
+    assert f"n/a   {hidden}" in status
     hints = manifest.check(planted.check).hints
     first, second = printed(outputs[-2]), printed(outputs[-1])
     assert first.startswith(f"hint 1/{len(hints)} for {planted.check} (nudge): {hints[0]}")

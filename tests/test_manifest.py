@@ -195,3 +195,27 @@ def test_the_offline_online_manifest_declares_the_serving_contract(root):
     )
     assert manifest.dataset.candidate_files == ("train.csv", "holdout_features.csv")  # the starter reads July
     assert load_manifest(root / "exercises" / "drift" / "exercise.toml", CHECKS).serving is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        ('answer = "answer"\n', "", "contract.retrieve", "needed by, and only by, task = 'retrieval'"),
+        ("depth = 100", "depth = 5", "retrieval.depth", "must satisfy 1 <= k <= depth <= 1000"),
+        ('corpus = "passages.csv"\n', "", "retrieval.corpus", "is missing"),
+        ('metric = "ndcg@10"', 'metric = "average_precision"', "holdout.metric", "must be one of ndcg@10"),
+        ('baselines = ["bm25", "tfidf"]', 'baselines = ["prior"]', "holdout.baselines[0]", "must be one of"),
+    ],
+)
+def test_a_retrieval_manifest_names_the_bad_contract_or_retrieval_field(broken, old, new, field, problem):
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(broken(old, new, scenario="rag_retrieval"), CHECKS)
+    assert f"'{field}'" in str(raised.value) and problem in str(raised.value), str(raised.value)
+
+
+def test_the_rag_retrieval_manifest_declares_the_retriever_and_its_corpus(root):
+    manifest = load_manifest(root / "exercises" / "rag_retrieval" / "exercise.toml", CHECKS)
+    assert (manifest.contract.retrieve, manifest.contract.answer) == ("retrieve", "answer")
+    assert manifest.retrieval is not None and (manifest.retrieval.k, manifest.retrieval.depth) == (10, 100)
+    assert "passages.csv" in manifest.dataset.candidate_files
+    assert load_manifest(root / "exercises" / "offline_online" / "exercise.toml", CHECKS).retrieval is None

@@ -186,3 +186,18 @@ def test_the_drift_timeline_shows_planted_and_reported_changes_to_the_interviewe
     assert "\\`sessions_per_week\\`: covariate drift from 2024-04" in interviewer
     assert "In your drift report you found 3 of the 3 drifting features, placed 3 of them" in candidate
     assert "sessions_per_week" not in candidate and "2024-10" not in candidate
+
+
+def test_the_recall_curve_and_hidden_query_figures_go_to_the_interviewer_only(graded_result, tmp_path):
+    solution = Path(__file__).parent.parent / "solutions" / "rag_retrieval" / "solution.ipynb"
+    result = graded_result(solution).to_json()
+    retrieval = result["holdout"]["retrieval"]
+    assert [k for k, _ in retrieval["recall_curve"]["model"]] == [1, 3, 5, 10, 20, 50, 100]
+    assert set(retrieval["recall_curve"]) == {"model", "bm25", "tfidf"} and retrieval["ungrounded"] == 0
+    assert result["holdout"]["optimism_gap"] is not None  # the estimate is nDCG@10, so it is compared
+    write_exports(result, markdown=tmp_path / "r.md")
+    interviewer = (tmp_path / "r.md").read_text()
+    candidate = (tmp_path / "r.candidate.md").read_text()
+    assert "(r-recall-curve.png)" in interviewer and "hidden R@10" in interviewer
+    assert (tmp_path / "r-recall-curve.png").read_bytes().startswith(b"\x89PNG")
+    assert "recall-curve" not in candidate and "hidden R@10" not in candidate

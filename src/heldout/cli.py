@@ -412,10 +412,22 @@ def _datasets(args: argparse.Namespace) -> int:
             print(f"{name}: wrote {len(written)} files to {out} (hidden labels from {origin})")
             continue
         secret_files = datasets.check(name, folder)
+        shipped = datasets.generator(name).generate(datasets.generator(name).DEFAULT_SEED, 0).shipped_files
+        said = [
+            *(
+                [f"{', '.join(secret_files)} come from a label secret that is not in the repository"]
+                if secret_files
+                else []
+            ),
+            *(
+                [f"{', '.join(shipped)} is shipped (built once from text that differs between machines)"]
+                if shipped
+                else []
+            ),
+        ]
         print(
             f"{name}: ok (files match SHA256SUMS; the files the seed determines match the generator; "
-            f"{', '.join(secret_files)} come from a label secret that is not in the repository, "
-            "so only their checksums are checked: nothing can regenerate them)"
+            f"{'; '.join(said)}, so only their checksums are checked: nothing can regenerate them)"
         )
     return 0
 

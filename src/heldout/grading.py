@@ -32,10 +32,13 @@ from heldout.execute.workdir import prepare_workdir
 from heldout.holdout_metrics import HOLDOUT_METRICS
 from heldout.levels import levels_reached
 from heldout.lint_agreement import lint_summary
-from heldout.manifest import Manifest, load_manifest
+from heldout.manifest import Manifest, Retrieval, load_manifest
 from heldout.notebook_json import NotebookFormatError, load_notebook, read_notebook_text
 from heldout.paths import project_root
 from heldout.result import GradeError, GradeResult
+from heldout.retrieval.baselines import baseline_runs
+from heldout.retrieval.evaluation import RetrievalEvaluation, evaluate_retrieval, qrels_of
+from heldout.retrieval.summary import retrieval_summary
 from heldout.trace.model import Trace, TraceFormatError
 from heldout.trace.record import decode_array
 
@@ -299,7 +302,13 @@ def grade(
         kernel["errors"]["predict"] = "the number of holdout scores does not match the holdout"
     report = _printable_report(kernel.get("report"))
     result.report = report
-    baseline_metric, baseline_values = _baselines(dataset_dir, manifest)
+    if manifest.retrieval is not None:
+        retrieval = _retrieval_evaluation(dataset_dir, manifest, kernel.get("retrieval"))
+        baseline_metric = {name: s[f"nDCG@{retrieval.k}"] for name, s in retrieval.baselines.items()}
+        baseline_values: dict[str, np.ndarray] = {}
+    else:
+        retrieval = None
+        baseline_metric, baseline_values = _baselines(dataset_dir, manifest)
     ctx = CheckContext(
         manifest=manifest,
         trace=trace,
@@ -317,11 +326,12 @@ def grade(
         future_probe=kernel.get("future_probe") if isinstance(kernel.get("future_probe"), dict) else None,
         truth=_truth(dataset_dir, manifest),
         serving=kernel.get("serving") if isinstance(kernel.get("serving"), dict) else None,
+        retrieval=retrieval,
     )
     result.checks = run_checks(ctx)
     result.harness_notes = _tracer_errors(trace)
     result.lint = lint_summary(submission.path, result.checks)
-    result.holdout = holdout_summary(ctx)
+    result.holdout = holdout_summary(ctx) if retrieval is None else retrieval_summary(ctx)
     result.drift = drift_summary(ctx)
     result.followups = _followups(manifest, result)
     defined = kernel.get("defined", {})
@@ -335,6 +345,40 @@ def grade(
         )
     result.levels = levels_reached(manifest.levels, result.checks, result.error is None)
     return result
+
+
+def _retrieval_evaluation(dataset_dir: Path, manifest: Manifest, facts: Any) -> RetrievalEvaluation:
+    spec = manifest.retrieval
+    assert spec is not None
+    qrels, texts, rankings = _retrieval_inputs(
+        dataset_dir,
+        spec,
+        manifest.dataset.holdout_features,
+        manifest.dataset.holdout_labels,
+        manifest.dataset.label,
+        manifest.holdout.baselines,
+    )
+    return evaluate_retrieval(facts, qrels, texts, rankings, spec.k, spec.depth)
+
+
+@functools.cache
+def _retrieval_inputs(
+    dataset_dir: Path,
+    spec: Retrieval,
+    queries_file: str,
+    labels_file: str,
+    label: str,
+    baselines: tuple[str, ...],
+) -> tuple[dict, dict, dict]:
+    """(hidden judgements, passage texts, baseline rankings) of a retrieval dataset, computed once."""
+    corpus = pd.read_csv(dataset_dir / spec.corpus, dtype=str, keep_default_na=False)
+    queries = pd.read_csv(dataset_dir / queries_file, dtype=str, keep_default_na=False)
+    judgements = pd.read_csv(dataset_dir / "hidden" / labels_file)
+    qrels = qrels_of(judgements, spec.query_id, spec.passage_id, label)
+    ids = corpus[spec.passage_id].tolist()
+    runs = baseline_runs(baselines, ids, corpus[spec.text].tolist(), queries[spec.query].tolist(), spec.depth)
+    rankings = {name: dict(zip(queries[spec.query_id], ranked, strict=True)) for name, ranked in runs.items()}
+    return qrels, dict(zip(ids, corpus[spec.text], strict=True)), rankings
 
 
 def _file_sha256(path: Path) -> str | None:

@@ -76,6 +76,8 @@ HOLDOUT_METRICS: dict[str, HoldoutMetric] = {
         HoldoutMetric("roc_auc", "ROC-AUC", "binary_classification", True, "roc_auc_score"),
         HoldoutMetric("mae", "mean absolute error", "regression", False, "mean_absolute_error"),
         HoldoutMetric("rmse", "root mean squared error", "regression", False, "root_mean_squared_error"),
+        # Retrieval metrics are computed with ir_measures over ranked runs (heldout.retrieval.metrics).
+        HoldoutMetric("ndcg@10", "nDCG@10", "retrieval", True, "ir_measures"),
     )
 }
 
@@ -119,6 +121,8 @@ BASELINES: dict[str, tuple[str, str]] = {
     "mean": ("regression", "training-mean dummy"),
     "median": ("regression", "training-median dummy"),
     "linear_regression": ("regression", "plain linear regression"),
+    "bm25": ("retrieval", "plain BM25"),
+    "tfidf": ("retrieval", "TF-IDF cosine"),
 }
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "Level",
     "Limits",
     "Manifest",
+    "Retrieval",
     "Serving",
     "load_manifest",
 ]
@@ -42,7 +43,7 @@ COMPETENCIES = (
     "product_sense",
     "communication",
 )
-TASKS = ("binary_classification", "regression")
+TASKS = ("binary_classification", "regression", "retrieval")
 REPLAYS = ("month",)
 
 
@@ -81,6 +82,8 @@ class Contract:
     drift_columns: Mapping[str, str] = field(default_factory=dict)
     features: str | None = None  # features(log, requests): each request's features as of its time
     serve: str | None = None  # serve(event, history): one event's score, as production calls it
+    retrieve: str | None = None  # retrieve(query, k): passage ids, best first (retrieval scenarios)
+    answer: str | None = None  # answer(query): (extractive text, ids of the passages it cites)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,22 @@ class Serving:
     event_id: str  # names an event (a request must not count itself)
     replay_events: int = 300  # holdout events replayed one at a time through the entry point
     tolerance: float = 1e-6  # |online - offline| a score may differ by
+    latency_p50_ms: float = 20.0
+    latency_p99_ms: float = 100.0
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """How the grader calls a retriever (scenarios whose task is retrieval): the corpus file and its
+    columns, the query file's columns, the product's k, the ranking depth asked for, the latency budget."""
+
+    corpus: str  # a candidate file: one passage per row
+    passage_id: str
+    text: str
+    query_id: str
+    query: str
+    k: int = 10  # how many passages the product shows (and the answer may cite from)
+    depth: int = 100  # how many the grader asks for to measure recall further down
     latency_p50_ms: float = 20.0
     latency_p99_ms: float = 100.0
 
@@ -156,6 +175,7 @@ class Manifest:
     followups: tuple[FollowUp, ...]
     limits: Limits
     serving: Serving | None = None
+    retrieval: Retrieval | None = None
 
     @property
     def folder(self) -> Path:
@@ -326,6 +346,8 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         drift_columns=drift_columns,
         features=ct.text("features", None),
         serve=ct.text("serve", None),
+        retrieve=ct.text("retrieve", None),
+        answer=ct.text("answer", None),
     )
     serving = _serving(top, contract, dataset)
 
@@ -426,7 +448,41 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         followups=tuple(followups),
         limits=limits,
         serving=serving,
+        retrieval=_retrieval(top, contract, task),
     )
+
+
+def _retrieval(top: _Reader, contract: Contract, task: str) -> Retrieval | None:
+    path = top.path
+    if (task == "retrieval") != (contract.retrieve is not None) or (contract.retrieve is None) != (
+        contract.answer is None
+    ):
+        raise ManifestError(
+            path, "contract.retrieve", "and contract.answer are needed by, and only by, task = 'retrieval'"
+        )
+    if task != "retrieval":
+        if "retrieval" in top.table:
+            raise ManifestError(path, "retrieval", "needs task = 'retrieval'")
+        return None
+    rv = top.sub("retrieval")
+    retrieval = Retrieval(
+        corpus=rv.text("corpus"),
+        passage_id=rv.text("passage_id"),
+        text=rv.text("text"),
+        query_id=rv.text("query_id"),
+        query=rv.text("query"),
+        k=rv.get("k", int, Retrieval.k),
+        depth=rv.get("depth", int, Retrieval.depth),
+        latency_p50_ms=float(rv.get("latency_p50_ms", (int, float), Retrieval.latency_p50_ms)),
+        latency_p99_ms=float(rv.get("latency_p99_ms", (int, float), Retrieval.latency_p99_ms)),
+    )
+    if not 1 <= retrieval.k <= retrieval.depth <= 1000:
+        raise ManifestError(
+            path,
+            "retrieval.depth",
+            f"must satisfy 1 <= k <= depth <= 1000 (got k={retrieval.k}, depth={retrieval.depth})",
+        )
+    return retrieval
 
 
 def _serving(top: _Reader, contract: Contract, dataset: DatasetSpec) -> Serving | None:

@@ -16,6 +16,7 @@ from heldout.checks import (  # noqa: F401
     holdout,
     leakage,
     metrics,
+    retrieval,
     selection,
     serving,
     splits,

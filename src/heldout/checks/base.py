@@ -139,6 +139,7 @@ class CheckContext:
     future_probe: Mapping[str, Any] | None = None  # the feature function re-run on truncated history
     truth: pd.DataFrame | None = None  # what the generator planted (hidden; grader side only)
     serving: Mapping[str, Any] | None = None  # the serving probes' facts (heldout.trace.serving)
+    retrieval: Any = None  # the hidden queries scored (heldout.retrieval.evaluation.RetrievalEvaluation)
 
     @cached_property
     def analysis(self) -> Any:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from heldout.datasets import card_fraud, delivery_times, payments, readmissions, subscriptions
+from heldout.datasets import card_fraud, delivery_times, payments, pydoc_passages, readmissions, subscriptions
 from heldout.datasets._generated import GeneratedDataset
 from heldout.errors import DatasetError
 
@@ -27,6 +27,7 @@ GENERATORS: dict[str, ModuleType] = {
     "card_fraud": card_fraud,
     "delivery_times": delivery_times,
     "payments": payments,
+    "pydoc_passages": pydoc_passages,
     "readmissions": readmissions,
     "subscriptions": subscriptions,
 }
@@ -105,7 +106,7 @@ def check(name: str, folder: Path) -> tuple[str, ...]:
             "run `heldout datasets build`"
         )
     for relative, digest in fresh.items():
-        if relative not in dataset.secret_files and listed[relative] != digest:
+        if relative not in (*dataset.secret_files, *dataset.shipped_files) and listed[relative] != digest:
             raise DatasetError(
                 f"{folder / relative} is not what the generator makes today: run `heldout datasets build`"
             )

@@ -29,6 +29,9 @@ class GeneratedDataset:
     # Files (relative to the dataset folder) drawn from the label secret's stream: nobody without the
     # secret can regenerate them, so `heldout datasets check` proves them by their checksums alone.
     secret_files: tuple[str, ...] = ("hidden/holdout_labels.csv",)
+    # Files the generator reads from the repository and writes back unchanged (a corpus extracted once
+    # from text that differs between machines): proven by their checksums alone, like the secret ones.
+    shipped_files: tuple[str, ...] = ()
 
     def write(self, out_dir: Path) -> list[Path]:
         """Write candidate files to ``out_dir`` and hidden files to ``out_dir/hidden``."""

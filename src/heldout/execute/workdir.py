@@ -30,7 +30,8 @@ def prepare_workdir(
         (host_dir / ".heldout" / sub).mkdir(exist_ok=True)
     (host_dir / NOTEBOOK_NAME).write_bytes(notebook_bytes)
     spec = manifest.dataset
-    for name in (spec.train, spec.holdout_features):
+    files = tuple(dict.fromkeys((spec.train, spec.holdout_features, *spec.candidate_files)))
+    for name in files:
         # A copy, never a hard link: without bubblewrap the submission could write through a link
         # into the project's own dataset.
         shutil.copyfile(dataset_dir / name, host_dir / name)
@@ -44,7 +45,7 @@ def prepare_workdir(
         "label": spec.label,
         "time": spec.time,
         "replay": manifest.holdout.replay,
-        "dataset_files": {spec.train: 0, spec.holdout_features: 1},
+        "dataset_files": {name: number for number, name in enumerate(files)},
         "task": manifest.task,
         "contract": {
             "model": manifest.contract.model,
@@ -57,8 +58,18 @@ def prepare_workdir(
             "drift_columns": dict(manifest.contract.drift_columns),
             "features": manifest.contract.features,
             "serve": manifest.contract.serve,
+            "retrieve": manifest.contract.retrieve,
+            "answer": manifest.contract.answer,
         },
     }
+    if manifest.retrieval is not None:
+        job["retrieval"] = {
+            "corpus": f"{inner_root}/{manifest.retrieval.corpus}",
+            "query_id": manifest.retrieval.query_id,
+            "query": manifest.retrieval.query,
+            "k": manifest.retrieval.k,
+            "depth": manifest.retrieval.depth,
+        }
     if manifest.serving is not None:
         job["entity"] = spec.entity
         job["serving"] = {

@@ -162,6 +162,26 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
         content.figures.append(
             Figure("scores", "Holdout scores by class", score_histogram_png(holdout, threshold))
         )
+    retrieval = holdout.get("retrieval") or {}
+    if retrieval:
+        k = retrieval.get("k")
+        scores = retrieval.get("scores") or {}
+        for measure in (f"R@{k}", "MRR"):
+            if measure in scores:
+                content.holdout.append((f"hidden {measure}", f"{scores[measure]:.3f}"))
+        content.holdout.append(
+            ("ungrounded answers", f"{retrieval.get('ungrounded', 0)} of {retrieval.get('queries')}")
+        )
+    if with_figures and retrieval.get("recall_curve"):
+        from heldout.report.figures import recall_curve_png
+
+        content.figures.append(
+            Figure(
+                "recall-curve",
+                "Recall@k on the hidden queries, against the baselines",
+                recall_curve_png(retrieval),
+            )
+        )
     drift = result.get("drift") or {}
     if with_figures and drift.get("features"):
         from heldout.report.figures import drift_timeline_png

@@ -6,7 +6,7 @@ import io
 import itertools
 from typing import Any
 
-__all__ = ["drift_timeline_png", "pr_curve_png", "score_histogram_png"]
+__all__ = ["drift_timeline_png", "pr_curve_png", "recall_curve_png", "score_histogram_png"]
 
 _LABELS = {"model": "candidate's model", "logistic_regression": "logistic regression baseline"}
 
@@ -48,6 +48,31 @@ def pr_curve_png(holdout: dict[str, Any]) -> bytes:
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1.02)
     axes.legend(loc="upper right", fontsize=8)
+    axes.grid(alpha=0.3)
+    return _png(figure)
+
+
+def recall_curve_png(retrieval: dict[str, Any]) -> bytes:
+    """Recall@k of the candidate's retriever and of each baseline on the hidden queries, k on a log axis."""
+    figure, axes = _figure()
+    names = {"model": "candidate's retriever", "bm25": "plain BM25", "tfidf": "TF-IDF cosine"}
+    for name, points in retrieval["recall_curve"].items():
+        cutoffs, values = zip(*points, strict=True) if points else ((), ())
+        axes.plot(
+            cutoffs,
+            values,
+            marker="o",
+            label=names.get(name, name),
+            linewidth=2.2 if name == "model" else 1.4,
+        )
+    axes.axvline(
+        retrieval["k"], color="grey", linestyle="--", linewidth=1, label=f"product's k = {retrieval['k']}"
+    )
+    axes.set_xscale("log")
+    axes.set_xlabel("k (passages retrieved)")
+    axes.set_ylabel("recall@k")
+    axes.set_ylim(0, 1.02)
+    axes.legend(loc="lower right", fontsize=8)
     axes.grid(alpha=0.3)
     return _png(figure)
 

@@ -38,6 +38,7 @@ import pandas as pd
 from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_name
 from heldout.pandas_names import ROW_WINDOWS
 from heldout.trace.channel import NullChannel
+from heldout.trace.ir_hooks import install_ir_hooks
 from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.record import Recorder
 from heldout.trace.sites import SiteFinder
@@ -280,6 +281,7 @@ class Tracer:
             self._patch_attr(cls, "_score", self._scorer_wrapper(cls.__dict__["_score"]))
 
         self._hook_pandas()
+        install_ir_hooks(self)
         self._installed_count = len(self._patches)
         self.enabled = True
         _ACTIVE = self

@@ -22,6 +22,7 @@ import numpy as np
 from heldout.trace.channel import Channel, NullChannel
 from heldout.trace.hooks import Tracer, active_tracer
 from heldout.trace.record import encode_array
+from heldout.trace.retrieval import retrieval_probes
 from heldout.trace.serving import ServingSpec, model_scores, offline_features, serving_probes
 from heldout.trace.timeline import future_probe, replay_features
 
@@ -98,6 +99,11 @@ def finish(job_path: str) -> None:
     if tracer is not None:
         # The fit that made the model the grader scores (its columns are the model's features).
         out["model_fit"] = tracer.fit_event_of(namespace.get(contract["model"]))
+    if contract.get("retrieve"):
+        # A retriever has no holdout scores: its hidden queries are answered by the probes instead.
+        out["retrieval"] = _probe_retrieval(namespace, job)
+        channel.send("result", result=out)
+        return
     scores, out["errors"]["predict"] = _predict_holdout(namespace, job)
     if job.get("time") and callable(namespace.get(contract.get("prepare") or "")):
         out["future_probe"] = _probe_future(namespace, job)
@@ -295,6 +301,28 @@ def candidate_cause(error: BaseException) -> str:
 def _is_notebook_code(filename: str) -> bool:
     """A cell's code: IPython names its file after the cell (``/tmp/ipykernel_12/3051.py``)."""
     return "ipykernel_" in filename or filename.startswith("<ipython-input")
+
+
+def _probe_retrieval(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    contract, spec = job["contract"], job["retrieval"]
+    for role in ("retrieve", "answer"):
+        if not callable(namespace.get(contract[role])):
+            return {"missing": contract[role]}
+    try:
+        import pandas as pd
+
+        queries = pd.read_csv(job["holdout_features"], dtype=str, keep_default_na=False)
+        pairs = list(zip(queries[spec["query_id"]], queries[spec["query"]], strict=True))
+        return retrieval_probes(
+            namespace[contract["retrieve"]],
+            namespace[contract["answer"]],
+            pairs,
+            int(spec["k"]),
+            int(spec["depth"]),
+            (contract["retrieve"], contract["answer"]),
+        )
+    except Exception:  # heldout's own reading, or a candidate's function that broke the process state
+        return {"problem": _short_traceback()}
 
 
 def _short_traceback() -> str:
