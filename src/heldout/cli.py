@@ -120,6 +120,8 @@ def _parser() -> argparse.ArgumentParser:
         help="key store to record the bundle in (default: bundles/keys.json; keep it, never ship it)",
     )
 
+    _export_parser(commands)
+
     lint = commands.add_parser("lint", help="static methodology lint of notebooks and scripts (no data)")
     lint.add_argument("paths", type=Path, nargs="+", help=".ipynb or .py files, or folders of them")
     lint.add_argument("--format", choices=["text", "json"], default="text")
@@ -153,6 +155,51 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("names", nargs="*")
     return parser
+
+
+def _export_parser(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser(
+        "export", help="a scenario as a Gradescope autograder or a GitHub Classroom template"
+    )
+    targets = export.add_subparsers(dest="export_target", required=True, metavar="TARGET")
+    gradescope = targets.add_parser(
+        "gradescope", help="the autograder zip Gradescope builds its image from (holds the hidden labels)"
+    )
+    gradescope.add_argument("scenario")
+    gradescope.add_argument("--out", type=Path, required=True, help="the archive to write (.zip)")
+    classroom = targets.add_parser(
+        "classroom", help="a GitHub Classroom template repository: starter, data, lint workflow"
+    )
+    classroom.add_argument("scenario")
+    classroom.add_argument("--out", type=Path, required=True, help="a new (or empty) folder")
+    classroom.add_argument(
+        "--requirement",
+        required=True,
+        help="the pip requirement that installs heldout on GitHub's runner, e.g. "
+        "'heldout @ git+https://github.com/ORG/heldout@v0.1.0'",
+    )
+
+
+def _export(args: argparse.Namespace) -> int:
+    from heldout.grading import load_scenario
+    from heldout.paths import project_root
+
+    root = project_root()
+    manifest = load_scenario(args.scenario, root)
+    if args.export_target == "gradescope":
+        from heldout.export.gradescope import write_gradescope_archive
+
+        write_gradescope_archive(manifest, root, args.out)
+        print(
+            f"wrote {args.out}: upload it as the assignment's autograder (it holds the hidden labels: "
+            "never give it to students)"
+        )
+        return 0
+    from heldout.export.classroom import write_classroom
+
+    write_classroom(manifest, root, args.out, args.requirement)
+    print(f"wrote {args.out}: push it as the assignment's template repository (no hidden data in it)")
+    return 0
 
 
 def _export_options(parser: argparse.ArgumentParser) -> None:
@@ -215,6 +262,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _bundle(args)
     if args.command == "hint":
         return _hint(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "lint":
         from heldout.lint.cli import run
 
