@@ -82,7 +82,23 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="folder for one JSON result per submission and summary.csv; re-running resumes where it stopped",
     )
-    batch.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="submissions graded at once (default 1); with --cluster local, workers",
+    )
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the workers of this running dask.distributed scheduler (tcp://host:8786)",
+    )
+    where.add_argument(
+        "--cluster",
+        choices=["local"],
+        help="grade on a Dask LocalCluster of --jobs worker processes on this machine",
+    )
     batch.add_argument("--scenario", help="scenario id for notebooks that do not declare one")
     batch.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto")
     batch.add_argument("--keys", type=Path, help="bundle key store (default: bundles/keys.json)")
@@ -364,8 +380,14 @@ def _grade_batch(args: argparse.Namespace) -> int:
         print("heldout: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_CODES["usage"]
     count = len(find_submissions(args.folder))
+    if args.scheduler:
+        where = f"on the Dask scheduler at {args.scheduler}"
+    elif args.cluster:
+        where = f"on a local Dask cluster of {args.jobs} worker(s)"
+    else:
+        where = f"with {args.jobs} job(s)"
     print(
-        f"grading {count} notebooks below {args.folder} with {args.jobs} job(s) into {args.out}",
+        f"grading {count} notebooks below {args.folder} {where} into {args.out}",
         file=sys.stderr,
         flush=True,
     )
@@ -392,11 +414,46 @@ def _grade_batch(args: argparse.Namespace) -> int:
             )
         return result
 
-    entries = grade_batch(args.folder, args.out, args.jobs, grade_and_report)
+    if args.scheduler or args.cluster:
+        entries = _grade_batch_dask(args)
+    else:
+        entries = grade_batch(args.folder, args.out, args.jobs, grade_and_report)
     render_summary(entries, sys.stdout)
     print(f"results in {args.out} (summary.csv)", file=sys.stderr)
     harness_failures = [e for e in entries if e.error and e.error.startswith("sandbox_error")]
     return EXIT_CODES["harness"] if harness_failures else 0
+
+
+def _grade_batch_dask(args: argparse.Namespace) -> list:
+    from heldout.batch import result_name
+    from heldout.batch_dask import GradeOptions, dask_client, grade_batch_dask
+
+    def write_reports(path: Path, name: str, data: dict) -> None:
+        from heldout.report.exports import write_exports
+
+        stem = args.out / result_name(args.folder, path)
+        write_exports(
+            data,
+            html=stem.with_suffix(".html"),
+            markdown=stem.with_suffix(".md"),
+            gradescope=stem.with_name(f"{stem.name}.gradescope.json"),
+        )
+
+    options = GradeOptions(
+        scenario=args.scenario,
+        isolation=None if args.isolation == "auto" else args.isolation,
+        keys=None if args.keys is None else str(args.keys.resolve()),
+    )
+    with dask_client(args.scheduler, args.jobs if args.cluster else None) as client:
+        print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
+        return grade_batch_dask(
+            args.folder,
+            args.out,
+            client,
+            options,
+            on_result=write_reports if args.reports else None,
+            bar=sys.stdout.isatty(),
+        )
 
 
 def _bundle(args: argparse.Namespace) -> int:
