@@ -139,6 +139,20 @@ def test_a_worker_joining_later_without_the_labels_gives_a_sandbox_error_not_a_g
     assert not data.get("checks")
 
 
+def test_an_unreachable_scheduler_is_a_clear_usage_error(tmp_path, capsys):
+    import dask
+
+    from heldout.cli import main
+
+    make_batch(tmp_path / "in", ["a"])
+    argv = ["grade-batch", str(tmp_path / "in"), "--out", str(tmp_path / "out")]
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main([*argv, "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one place to grade, not two
+        main([*argv, "--scheduler", "tcp://127.0.0.1:9", "--cluster", "local"])
+
+
 def test_a_worker_never_grades_unisolated_unless_asked(monkeypatch):
     from heldout.execute import sandbox
 

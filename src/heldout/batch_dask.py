@@ -138,7 +138,7 @@ def dask_client(scheduler: str | None, local_workers: int | None) -> Iterator[An
         raise HeldoutError(_INSTALL_HINT) from None
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler)  # waits distributed.comm.timeouts.connect (Dask's config)
         except (OSError, TimeoutError) as error:
             raise HeldoutError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
         with client:
