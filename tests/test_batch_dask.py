@@ -20,8 +20,7 @@ from heldout import batch  # noqa: E402
 from heldout.batch_dask import GradeOptions, check_worker, grade_batch_dask, grade_on_worker  # noqa: E402
 from heldout.errors import HeldoutError, SandboxError  # noqa: E402
 from heldout.execute.sandbox import isolation_tier  # noqa: E402
-from heldout.result import GradeResult  # noqa: E402
-from tests.conftest import QUICK_MODEL, ROOT, write_notebook  # noqa: E402
+from tests.conftest import ROOT, write_notebook  # noqa: E402
 
 NONE = GradeOptions(isolation="none")
 
@@ -36,8 +35,13 @@ def fake_grade(path: str, sha256: str | None, options: GradeOptions) -> dict:
         time.sleep(120)
     with (notebook.parent / "attempts.log").open("a") as log:
         log.write(f"{notebook.stem} {os.getpid()}\n")
-    scenario = {"id": "imbalance", "version": "1", "title": "t"}
-    return GradeResult(path, sha256, scenario, "none").to_json()
+    # By hand rather than GradeResult: the workers then never import scikit-learn (seconds each).
+    return {
+        "submission": {"path": path, "sha256": sha256},
+        "status": "failed",
+        "score": {"points": 0, "max_points": 10},
+        "checks": [],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +100,10 @@ def test_a_submission_whose_workers_all_died_becomes_a_sandbox_error(tmp_path):
 
     from heldout.batch_dask import _failure_data
 
-    class Failed:  # what as_completed yields for a task the scheduler gave up on
-        def exception(self):
-            last = types.SimpleNamespace(address="tcp://127.0.0.1:1")  # the WorkerState it names
-            return KilledWorker("heldout-grade-a", last, allowed_failures=3)
-
+    # What future.result() raises for a task the scheduler gave up on.
+    last = types.SimpleNamespace(address="tcp://127.0.0.1:1")  # the WorkerState it names
     notebook = write_notebook(tmp_path / "a.ipynb", "x = 1")
-    data = _failure_data(notebook, Failed())
+    data = _failure_data(notebook, KilledWorker("heldout-grade-a", last, allowed_failures=3))
     assert data["error"]["kind"] == "sandbox_error"
     assert data["error"]["message"].startswith("the Dask workers grading this submission died every time")
     assert data["submission"]["path"] == str(notebook)
@@ -172,14 +173,13 @@ def test_a_worker_seeing_another_file_at_the_path_does_not_grade_it(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(isolation_tier() != "bubblewrap", reason="bubblewrap cannot run on this machine")
 def test_workers_grade_in_the_sandbox_exactly_as_heldout_grade(tmp_path, client):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    write_notebook(folder / "quick.ipynb", QUICK_MODEL)
-    entries = grade_batch_dask(folder, tmp_path / "out", client, GradeOptions(), progress=io.StringIO())
-    data = json.loads((tmp_path / "out" / "quick.json").read_text())
-    assert data["isolation"] == "bubblewrap" and not data.get("error")
-    assert entries[0].status == "failed" and entries[0].holdout_score is not None
-    assert "holdout_beats_baselines" in entries[0].verdicts
+    # A notebook without a model: the whole pipeline runs in the sandbox, minus the model's own cost.
+    folder = make_batch(tmp_path / "in", ["nomodel"])
+    (entry,) = grade_batch_dask(folder, tmp_path / "out", client, GradeOptions(), progress=io.StringIO())
+    data = json.loads((tmp_path / "out" / "nomodel.json").read_text())
+    assert data["isolation"] == "bubblewrap"
+    assert data["error"]["kind"] == "contract" and "never defined `model`" in data["error"]["message"]
+    assert entry.status == "error" and entry.verdicts  # the checks ran on what the trace holds
 
 
 # Last: the worker it kills is still restarting when the module's cluster closes.

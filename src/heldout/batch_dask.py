@@ -28,10 +28,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from heldout.batch import BatchEntry, BatchPlan, graded_data, harness_error, plan_batch
 from heldout.errors import HeldoutError, SandboxError
+
+if TYPE_CHECKING:
+    from heldout.batch import BatchEntry
+
+# heldout.batch is imported where it is used: it loads the checks (scikit-learn, seconds), which the
+# check every worker runs before the first task does not need.
 
 __all__ = ["GradeOptions", "check_worker", "dask_client", "grade_batch_dask", "grade_on_worker"]
 
@@ -94,6 +99,7 @@ def check_worker(scenarios: list[str], isolation: str | None) -> str:
 
 def grade_on_worker(path: str, sha256: str | None, options: GradeOptions) -> dict[str, Any]:
     """One task: grade the notebook at ``path`` on this worker; returns its JSON result."""
+    from heldout.batch import graded_data
     from heldout.grading import grade
 
     notebook = Path(path)
@@ -161,6 +167,10 @@ def dask_client(scheduler: str | None, local_workers: int | None) -> Iterator[An
 
 
 def _check_workers(client: Any, scenarios: list[str], isolation: str | None) -> None:
+    try:
+        client.wait_for_workers(1, timeout=60)
+    except TimeoutError:
+        raise SandboxError("the Dask cluster has had no worker for 60 s") from None
     answers = client.run(check_worker, scenarios, isolation, on_error="return")
     if not answers:
         raise SandboxError("the Dask cluster has no workers")
@@ -174,8 +184,9 @@ def _task_key(name: str, sha256: str | None) -> str:
     return f"heldout-grade-{name}-{(sha256 or 'unreadable')[:12]}"
 
 
-def _failure_data(path: Path, future: Any) -> dict[str, Any]:
-    error = future.exception()
+def _failure_data(path: Path, error: BaseException) -> dict[str, Any]:
+    from heldout.batch import harness_error
+
     kind = type(error).__name__
     if kind == "KilledWorker":
         message = (
@@ -214,8 +225,10 @@ def grade_batch_dask(
     """
     from distributed import as_completed
 
+    from heldout.batch import _sha256, plan_batch
+
     progress = progress or sys.stderr
-    plan: BatchPlan = plan_batch(folder, out, progress)
+    plan = plan_batch(folder, out, progress)
     if not plan.pending:
         return plan.finish()
     paths = [path for path, _name in plan.pending]
@@ -231,18 +244,17 @@ def grade_batch_dask(
     shown = _show_bar(client, futures) if bar else None
     for future in as_completed(futures):
         path, name = by_key[future.key]
-        data = future.result() if future.status == "finished" else _failure_data(path, future)
+        try:
+            data = future.result()
+        except Exception as error:  # KilledWorker, a cancelled task: still this submission's result
+            data = _failure_data(path, error)
         plan.record(path, name, data, time.monotonic() - started, None if bar else progress)
         if on_result is not None:
-            on_result(path, name, data)
+            try:
+                on_result(path, name, data)
+            except Exception as error:  # the reports are extras: the result itself is written
+                progress.write(f"{name}: its reports could not be written: {type(error).__name__}: {error}\n")
         future.release()
     if shown is not None:
         shown.join(timeout=5)
     return plan.finish()
-
-
-def _sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
