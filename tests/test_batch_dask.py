@@ -154,6 +154,16 @@ def test_an_unreachable_scheduler_is_a_clear_usage_error(tmp_path, capsys):
         main([*argv, "--scheduler", "tcp://127.0.0.1:9", "--cluster", "local"])
 
 
+def test_without_dask_installed_the_error_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    from heldout.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now raises ImportError
+    make_batch(tmp_path / "in", ["a"])
+    argv = ["grade-batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--cluster", "local"]
+    assert main(argv) == 2
+    assert "pip install 'heldout[distributed]'" in capsys.readouterr().err
+
+
 def test_a_worker_never_grades_unisolated_unless_asked(monkeypatch):
     from heldout.execute import sandbox
 

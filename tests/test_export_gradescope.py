@@ -73,6 +73,17 @@ def test_the_archive_has_gradescopes_layout_and_the_hidden_labels(archive):
     assert not any("__pycache__" in n or "/." in n for n in names)
 
 
+def test_the_archive_scripts_are_valid_bash_that_name_the_scenario(archive, tmp_path):
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extract("setup.sh", tmp_path)
+        zipped.extract("run_autograder", tmp_path)
+    for script in ("setup.sh", "run_autograder"):
+        text = (tmp_path / script).read_text()
+        assert text.startswith("#!/usr/bin/env bash\n") and "--scenario imbalance" in text
+        assert subprocess.run(["bash", "-n", str(tmp_path / script)], check=False).returncode == 0
+    assert "apt-get install -y -qq bubblewrap" in (tmp_path / "setup.sh").read_text()
+
+
 def test_the_archive_is_byte_identical_when_exported_twice(archive, tmp_path):
     from heldout.export.gradescope import write_gradescope_archive
     from heldout.grading import load_scenario
