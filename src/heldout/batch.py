@@ -22,7 +22,17 @@ from typing import Any, TextIO
 
 from heldout.result import GradeError, GradeResult
 
-__all__ = ["BatchEntry", "find_submissions", "grade_batch", "result_name"]
+__all__ = [
+    "BatchEntry",
+    "BatchPlan",
+    "find_submissions",
+    "grade_batch",
+    "graded_data",
+    "harness_error",
+    "plan_batch",
+    "result_name",
+    "write_result",
+]
 
 
 @dataclass(frozen=True)
@@ -82,15 +92,71 @@ def _entry(path: Path, name: str, data: dict[str, Any], resumed: bool) -> BatchE
     )
 
 
-def grade_batch(
-    folder: Path,
-    out: Path,
-    jobs: int,
-    grade_one: Callable[[Path], GradeResult],
-    progress: TextIO | None = None,
-) -> list[BatchEntry]:
-    """Grade every notebook below ``folder`` into ``out``; returns one entry per submission."""
-    progress = progress or sys.stderr
+def harness_error(path: Path, message: str) -> GradeResult:
+    """A result that says heldout, not the submission, failed."""
+    return GradeResult(str(path), _sha256(path), None, None, error=GradeError("sandbox_error", message))
+
+
+def graded_data(path: Path, grade_one: Callable[[Path], GradeResult]) -> dict[str, Any]:
+    """``path`` graded into its JSON result; heldout's own failure becomes a ``sandbox_error`` result."""
+    try:
+        result = grade_one(path)
+    except Exception as error:  # heldout's own fault must still leave this submission a result
+        result = harness_error(path, f"{type(error).__name__}: {error}")
+    try:
+        data = result.to_json()
+        json.dumps(data)
+    except (TypeError, ValueError) as error:
+        data = harness_error(path, f"the result could not be written: {error}").to_json()
+    return data
+
+
+def write_result(out: Path, path: Path, name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Write ``data`` as ``name``.json atomically (a reader sees the old file or the new one); returns
+    what was written, a ``sandbox_error`` result when ``data`` itself could not be."""
+    target = out / f"{name}.json"
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    except (TypeError, ValueError, OSError) as error:
+        data = harness_error(path, f"the result could not be written: {error}").to_json()
+        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(target)
+    return data
+
+
+@dataclass
+class BatchPlan:
+    """A batch before grading: every submission, the results a previous run left, what is left to do."""
+
+    folder: Path
+    out: Path
+    submissions: list[Path]
+    entries: dict[Path, BatchEntry]
+    pending: list[tuple[Path, str]]
+
+    def record(
+        self, path: Path, name: str, data: dict[str, Any], seconds: float, progress: TextIO | None
+    ) -> BatchEntry:
+        """Write one submission's result and count it (call from one thread at a time)."""
+        data = write_result(self.out, path, name, data)
+        entry = _entry(path, name, data, resumed=False)
+        self.entries[path] = entry
+        if progress is not None:
+            progress.write(
+                f"[{len(self.entries)}/{len(self.submissions)}] {name}: {entry.status} ({seconds:.0f} s)\n"
+            )
+            progress.flush()
+        return entry
+
+    def finish(self) -> list[BatchEntry]:
+        ordered = [self.entries[path] for path in self.submissions]
+        _write_summary(self.out / "summary.csv", ordered)
+        return ordered
+
+
+def plan_batch(folder: Path, out: Path, progress: TextIO | None = None) -> BatchPlan:
+    """Find the submissions below ``folder`` and the results already in ``out`` (resuming)."""
     folder, out = Path(folder), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     submissions = find_submissions(folder)
@@ -103,51 +169,34 @@ def grade_batch(
             entries[path] = _entry(path, name, done, resumed=True)
         else:
             pending.append((path, name))
+    if entries and progress is not None:
+        progress.write(f"resuming: {len(entries)} of {len(submissions)} already graded\n")
+    return BatchPlan(folder, out, submissions, entries, pending)
+
+
+def grade_batch(
+    folder: Path,
+    out: Path,
+    jobs: int,
+    grade_one: Callable[[Path], GradeResult],
+    progress: TextIO | None = None,
+) -> list[BatchEntry]:
+    """Grade every notebook below ``folder`` into ``out``; returns one entry per submission."""
+    progress = progress or sys.stderr
+    plan = plan_batch(folder, out, progress)
     lock = threading.Lock()
-    total = len(submissions)
-    if entries:
-        progress.write(f"resuming: {len(entries)} of {total} already graded\n")
 
     def run(path: Path, name: str) -> BatchEntry:
         started = time.monotonic()
-        try:
-            result = grade_one(path)
-        except Exception as error:  # heldout's own fault must still leave this submission a result
-            result = GradeResult(
-                str(path),
-                _sha256(path),
-                None,
-                None,
-                error=GradeError("sandbox_error", f"{type(error).__name__}: {error}"),
-            )
-        try:
-            result.write_json(out / f"{name}.json")
-            data = result.to_json()
-        except (TypeError, ValueError, OSError) as error:
-            data = GradeResult(
-                str(path),
-                _sha256(path),
-                None,
-                None,
-                error=GradeError("sandbox_error", f"the result could not be written: {error}"),
-            ).to_json()
-            (out / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        entry = _entry(path, name, data, resumed=False)
+        data = graded_data(path, grade_one)
         with lock:
-            entries[path] = entry
-            progress.write(
-                f"[{len(entries)}/{total}] {name}: {entry.status} ({time.monotonic() - started:.0f} s)\n"
-            )
-            progress.flush()
-        return entry
+            return plan.record(path, name, data, time.monotonic() - started, progress)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(run, path, name) for path, name in pending]
+        futures = [pool.submit(run, path, name) for path, name in plan.pending]
         for future in as_completed(futures):
             future.result()
-    ordered = [entries[path] for path in submissions]
-    _write_summary(out / "summary.csv", ordered)
-    return ordered
+    return plan.finish()
 
 
 def _write_summary(path: Path, entries: list[BatchEntry]) -> None:

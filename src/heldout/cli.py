@@ -82,7 +82,23 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="folder for one JSON result per submission and summary.csv; re-running resumes where it stopped",
     )
-    batch.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="submissions graded at once (default 1); with --cluster local, workers",
+    )
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on the workers of this running dask.distributed scheduler (tcp://host:8786)",
+    )
+    where.add_argument(
+        "--cluster",
+        choices=["local"],
+        help="grade on a Dask LocalCluster of --jobs worker processes on this machine",
+    )
     batch.add_argument("--scenario", help="scenario id for notebooks that do not declare one")
     batch.add_argument("--isolation", choices=["auto", "bubblewrap", "none"], default="auto")
     batch.add_argument("--keys", type=Path, help="bundle key store (default: bundles/keys.json)")
@@ -120,6 +136,8 @@ def _parser() -> argparse.ArgumentParser:
         help="key store to record the bundle in (default: bundles/keys.json; keep it, never ship it)",
     )
 
+    _export_parser(commands)
+
     lint = commands.add_parser("lint", help="static methodology lint of notebooks and scripts (no data)")
     lint.add_argument("paths", type=Path, nargs="+", help=".ipynb or .py files, or folders of them")
     lint.add_argument("--format", choices=["text", "json"], default="text")
@@ -153,6 +171,51 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("names", nargs="*")
     return parser
+
+
+def _export_parser(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser(
+        "export", help="a scenario as a Gradescope autograder or a GitHub Classroom template"
+    )
+    targets = export.add_subparsers(dest="export_target", required=True, metavar="TARGET")
+    gradescope = targets.add_parser(
+        "gradescope", help="the autograder zip Gradescope builds its image from (holds the hidden labels)"
+    )
+    gradescope.add_argument("scenario")
+    gradescope.add_argument("--out", type=Path, required=True, help="the archive to write (.zip)")
+    classroom = targets.add_parser(
+        "classroom", help="a GitHub Classroom template repository: starter, data, lint workflow"
+    )
+    classroom.add_argument("scenario")
+    classroom.add_argument("--out", type=Path, required=True, help="a new (or empty) folder")
+    classroom.add_argument(
+        "--requirement",
+        required=True,
+        help="the pip requirement that installs heldout on GitHub's runner, e.g. "
+        "'heldout @ git+https://github.com/ORG/heldout@v0.1.0'",
+    )
+
+
+def _export(args: argparse.Namespace) -> int:
+    from heldout.grading import load_scenario
+    from heldout.paths import project_root
+
+    root = project_root()
+    manifest = load_scenario(args.scenario, root)
+    if args.export_target == "gradescope":
+        from heldout.export.gradescope import write_gradescope_archive
+
+        write_gradescope_archive(manifest, root, args.out)
+        print(
+            f"wrote {args.out}: upload it as the assignment's autograder (it holds the hidden labels: "
+            "never give it to students)"
+        )
+        return 0
+    from heldout.export.classroom import write_classroom
+
+    write_classroom(manifest, root, args.out, args.requirement)
+    print(f"wrote {args.out}: push it as the assignment's template repository (no hidden data in it)")
+    return 0
 
 
 def _export_options(parser: argparse.ArgumentParser) -> None:
@@ -215,6 +278,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _bundle(args)
     if args.command == "hint":
         return _hint(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "lint":
         from heldout.lint.cli import run
 
@@ -315,8 +380,14 @@ def _grade_batch(args: argparse.Namespace) -> int:
         print("heldout: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_CODES["usage"]
     count = len(find_submissions(args.folder))
+    if args.scheduler:
+        where = f"on the Dask scheduler at {args.scheduler}"
+    elif args.cluster:
+        where = f"on a local Dask cluster of {args.jobs} worker(s)"
+    else:
+        where = f"with {args.jobs} job(s)"
     print(
-        f"grading {count} notebooks below {args.folder} with {args.jobs} job(s) into {args.out}",
+        f"grading {count} notebooks below {args.folder} {where} into {args.out}",
         file=sys.stderr,
         flush=True,
     )
@@ -343,11 +414,46 @@ def _grade_batch(args: argparse.Namespace) -> int:
             )
         return result
 
-    entries = grade_batch(args.folder, args.out, args.jobs, grade_and_report)
+    if args.scheduler or args.cluster:
+        entries = _grade_batch_dask(args)
+    else:
+        entries = grade_batch(args.folder, args.out, args.jobs, grade_and_report)
     render_summary(entries, sys.stdout)
     print(f"results in {args.out} (summary.csv)", file=sys.stderr)
     harness_failures = [e for e in entries if e.error and e.error.startswith("sandbox_error")]
     return EXIT_CODES["harness"] if harness_failures else 0
+
+
+def _grade_batch_dask(args: argparse.Namespace) -> list:
+    from heldout.batch import result_name
+    from heldout.batch_dask import GradeOptions, dask_client, grade_batch_dask
+
+    def write_reports(path: Path, name: str, data: dict) -> None:
+        from heldout.report.exports import write_exports
+
+        stem = args.out / result_name(args.folder, path)
+        write_exports(
+            data,
+            html=stem.with_suffix(".html"),
+            markdown=stem.with_suffix(".md"),
+            gradescope=stem.with_name(f"{stem.name}.gradescope.json"),
+        )
+
+    options = GradeOptions(
+        scenario=args.scenario,
+        isolation=None if args.isolation == "auto" else args.isolation,
+        keys=None if args.keys is None else str(args.keys.resolve()),
+    )
+    with dask_client(args.scheduler, args.jobs if args.cluster else None) as client:
+        print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr, flush=True)
+        return grade_batch_dask(
+            args.folder,
+            args.out,
+            client,
+            options,
+            on_result=write_reports if args.reports else None,
+            bar=sys.stdout.isatty(),
+        )
 
 
 def _bundle(args: argparse.Namespace) -> int:

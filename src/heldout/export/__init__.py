@@ -1,0 +1,2 @@
+"""Exports of a scenario into the tools graders already use: a Gradescope autograder, a GitHub Classroom
+assignment template."""
