@@ -493,8 +493,9 @@ def test_the_verdicts_hold_with_every_core_busy(manifest, both_cores_busy) -> No
     and a CPU-heavy one fails it, with the machine's cores taken by other processes."""
     model = fitted_model(history_features)
     facts = probe(history_features, model=model)
-    assert judge(manifest, facts, "serving_latency").verdict == Verdict.PASS
-    assert facts["parity"]["stopped_after"] is None and facts["latency"]["calls"] > 30
+    outcome = judge(manifest, facts, "serving_latency")
+    assert outcome.verdict == Verdict.PASS, (outcome.message, facts["latency"])
+    assert facts["parity"]["stopped_after"] is None and facts["latency"]["calls"] > 30, facts["latency"]
 
     def heavy(event, history):
         _burn_cpu(0.6)  # 6x the p99 budget of CPU
@@ -504,8 +505,12 @@ def test_the_verdicts_hold_with_every_core_busy(manifest, both_cores_busy) -> No
     outcome = judge(manifest, facts, "serving_latency")
     # Even with the budget stretched by the clamp's 3x, 600 ms is over 5 times the p50 budget (20 ms).
     assert 5 * 3 * manifest.serving.latency_p50_ms < 600
-    assert outcome.verdict == Verdict.FAIL and "more than 5 times over budget" in outcome.message
-    assert facts["parity"]["stopped_after"] == 10  # its first checkpoint: 40 calls would take 24 s of CPU
+    assert outcome.verdict == Verdict.FAIL and "more than 5 times over budget" in outcome.message, (
+        outcome.message
+    )
+    assert facts["parity"]["stopped_after"] == 10, facts[
+        "latency"
+    ]  # its first checkpoint: 40 calls would take 24 s of CPU
 
 
 def test_a_forged_calibration_cannot_loosen_the_budget_past_its_clamp(manifest) -> None:

@@ -143,12 +143,12 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
         return summary
     summary["score"] = round(metric.score(y_true, ctx.holdout.scores), 6)
     share = manifest.holdout.public_share
-    if share is not None:
+    if share is not None and len(y_true) >= 2 * _LEAST_PART_ROWS:
         public = public_part(ctx.holdout.labels, share, manifest.id)
         for name, rows in (("public", public), ("private", ~public)):
             summary[name] = {
                 "rows": int(rows.sum()),
-                "score": round(metric.score(y_true[rows], ctx.holdout.scores[rows]), 6),
+                "score": _part_score(metric, y_true[rows], ctx.holdout.scores[rows]),
             }
     if summary["reported_estimate"] is not None:
         # Positive means the candidate promised more than the holdout gave, for scores and errors alike.
@@ -178,6 +178,19 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
         summary["curves"] = curves
         summary["histogram"] = _histogram(y_true, ctx.holdout.scores)
     return summary
+
+
+_LEAST_PART_ROWS = 20  # a holdout too small to split into a public and a private part is not split
+
+
+def _part_score(metric: HoldoutMetric, y_true: np.ndarray, scores: np.ndarray) -> float | None:
+    """A part's score, or None where the metric is undefined on it (a part without a positive)."""
+    if metric.task == "binary_classification" and len(np.unique(y_true)) < 2:
+        return None
+    try:
+        return round(metric.score(y_true, scores), 6)
+    except (ValueError, IndexError):
+        return None
 
 
 _ASSUMED_VALIDATION_SHARE = 0.25  # of the training rows, when heldout cannot tell what the estimate scored

@@ -77,7 +77,7 @@ def render_terminal(
         parts = [
             f"{name} {holdout[name]['score']:.3f} on {holdout[name]['rows']:,} rows"
             for name in ("public", "private")
-            if isinstance(holdout.get(name), dict)
+            if isinstance(holdout.get(name), dict) and holdout[name].get("score") is not None
         ]
         parts_text = f" ({', '.join(parts)})" if parts else ""
         lines.append(f"hidden holdout {holdout['metric']}: {holdout['score']:.3f}{parts_text}{gap_text}")
