@@ -65,6 +65,7 @@ class DatasetSpec:
     entity: str | None = None  # column naming the entity rows belong to (a patient, a customer)
     time: str | None = None  # column saying when a row happened; time-ordered scenarios need it
     truth: str | None = None  # hidden file (under hidden/) with what the generator planted, for checks
+    groups: str | None = None  # hidden file: the holdout rows' protected attributes, for fairness checks
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,10 @@ class Contract:
     drift_columns: Mapping[str, str] = field(default_factory=dict)
     features: str | None = None  # features(log, requests): each request's features as of its time
     serve: str | None = None  # serve(event, history): one event's score, as production calls it
+    decisions: bool = False  # the grader also asks the model for its 0/1 decisions (predict) on the holdout
+    probe_columns: tuple[str, ...] = ()  # columns the grader changes to see whether the model reads them
+    group_metrics: str | None = None  # a table the notebook keeps: one row per group and metric
+    group_metric_columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         entity=ds.text("entity", None),
         time=ds.text("time", None),
         truth=ds.text("truth", None),
+        groups=ds.text("groups", None),
     )
 
     ct = top.sub("contract")
@@ -311,6 +317,11 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
     drift_columns = _column_kinds(ct, "drift_columns", {})
     if drift is not None and not drift_columns:
         raise ManifestError(path, "contract.drift_columns", "must name the columns of the drift report")
+    group_metrics = ct.text("group_metrics", None)
+    group_metric_columns = _column_kinds(ct, "group_metric_columns", {})
+    if group_metrics is not None and not group_metric_columns:
+        raise ManifestError(path, "contract.group_metric_columns", "must name the columns of the group table")
+    decisions = ct.get("decisions", bool, False)
     contract = Contract(
         model=ct.text("model"),
         report=ct.text("report"),
@@ -322,6 +333,10 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         drift_columns=drift_columns,
         features=ct.text("features", None),
         serve=ct.text("serve", None),
+        decisions=decisions,
+        probe_columns=tuple(str(c) for c in ct.get("probe_columns", list, [])),
+        group_metrics=group_metrics,
+        group_metric_columns=group_metric_columns,
     )
     serving = _serving(top, contract, dataset)
 

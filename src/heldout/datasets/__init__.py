@@ -17,7 +17,14 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from heldout.datasets import card_fraud, delivery_times, payments, readmissions, subscriptions
+from heldout.datasets import (
+    card_fraud,
+    delivery_times,
+    loan_applications,
+    payments,
+    readmissions,
+    subscriptions,
+)
 from heldout.datasets._generated import GeneratedDataset
 from heldout.errors import DatasetError
 
@@ -26,6 +33,7 @@ __all__ = ["GENERATORS", "GeneratedDataset", "build", "check", "checksums", "ver
 GENERATORS: dict[str, ModuleType] = {
     "card_fraud": card_fraud,
     "delivery_times": delivery_times,
+    "loan_applications": loan_applications,
     "payments": payments,
     "readmissions": readmissions,
     "subscriptions": subscriptions,

@@ -57,8 +57,14 @@ def prepare_workdir(
             "drift_columns": dict(manifest.contract.drift_columns),
             "features": manifest.contract.features,
             "serve": manifest.contract.serve,
+            "decisions": manifest.contract.decisions,
+            "probe_columns": list(manifest.contract.probe_columns),
+            "group_metrics": manifest.contract.group_metrics,
+            "group_metric_columns": dict(manifest.contract.group_metric_columns),
         },
     }
+    if spec.groups is not None:
+        job["fairness"] = True  # trace fairlearn's group metrics (heldout.trace.fairlearn_hooks)
     if manifest.serving is not None:
         job["entity"] = spec.entity
         job["serving"] = {
