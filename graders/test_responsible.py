@@ -30,6 +30,10 @@ def test_fairness_audit(graded):
     graded(SCENARIO).require("fairness_audit")
 
 
+def test_mitigation_on_training_rows(graded):
+    graded(SCENARIO).require("mitigation_on_training_rows")
+
+
 def test_no_fit_on_evaluated_rows(graded):
     graded(SCENARIO).require("no_fit_on_evaluated_rows")
 

@@ -17,6 +17,7 @@ from heldout.checks import (  # noqa: F401
     holdout,
     leakage,
     metrics,
+    mitigation,
     personal_data,
     selection,
     serving,

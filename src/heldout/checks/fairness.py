@@ -64,12 +64,14 @@ def check_no_protected_attribute_input(ctx: CheckContext, params: Mapping[str, A
         return Outcome(
             Verdict.WARN,
             f"heldout could not tell which columns your final model ({name}, {fit.site}) was fitted on, so "
-            f"it could not verify that it does not take {', '.join(forbidden)}. Fit it on a DataFrame. {hint}",
+            f"it could not verify that it does not take {', '.join(forbidden)}. Fit it on a DataFrame. "
+            + hint,
             coverage=coverage,
         )
     return Outcome(
         Verdict.PASS,
-        f"Your final model ({name}, fitted in cell {fit.cell}) does not take {', '.join(forbidden)} as inputs.",
+        f"Your final model ({name}, fitted in cell {fit.cell}) does not take {', '.join(forbidden)} "
+        "as inputs.",
         coverage=coverage,
     )
 
@@ -111,8 +113,8 @@ def check_group_metrics_with_uncertainty(ctx: CheckContext, params: Mapping[str,
         )
     if bare:
         problems.append(
-            f"group{'s' if len(bare) > 1 else ''} {', '.join(bare)} {'have' if len(bare) > 1 else 'has'} a bare "
-            "number (no interval, or low = high)"
+            f"group{'s' if len(bare) > 1 else ''} {', '.join(bare)} "
+            f"{'have' if len(bare) > 1 else 'has'} a bare number (no interval, or low = high)"
             + (
                 f": group {small} has {sizes[small]:,} training rows, so its rate moves by several points "
                 "from one sample to the next"
@@ -218,7 +220,11 @@ def check_fairness_constraint_holdout(ctx: CheckContext, params: Mapping[str, An
             "accuracy": round(accuracy, 6),
         },
     )
-    said = f"{metric_name.replace('_', ' ')} on the hidden holdout is {value:.3f} (95 % bootstrap {low:.3f}-{high:.3f}; bound {bound:.2f}) over groups {', '.join(measured)}; true positive rate by group: {by_group}.{small_text} Accuracy of the decisions: {accuracy:.3f}."
+    said = (
+        f"{metric_name.replace('_', ' ')} on the hidden holdout is {value:.3f} (95 % bootstrap "
+        f"{low:.3f}-{high:.3f}; bound {bound:.2f}) over groups {', '.join(measured)}; true positive rate "
+        f"by group: {by_group}.{small_text} Accuracy of the decisions: {accuracy:.3f}."
+    )
     if value > bound and low > bound:
         return Outcome(
             Verdict.FAIL,
@@ -232,7 +238,8 @@ def check_fairness_constraint_holdout(ctx: CheckContext, params: Mapping[str, An
     if value > bound:
         return Outcome(
             Verdict.WARN,
-            f"Your model may break the fairness constraint: {said} The excess is within the holdout's noise. {hint}",
+            f"Your model may break the fairness constraint: {said} The excess is within the holdout's "
+            f"noise. {hint}",
             (finding,),
         )
     if not isinstance(cost, float):
@@ -268,8 +275,8 @@ def grade_audit(
         right.append(f"group {group.value} of `{group.name}` is the one the labels disadvantage")
     else:
         wrong.append(
-            f"the disadvantaged group is not {' '.join(said_group)[:30]!r}: one group's repayments were recorded "
-            "as defaults (compare each group's recorded rate with what its features predict)"
+            f"the disadvantaged group is not {' '.join(said_group)[:30]!r}: one group's repayments were "
+            "recorded as defaults (compare each group's recorded rate with what its features predict)"
         )
         failed = True
     planted = [r.name for r in rows if r.kind == "proxy"]
@@ -300,8 +307,8 @@ def grade_audit(
         right.append(f"mechanism: {planted_mechanism.replace('_', ' ')}")
     else:
         wrong.append(
-            f"the bias mechanism is not {(chosen or 'what you describe').replace('_', ' ')}: the features are drawn "
-            "alike in every group, but the historical labels are not"
+            f"the bias mechanism is not {(chosen or 'what you describe').replace('_', ' ')}: the features "
+            "are drawn alike in every group, but the historical labels are not"
         )
     if failed:
         verdict = Verdict.FAIL
