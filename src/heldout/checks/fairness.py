@@ -193,11 +193,15 @@ def check_fairness_constraint_holdout(ctx: CheckContext, params: Mapping[str, An
     value = float(getattr(fairlearn.metrics, metric_name)(y[keep], d[keep], sensitive_features=groups[keep]))
     rates = _rates(y, d, groups, sorted(counts))
     rng = np.random.default_rng(0)
+    codes = np.searchsorted(measured, groups[keep])
+    y_kept, approved = y[keep], (y * d)[keep]
     diffs = []
     for _ in range(_BOOTSTRAP_ROUNDS):
-        pick = rng.integers(0, len(y), len(y))
-        r = _rates(y[pick], d[pick], groups[pick], measured)
-        diffs.append(np.nanmax(r) - np.nanmin(r))
+        pick = rng.integers(0, len(codes), len(codes))
+        repayers = np.bincount(codes[pick], weights=y_kept[pick], minlength=len(measured))
+        hits = np.bincount(codes[pick], weights=approved[pick], minlength=len(measured))
+        r = hits[repayers > 0] / repayers[repayers > 0]
+        diffs.append(r.max() - r.min())
     low, high = (float(q) for q in np.quantile(diffs, [0.025, 0.975]))
     by_group = ", ".join(f"{g} {r:.3f}" for g, r in zip(sorted(counts), rates, strict=True))
     small_text = ""
