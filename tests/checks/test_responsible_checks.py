@@ -60,7 +60,11 @@ def run(check_id: str, ctx: CheckContext):
 # -- personal data in outputs ------------------------------------------------------------------------------
 def test_a_printed_head_with_personal_columns_fails_naming_the_cell(manifest, data):
     train = data.candidate_files["train.csv"]
-    shown = [(1, str(train.drop(columns="repaid").shape)), (2, train.head().to_string()), (3, train.head().to_html())]
+    shown = [
+        (1, str(train.drop(columns="repaid").shape)),
+        (2, train.head().to_string()),
+        (3, train.head().to_html()),
+    ]
     outcome = run("no_personal_data_in_outputs", context(manifest, data, outputs=shown))
     assert outcome.verdict is Verdict.FAIL
     assert "cell 2's output shows" in outcome.message and "cell 3's output shows" in outcome.message
@@ -125,7 +129,9 @@ def test_a_missing_group_fails(manifest, data):
 
 
 def test_a_small_group_interval_as_narrow_as_the_largest_warns(manifest, data):
-    outcome = run("group_metrics_with_uncertainty", context(manifest, data, group_metrics=_rows(width_d=0.03)))
+    outcome = run(
+        "group_metrics_with_uncertainty", context(manifest, data, group_metrics=_rows(width_d=0.03))
+    )
     assert outcome.verdict is Verdict.WARN and "no wider than group A's" in outcome.message
 
 
@@ -210,7 +216,9 @@ def test_the_probe_tells_a_read_column_from_an_ignored_one(data):
     train = data.candidate_files["train.csv"]
     X, y = train.drop(columns="repaid"), train["repaid"]
     ignoring = make_pipeline(make_column_transformer(("passthrough", NUMERIC)), LogisticRegression())
-    reading = make_pipeline(make_column_transformer(("passthrough", [*NUMERIC, "national_id"])), LogisticRegression())
+    reading = make_pipeline(
+        make_column_transformer(("passthrough", [*NUMERIC, "national_id"])), LogisticRegression()
+    )
     assert column_use_probe(ignoring.fit(X, y), X, ["national_id", "email"]) == {
         "national_id": {"changed": 0.0},
         "email": {"changed": 0.0},
@@ -242,7 +250,9 @@ def test_personal_and_protected_columns_the_model_reads_fail(tracer, manifest, d
 
 
 def test_columns_the_model_receives_but_ignores_pass(tracer, manifest, data):
-    probe = {c: {"changed": 0.0} for c in ("full_name", "email", "phone", "national_id", "ethnic_group", "sex")}
+    probe = {
+        c: {"changed": 0.0} for c in ("full_name", "email", "phone", "national_id", "ethnic_group", "sex")
+    }
     ctx = _fitted_context(tracer, manifest, data, probe)
     assert run("no_illegitimate_features", ctx).verdict is Verdict.PASS
     assert run("no_protected_attribute_input", ctx).verdict is Verdict.PASS
@@ -285,7 +295,9 @@ def _threshold_optimised(tracer, manifest, data, fit_on_validation: bool):
 def test_a_threshold_optimiser_fitted_on_the_rows_it_is_measured_on_fails(tracer, manifest, data, loans_csv):
     outcome = _threshold_optimised(tracer, manifest, data, fit_on_validation=True)
     assert outcome.verdict is Verdict.FAIL
-    assert "ThresholdOptimizer" in outcome.message and "450 rows, 450 of which accuracy_score" in outcome.message
+    assert (
+        "ThresholdOptimizer" in outcome.message and "450 rows, 450 of which accuracy_score" in outcome.message
+    )
     assert {f.text.split(" (")[0] for f in outcome.findings} == {"ThresholdOptimizer"}
     assert len(outcome.findings) == 2  # accuracy_score and equal_opportunity_difference, each once
 
