@@ -87,10 +87,11 @@ def check_mitigation_on_training_rows(ctx: CheckContext, params: Mapping[str, An
         if overlap:
             findings.append(
                 Finding(
-                    metric.cell,
-                    metric.line,
+                    fit.cell,
+                    fit.line,
                     f"{fit.name} ({fit.site}) was fitted on {rows_text(len(fitted))}, {overlap:,} of which "
                     f"{metric.name} ({metric.site}) then measured",
+                    {"evaluation_cell": metric.cell},
                 )
             )
     coverage = Coverage("evaluation", judged, lost)
