@@ -147,13 +147,13 @@ PLANTED = {
             "from sklearn.compose import make_column_transformer\n"
             "from sklearn.linear_model import LogisticRegression\n"
             "from sklearn.pipeline import make_pipeline\n"
-            'columns = make_column_transformer(("passthrough", ["age", "debt_to_income", "prior_defaults"]))\n'
+            'columns = make_column_transformer(("passthrough", ["age", "debt_to_income"]))\n'
             "model = make_pipeline(columns, LogisticRegression()).fit(X_train, y_train)",
             "from fairlearn.postprocessing import ThresholdOptimizer\n"
             'optimiser = ThresholdOptimizer(estimator=model, prefit=True, predict_method="predict_proba")\n'
-            'optimiser.fit(X_valid, y_valid, sensitive_features=X_valid["ethnic_group"])  # the measured rows',
+            'optimiser.fit(X_valid, y_valid, sensitive_features=X_valid["ethnic_group"])',
             "from sklearn.metrics import accuracy_score\n"
-            'adjusted = optimiser.predict(X_valid, sensitive_features=X_valid["ethnic_group"], random_state=0)\n'
+            "adjusted = optimiser.predict(X_valid, sensitive_features=X_valid.ethnic_group, random_state=0)\n"
             "accuracy = accuracy_score(y_valid, adjusted)",
         ),
         proved_by=5,
