@@ -74,7 +74,7 @@ def test_a_model_that_cannot_predict_the_holdout(notebook):
     assert str(holdout.verdict) == "fail" and "no_such_column" in holdout.message
 
 
-@pytest.mark.parametrize("scenario", ["imbalance", "leakage", "baselines"])
+@pytest.mark.parametrize("scenario", ["imbalance", "leakage", "baselines", "responsible"])
 def test_the_starter_notebook_fails_its_grader(root, scenario):
     result = grade(root / "exercises" / scenario / "starter.ipynb")
     assert result.status == "error" and result.error.kind == "contract"

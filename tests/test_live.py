@@ -152,6 +152,33 @@ PLANTED = {
         text="measured P@1: it looks at the first hit only",
         cells_involved="(cell 3)",
     ),
+    "responsible": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import pandas as pd\ntrain = pd.read_csv("train.csv")',
+            "from sklearn.model_selection import train_test_split\n"
+            'X, y = train[["age", "debt_to_income", "prior_defaults", "ethnic_group"]], train["repaid"]\n'
+            "X_train, X_valid, y_train, y_valid = train_test_split(X, y, test_size=0.3, random_state=0)",
+            "from sklearn.compose import make_column_transformer\n"
+            "from sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.pipeline import make_pipeline\n"
+            'columns = make_column_transformer(("passthrough", ["age", "debt_to_income"]))\n'
+            "model = make_pipeline(columns, LogisticRegression()).fit(X_train, y_train)",
+            "from fairlearn.postprocessing import ThresholdOptimizer\n"
+            'optimiser = ThresholdOptimizer(estimator=model, prefit=True, predict_method="predict_proba")\n'
+            'optimiser.fit(X_valid, y_valid, sensitive_features=X_valid["ethnic_group"])',
+            "from sklearn.metrics import accuracy_score\n"
+            "adjusted = optimiser.predict(X_valid, sensitive_features=X_valid.ethnic_group, random_state=0)\n"
+            "accuracy = accuracy_score(y_valid, adjusted)",
+        ),
+        proved_by=5,
+        check="mitigation_on_training_rows",
+        text=(
+            "ThresholdOptimizer (cell 5, line 3) was fitted on 1,800 rows, 1,800 of which accuracy_score "
+            "(cell 6, line 3) then measured"
+        ),
+        cells_involved="(cells 5, 6)",
+    ),
 }
 
 

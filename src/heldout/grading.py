@@ -327,6 +327,13 @@ def grade(
         truth=_truth(dataset_dir, manifest),
         serving=kernel.get("serving") if isinstance(kernel.get("serving"), dict) else None,
         retrieval=retrieval,
+        column_use=kernel.get("column_use") if isinstance(kernel.get("column_use"), dict) else None,
+        decisions=_decisions(kernel, len(holdout_labels)),
+        decisions_problem=kernel["errors"].get("decisions"),
+        holdout_groups=_hidden_table(dataset_dir, manifest.dataset.groups),
+        group_metrics=kernel.get("group_metrics"),
+        group_metrics_problem=kernel["errors"].get("group_metrics"),
+        outputs=_cell_outputs(record),
     )
     result.checks = run_checks(ctx)
     result.harness_notes = _tracer_errors(trace)
@@ -390,6 +397,31 @@ def _file_sha256(path: Path) -> str | None:
             return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError:
         return None
+
+
+def _decisions(kernel: dict[str, Any], rows: int) -> np.ndarray | None:
+    """The model's holdout decisions from the untrusted record, kept only if one per holdout row."""
+    try:
+        decisions = decode_array(kernel["decisions"]) if "decisions" in kernel else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    if decisions is None or len(decisions) != rows:
+        return None
+    return decisions
+
+
+def _cell_outputs(record: dict[str, Any]) -> list[tuple[int, str]]:
+    """(code cell, the text its outputs showed) for every cell that ran."""
+    cells = record.get("cells") if isinstance(record.get("cells"), list) else []
+    return [
+        (int(c["cell"]), c["outputs"])
+        for c in cells
+        if isinstance(c, dict) and isinstance(c.get("cell"), int) and isinstance(c.get("outputs"), str)
+    ]
+
+
+def _hidden_table(dataset_dir: Path, name: str | None) -> pd.DataFrame | None:
+    return None if name is None else _truth_table(dataset_dir / "hidden" / name)
 
 
 def _truth(dataset_dir: Path, manifest: Manifest) -> pd.DataFrame | None:

@@ -66,6 +66,7 @@ class DatasetSpec:
     entity: str | None = None  # column naming the entity rows belong to (a patient, a customer)
     time: str | None = None  # column saying when a row happened; time-ordered scenarios need it
     truth: str | None = None  # hidden file (under hidden/) with what the generator planted, for checks
+    groups: str | None = None  # hidden file: the holdout rows' protected attributes, for fairness checks
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class Contract:
     serve: str | None = None  # serve(event, history): one event's score, as production calls it
     retrieve: str | None = None  # retrieve(query, k): passage ids, best first (retrieval scenarios)
     answer: str | None = None  # answer(query): (extractive text, ids of the passages it cites)
+    decisions: bool = False  # the grader also asks the model for its 0/1 decisions (predict) on the holdout
+    probe_columns: tuple[str, ...] = ()  # columns the grader changes to see whether the model reads them
+    group_metrics: str | None = None  # a table the notebook keeps: one row per group and metric
+    group_metric_columns: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -321,6 +326,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         entity=ds.text("entity", None),
         time=ds.text("time", None),
         truth=ds.text("truth", None),
+        groups=ds.text("groups", None),
     )
 
     ct = top.sub("contract")
@@ -335,6 +341,11 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
     drift_columns = _column_kinds(ct, "drift_columns", {})
     if drift is not None and not drift_columns:
         raise ManifestError(path, "contract.drift_columns", "must name the columns of the drift report")
+    group_metrics = ct.text("group_metrics", None)
+    group_metric_columns = _column_kinds(ct, "group_metric_columns", {})
+    if group_metrics is not None and not group_metric_columns:
+        raise ManifestError(path, "contract.group_metric_columns", "must name the columns of the group table")
+    decisions = ct.get("decisions", bool, False)
     contract = Contract(
         model=ct.text("model"),
         report=ct.text("report"),
@@ -348,6 +359,10 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         serve=ct.text("serve", None),
         retrieve=ct.text("retrieve", None),
         answer=ct.text("answer", None),
+        decisions=decisions,
+        probe_columns=tuple(str(c) for c in ct.get("probe_columns", list, [])),
+        group_metrics=group_metrics,
+        group_metric_columns=group_metric_columns,
     )
     serving = _serving(top, contract, dataset)
 

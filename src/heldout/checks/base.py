@@ -140,6 +140,13 @@ class CheckContext:
     truth: pd.DataFrame | None = None  # what the generator planted (hidden; grader side only)
     serving: Mapping[str, Any] | None = None  # the serving probes' facts (heldout.trace.serving)
     retrieval: Any = None  # the hidden queries scored (heldout.retrieval.evaluation.RetrievalEvaluation)
+    column_use: Mapping[str, Any] | None = None  # the column-use probe (heldout.trace.column_use)
+    decisions: np.ndarray | None = None  # the model's 0/1 decisions on the holdout (grader side)
+    decisions_problem: str | None = None
+    holdout_groups: pd.DataFrame | None = None  # the holdout rows' protected attributes (hidden)
+    group_metrics: list[dict[str, Any]] | None = None  # the notebook's per-group metric table
+    group_metrics_problem: str | None = None
+    outputs: list[tuple[int, str]] | None = None  # (code cell, text of its outputs) as the run printed them
 
     @cached_property
     def analysis(self) -> Any:

@@ -20,7 +20,7 @@ from heldout.checks.models import final_estimator
 from heldout.trace.hooks import PROBE_ROWS, column_digest
 from heldout.trace.model import Event
 
-__all__ = ["check_no_illegitimate_features"]
+__all__ = ["check_no_illegitimate_features", "forbidden_columns_used"]
 
 
 def _model_fit(ctx: CheckContext) -> Event | None:
@@ -61,12 +61,55 @@ def _by_value(ctx: CheckContext, fit: Event, forbidden: Mapping[str, str]) -> di
     return found
 
 
+def _by_probe(ctx: CheckContext, forbidden: Mapping[str, str]) -> dict[str, str] | None:
+    """Forbidden columns the model reads, from the column-use probe (the model's scores move when the
+    column's values do); None when the probe could not run."""
+    probe = ctx.column_use
+    if not isinstance(probe, Mapping) or "problem" in probe:
+        return None
+    found = {}
+    for name in forbidden:
+        facts = probe.get(name)
+        if isinstance(facts, Mapping) and float(facts.get("changed", 0.0)) > 0.0:
+            found[name] = f"an input: changing it moved {float(facts['changed']):.0%} of the scores"
+    return found
+
+
+def forbidden_columns_used(
+    ctx: CheckContext, forbidden: Mapping[str, str], by_probe: bool = False
+) -> tuple[Event, dict[str, str], bool] | None:
+    """(the fit that made the graded model, forbidden column -> how it appears, whether its columns were
+    followed), or None when heldout did not see the model fitted.
+
+    ``by_probe``: judge by what the model reads (the column-use probe) rather than by what its fit was
+    given, for scenarios whose model receives every column and selects inside.
+    """
+    fit = _model_fit(ctx)
+    if fit is None:
+        return None
+    if by_probe:
+        probed = _by_probe(ctx, forbidden)
+        return fit, probed or {}, probed is not None
+    columns = fit.get("columns")
+    found = _by_name(columns, forbidden) if isinstance(columns, list) else {}
+    by_value = _by_value(ctx, fit, forbidden)
+    for name, where in (by_value or {}).items():
+        found.setdefault(name, where)
+    return fit, found, isinstance(columns, list) or by_value is not None
+
+
 @register("no_illegitimate_features", "No post-outcome or identifier features", needs="report")
 def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     forbidden: Mapping[str, str] = params.get("columns", {})
     hint = hint_pointer(ctx, "no_illegitimate_features")
-    fit = _model_fit(ctx)
-    if fit is None:
+    # What using them does, in the scenario's terms (default: columns known only after the outcome).
+    kind = params.get("kind", "the columns known only after the outcome or encoding it")
+    consequence = params.get(
+        "consequence",
+        "At prediction time these carry nothing, so the model's validation score cannot be reached.",
+    )
+    used = forbidden_columns_used(ctx, forbidden, params.get("evidence") == "probe")
+    if used is None:
         return Outcome(
             Verdict.WARN,
             (
@@ -74,13 +117,8 @@ def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any])
                 f"copied?), so it cannot tell which columns it uses. {hint}"
             ),
         )
-    columns = fit.get("columns")
-    found = _by_name(columns, forbidden) if isinstance(columns, list) else {}
-    by_value = _by_value(ctx, fit, forbidden)
-    for name, where in (by_value or {}).items():
-        found.setdefault(name, where)
+    fit, found, followed = used
     model_name = final_estimator(ctx.trace, fit).name
-    followed = isinstance(columns, list) or by_value is not None
     coverage = Coverage("fit", int(followed), int(not followed), () if followed else (fit.site,))
     if not found and not followed:
         return unfollowed(
@@ -89,14 +127,13 @@ def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any])
             coverage,
             f"which columns your final model ({model_name}, {fit.site}) was fitted on: it got neither a "
             "DataFrame with column names nor rows of the training file whose values heldout could compare",
-            "it could not verify that it uses none of the columns known only after the outcome",
+            f"it could not verify that it uses none of {kind}",
             "Fit it on a DataFrame of the columns you chose (or an array made from one with .to_numpy()).",
         )
     if not found:
         return Outcome(
             Verdict.PASS,
-            f"Your final model ({model_name}, fitted in cell {fit.cell}) uses none of the columns known only "
-            "after the outcome or encoding it.",
+            f"Your final model ({model_name}, fitted in cell {fit.cell}) uses none of {kind}.",
             coverage=coverage,
         )
     reasons = "; ".join(
@@ -107,8 +144,7 @@ def check_no_illegitimate_features(ctx: CheckContext, params: Mapping[str, Any])
         Verdict.FAIL,
         (
             f"Your final model ({model_name}, fitted in cell {fit.cell}, line {fit.line}) uses "
-            f"{', '.join(found)}. {reasons}. At prediction time these carry nothing, so the model's "
-            f"validation score cannot be reached. Drop them before fitting. {hint}"
+            f"{', '.join(found)}. {reasons}. {consequence} Drop them before fitting. {hint}"
         ),
         tuple(Finding(fit.cell, fit.line, f"uses {name}") for name in found),
         coverage=coverage,

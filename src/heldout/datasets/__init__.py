@@ -17,7 +17,15 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from heldout.datasets import card_fraud, delivery_times, payments, pydoc_passages, readmissions, subscriptions
+from heldout.datasets import (
+    card_fraud,
+    delivery_times,
+    loan_applications,
+    payments,
+    pydoc_passages,
+    readmissions,
+    subscriptions,
+)
 from heldout.datasets._generated import GeneratedDataset
 from heldout.errors import DatasetError
 
@@ -26,6 +34,7 @@ __all__ = ["GENERATORS", "GeneratedDataset", "build", "check", "checksums", "ver
 GENERATORS: dict[str, ModuleType] = {
     "card_fraud": card_fraud,
     "delivery_times": delivery_times,
+    "loan_applications": loan_applications,
     "payments": payments,
     "pydoc_passages": pydoc_passages,
     "readmissions": readmissions,

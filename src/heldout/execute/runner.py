@@ -31,6 +31,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from traitlets import default
 
+from heldout.execute.output_text import output_text
 from heldout.execute.trace_stream import StreamReader, judge_stream
 
 _TRACEBACK_CHARS = 3000
@@ -183,6 +184,7 @@ def _execute(job_path: Path, channel: socket.socket) -> tuple[dict[str, Any], in
                     "cell": code_cell,
                     "seconds": time.perf_counter() - started,
                     "truncated": index in client.truncated_cells,
+                    "outputs": output_text(cell.get("outputs", [])),
                 }
             )
             if record["status"] != "completed":

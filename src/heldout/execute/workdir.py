@@ -60,6 +60,10 @@ def prepare_workdir(
             "serve": manifest.contract.serve,
             "retrieve": manifest.contract.retrieve,
             "answer": manifest.contract.answer,
+            "decisions": manifest.contract.decisions,
+            "probe_columns": list(manifest.contract.probe_columns),
+            "group_metrics": manifest.contract.group_metrics,
+            "group_metric_columns": dict(manifest.contract.group_metric_columns),
         },
     }
     if manifest.retrieval is not None:
@@ -70,6 +74,8 @@ def prepare_workdir(
             "k": manifest.retrieval.k,
             "depth": manifest.retrieval.depth,
         }
+    if spec.groups is not None:
+        job["fairness"] = True  # trace fairlearn's group metrics (heldout.trace.fairlearn_hooks)
     if manifest.serving is not None:
         job["entity"] = spec.entity
         job["serving"] = {

@@ -19,7 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from heldout.trace import fairlearn_hooks
 from heldout.trace.channel import Channel, NullChannel
+from heldout.trace.column_use import column_use_probe
+from heldout.trace.decisions import holdout_decisions
 from heldout.trace.hooks import Tracer, active_tracer
 from heldout.trace.record import encode_array
 from heldout.trace.retrieval import retrieval_probes
@@ -40,6 +43,8 @@ def start(job_path: str, channel_fd: int) -> None:
         _channel = Channel(channel_fd)
         job = json.loads(Path(job_path).read_text(encoding="utf-8"))
         tracer = Tracer(job["dataset_files"], channel=_channel).install()
+        if job.get("fairness"):
+            fairlearn_hooks.install(tracer)
         _report_after_each_cell(tracer, _channel)
     except Exception:
         _start_error = _short_traceback()
@@ -85,6 +90,10 @@ def finish(job_path: str) -> None:
         out["drift"], out["errors"]["drift"] = _collect_table(
             namespace, contract["drift"], contract["drift_columns"]
         )
+    if contract.get("group_metrics"):
+        out["group_metrics"], out["errors"]["group_metrics"] = _collect_table(
+            namespace, contract["group_metrics"], contract["group_metric_columns"]
+        )
     out["defined"] = {
         role: namespace.get(name) is not None
         for role, name in (
@@ -111,6 +120,14 @@ def finish(job_path: str) -> None:
         out["serving"] = _probe_serving(namespace, job, tracer)
     if scores is not None:
         out["scores"] = encode_array(scores)
+    if contract.get("probe_columns") and namespace.get(contract["model"]) is not None:
+        out["column_use"] = column_use_probe(
+            namespace[contract["model"]], _training_features(job), contract["probe_columns"]
+        )
+    if contract.get("decisions"):
+        decisions, out["errors"]["decisions"] = holdout_decisions(namespace, job)
+        if decisions is not None:
+            out["decisions"] = encode_array(decisions)
     # The trace is not part of the result: the runner assembled it from the frames sent as it was made.
     channel.send("result", result=out)
 
