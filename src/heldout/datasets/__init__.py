@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from heldout.datasets import card_fraud, delivery_times, payments, readmissions, subscriptions
+from heldout.datasets import card_fraud, delivery_times, payments, reactor_yield, readmissions, subscriptions
 from heldout.datasets._generated import GeneratedDataset
 from heldout.errors import DatasetError
 
@@ -27,6 +27,7 @@ GENERATORS: dict[str, ModuleType] = {
     "card_fraud": card_fraud,
     "delivery_times": delivery_times,
     "payments": payments,
+    "reactor_yield": reactor_yield,
     "readmissions": readmissions,
     "subscriptions": subscriptions,
 }
