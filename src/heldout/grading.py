@@ -311,6 +311,7 @@ def grade(
         future_probe=kernel.get("future_probe") if isinstance(kernel.get("future_probe"), dict) else None,
         truth=_truth(dataset_dir, manifest),
         serving=kernel.get("serving") if isinstance(kernel.get("serving"), dict) else None,
+        model_facts=kernel.get("model_facts") if isinstance(kernel.get("model_facts"), dict) else None,
     )
     result.checks = run_checks(ctx)
     result.harness_notes = _tracer_errors(trace)

@@ -81,6 +81,8 @@ class Contract:
     drift_columns: Mapping[str, str] = field(default_factory=dict)
     features: str | None = None  # features(log, requests): each request's features as of its time
     serve: str | None = None  # serve(event, history): one event's score, as production calls it
+    # Read the final model after the last cell: its optimisers' iterations and its training predictions.
+    model_facts: bool = False
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         drift_columns=drift_columns,
         features=ct.text("features", None),
         serve=ct.text("serve", None),
+        model_facts=ct.get("model_facts", bool, False),
     )
     serving = _serving(top, contract, dataset)
 

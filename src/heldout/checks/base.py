@@ -136,6 +136,7 @@ class CheckContext:
     future_probe: Mapping[str, Any] | None = None  # the feature function re-run on truncated history
     truth: pd.DataFrame | None = None  # what the generator planted (hidden; grader side only)
     serving: Mapping[str, Any] | None = None  # the serving probes' facts (heldout.trace.serving)
+    model_facts: Mapping[str, Any] | None = None  # the final model read after the last cell (model_facts)
 
     @cached_property
     def analysis(self) -> Any:

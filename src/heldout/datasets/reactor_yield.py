@@ -99,9 +99,11 @@ def _batches(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 def expected_yield(frame: pd.DataFrame) -> np.ndarray:
     """The Bayes-optimal prediction: the mean yield given the columns."""
-    t = ((frame["temp_inlet_c"] + 6.0 + frame["temp_core_c"] + frame["temp_outlet_c"] - 4.0) / 3 - TEMP_C[0])
+    t = (frame["temp_inlet_c"] + 6.0 + frame["temp_core_c"] + frame["temp_outlet_c"] - 4.0) / 3 - TEMP_C[0]
     t = (t / TEMP_C[1]).to_numpy()
-    p = (((frame["pressure_pa"] + frame["pressure_bar"] * 1e5) / 2 - PRESSURE_PA[0]) / PRESSURE_PA[1]).to_numpy()
+    p = (
+        ((frame["pressure_pa"] + frame["pressure_bar"] * 1e5) / 2 - PRESSURE_PA[0]) / PRESSURE_PA[1]
+    ).to_numpy()
     kg_as_ppm = frame["catalyst_kg"] / (FEED_KG * 1e-6)
     c = (((frame["catalyst_ppm"] + kg_as_ppm) / 2 - CATALYST_PPM[0]) / CATALYST_PPM[1]).to_numpy()
     f = ((frame["flow_rate_m3s"] - FLOW_M3S[0]) / FLOW_M3S[1]).to_numpy()

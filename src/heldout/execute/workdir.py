@@ -57,6 +57,7 @@ def prepare_workdir(
             "drift_columns": dict(manifest.contract.drift_columns),
             "features": manifest.contract.features,
             "serve": manifest.contract.serve,
+            "model_facts": manifest.contract.model_facts,
         },
     }
     if manifest.serving is not None:
