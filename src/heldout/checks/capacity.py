@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from heldout.checks.base import CheckContext, Coverage, Finding, Outcome, Verdict, hint_pointer, register
-from heldout.holdout_metrics import HOLDOUT_METRICS
+from heldout.holdout_metrics import HOLDOUT_METRICS, baseline_label
+from heldout.trace.hooks import PROBE_ROWS, column_digest
 from heldout.trace.model import Event, Trace
 
 __all__ = [
@@ -39,13 +40,39 @@ def _scaled_upstream(trace: Trace, fit: Event, scalers: frozenset[str]) -> bool 
     if not inputs:
         return None
     for event in trace.lineage_events(inputs, fit.id):
-        if event.get("estimator") in scalers or event.get("role") == "statistic":
+        if _is_scaling(event, scalers):
             return True
-        if event.kind in ("transform", "predict") and isinstance(event.get("fit_event"), int):
-            source = trace[event.get("fit_event")] if event.get("fit_event") < len(trace.events) else None
-            if source is not None and source.get("estimator") in scalers:
+        # Output of a fitted object (a Pipeline of a scaler and a polynomial, say): what that fit held.
+        source = event.get("fit_event") if event.kind in ("fit", "transform") else None
+        source = event.id if event.kind == "fit" else source
+        if isinstance(source, int) and 0 <= source < len(trace.events):
+            if any(_is_scaling(e, scalers) for e in (trace[source], *trace.descendants(source))):
                 return True
     return False
+
+
+def _is_scaling(event: Event, scalers: frozenset[str]) -> bool:
+    return event.get("estimator") in scalers or event.get("role") == "statistic"
+
+
+def _raw_spreads(ctx: CheckContext, fit: Event, digests: dict[tuple[int, ...], dict[str, str]]) -> list[float] | None:
+    """The spreads of the training file's columns that ``fit`` got unchanged (matched by the digest of
+    their first values); None when heldout cannot tell (no probe, rows not followed)."""
+    probe = fit.get("column_probe")
+    rows = ctx.trace.rows(fit.get("rows"))
+    if not isinstance(probe, list) or rows is None or len(rows) < PROBE_ROWS or ctx.train is None:
+        return None
+    head = rows[:PROBE_ROWS]
+    if (head < 0).any() or (head >= len(ctx.train)).any():
+        return None
+    key = tuple(int(i) for i in head)
+    if key not in digests:
+        numeric = ctx.train.select_dtypes("number")
+        digests[key] = {
+            column_digest(np.asarray(numeric[c].to_numpy()[head], dtype=np.float64)): c for c in numeric
+        }
+    matched = {digests[key][d] for d in probe if d in digests[key]}
+    return [float(ctx.train[c].std()) for c in sorted(matched)]
 
 
 @register("scale_sensitive_models_scaled", "Scale-sensitive models see scaled features")
@@ -53,34 +80,42 @@ def check_scale_sensitive_models_scaled(ctx: CheckContext, params: Mapping[str, 
     hint = hint_pointer(ctx, "scale_sensitive_models_scaled")
     sensitive = frozenset(params.get("sensitive", ()))
     scalers = frozenset(params.get("scalers", ()))
+    ratio = float(params.get("unit_ratio", 100.0))
     trace = ctx.trace
     unscaled: dict[str, Event] = {}
     lost: dict[str, Event] = {}
+    digests: dict[tuple[int, ...], dict[str, str]] = {}
     judged = 0
     for fit in trace.of_kind("fit"):
         if fit.get("estimator") not in sensitive:
             continue
-        scaled = _scaled_upstream(trace, fit, scalers)
         # A model fitted by a search or cross-validation is placed at the call the candidate wrote.
-        site = next((a for a in trace.ancestors(fit) if a.cell is not None), fit)
+        site = next((a for a in trace.ancestors(fit) if a.cell is not None or a.line is not None), fit)
         key = f"{fit.get('estimator')}@{site.site}"
-        if scaled is None:
+        if _scaled_upstream(trace, fit, scalers):
+            judged += 1
+            continue
+        # No scaler on the way: unscaled only if raw columns of very different spreads reached it (its own
+        # input, or the input of the Pipeline or search it was fitted inside). Anything else was transformed
+        # where heldout cannot see how, and is not accused.
+        probed = next((e for e in (fit, *trace.ancestors(fit)) if e.kind == "fit" and e.get("column_probe")), None)
+        spreads = None if probed is None else _raw_spreads(ctx, probed, digests)
+        if spreads is None:
             lost.setdefault(key, site)
-        elif not scaled:
+            continue
+        judged += 1
+        positive = [s for s in spreads if s > 0]
+        if len(positive) >= 2 and max(positive) / min(positive) > ratio:
             unscaled.setdefault(key, site)
-            judged += 1
-        else:
-            judged += 1
     sites = tuple(e.site for e in lost.values())[:5]
     coverage = Coverage("fit", judged, len(lost), sites)
     if unscaled:
-        first = next(iter(unscaled))
         named = "; ".join(f"{k.split('@')[0]} ({e.site})" for k, e in list(unscaled.items())[:4])
-        event = unscaled[first]
         return Outcome(
             Verdict.FAIL,
             (
-                f"{named} learnt from unscaled features. These models compare features by distance, by "
+                f"{named} learnt from unscaled features: columns whose spreads differ by a factor of more "
+                f"than {ratio:,.0f}. These models compare features by distance, by "
                 "gradient steps or through a penalty on their coefficients, so a column in pascals (about "
                 "200,000) and one in cubic metres per second (about 0.0025) are weighed by their units, not "
                 "by what they tell: the penalty shrinks the small-unit columns away and a distance sees "
@@ -187,6 +222,19 @@ def true_curve(truth: pd.DataFrame | None) -> dict[str, list[float]] | None:
     }
 
 
+def bayes_summary(ctx: CheckContext, score: float) -> dict[str, Any]:
+    """The headline figures of a scenario with a known limit, for the holdout summary and the reports:
+    the limit, how far above it the model is, and the generator's true learning curve (empty otherwise)."""
+    limit = bayes_limit(ctx.truth, ctx.manifest.holdout.metric)
+    if limit is None or limit <= 0 or HOLDOUT_METRICS[ctx.manifest.holdout.metric].higher_is_better:
+        return {}
+    return {
+        "bayes_limit": limit,
+        "above_bayes_limit": round(score / limit - 1, 6),
+        "true_learning_curve": true_curve(ctx.truth),
+    }
+
+
 def _holdout_error(ctx: CheckContext) -> float | None:
     if ctx.holdout.scores is None:
         return None
@@ -208,6 +256,7 @@ def check_holdout_near_bayes_limit(ctx: CheckContext, params: Mapping[str, Any])
             Verdict.FAIL, f"heldout could not score your model on the holdout: {ctx.holdout.problem}. {hint}"
         )
     best_name, best = metric.best(dict(ctx.baselines))
+    best_name = baseline_label(best_name)
     needed = float(params.get("closes", 0.75))
     room = best - limit
     closed = (best - score) / room if room > 0 else 0.0
@@ -299,9 +348,8 @@ def grade_diagnosis(
             f"the best possible {limit:.3f}"
         )
         if diagnosis is None:
-            wrong.append(
-                f"your diagnosis {str(report.get('diagnosis', ''))[:40]!r} says neither high bias nor high variance"
-            )
+            said = str(report.get(params.get("diagnosis_key", "diagnosis"), ""))[:40]
+            wrong.append(f"your diagnosis {said!r} says neither high bias nor high variance")
             failed = True
         elif diagnosis not in accepted:
             failed = True
@@ -348,9 +396,8 @@ def grade_diagnosis(
         failed = True
     else:
         if unknown:
-            wrong.append(
-                f"{', '.join(map(repr, unknown[:5]))} {'is not a column' if len(unknown) == 1 else 'are not columns'} of the data"
-            )
+            verb = "is not a column" if len(unknown) == 1 else "are not columns"
+            wrong.append(f"{', '.join(map(repr, unknown[:5]))} {verb} of the data")
         if missed:
             failed = failed or len(missed) > len(informative) / 2
             wrong.append(

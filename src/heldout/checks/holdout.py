@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
+from heldout.checks.capacity import bayes_summary
 from heldout.checks.serving import features_read_beyond_the_past
 from heldout.holdout_metrics import (
     HOLDOUT_METRICS,
@@ -141,6 +142,7 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
     if ctx.holdout.scores is None:
         return summary
     summary["score"] = round(metric.score(y_true, ctx.holdout.scores), 6)
+    summary.update(bayes_summary(ctx, summary["score"]))
     if summary["reported_estimate"] is not None:
         # Positive means the candidate promised more than the holdout gave, for scores and errors alike.
         gap = summary["reported_estimate"] - summary["score"]

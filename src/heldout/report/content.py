@@ -96,6 +96,13 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
     holdout = result.get("holdout") or {}
     if holdout.get("score") is not None:
         content.holdout.append((f"hidden holdout {holdout['metric']}", f"{holdout['score']:.3f}"))
+        if holdout.get("bayes_limit") is not None:
+            content.holdout.append(
+                (
+                    "distance from the best possible (Bayes limit)",
+                    f"{holdout['above_bayes_limit']:+.1%} (limit {holdout['bayes_limit']:.3f})",
+                )
+            )
         for name, value in (holdout.get("baselines") or {}).items():
             content.holdout.append((f"baseline: {name.replace('_', ' ')}", f"{value:.3f}"))
         if holdout.get("reported_estimate") is not None and holdout.get("optimism_gap") is not None:

@@ -71,6 +71,11 @@ def render_terminal(
         gap = holdout.get("optimism_gap")
         gap_text = "" if gap is None else f", reported {holdout['reported_estimate']:.3f} (gap {gap:+.3f})"
         lines.append(f"hidden holdout {holdout['metric']}: {holdout['score']:.3f}{gap_text}")
+        if holdout.get("bayes_limit") is not None:
+            lines.append(
+                f"best possible (Bayes limit): {holdout['bayes_limit']:.3f}; "
+                f"this model is {holdout['above_bayes_limit']:+.1%} above it"
+            )
     text = "\n".join(lines) + "\n"
     stream.write(text)
     return text

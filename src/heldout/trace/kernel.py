@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from heldout.trace.channel import Channel, NullChannel
-from heldout.trace.model_facts import model_facts
 from heldout.trace.hooks import Tracer, active_tracer
+from heldout.trace.model_facts import model_facts
 from heldout.trace.record import encode_array
 from heldout.trace.serving import ServingSpec, model_scores, offline_features, serving_probes
 from heldout.trace.timeline import future_probe, replay_features

@@ -30,7 +30,7 @@ def _parts(model: Any, path: str, depth: int = 0) -> Iterator[tuple[str, Any]]:
     yield path, model
     steps = getattr(model, "steps", None)
     if isinstance(steps, list):
-        for i, step in enumerate(steps):
+        for step in steps:
             if isinstance(step, tuple) and len(step) == 2:
                 yield from _parts(step[1], f"{path}[{step[0]!r}]", depth + 1)
     for attribute in ("best_estimator_", "regressor_", "estimator_", "final_estimator_"):
