@@ -45,9 +45,12 @@ def _scaled_upstream(trace: Trace, fit: Event, scalers: frozenset[str]) -> bool 
         # Output of a fitted object (a Pipeline of a scaler and a polynomial, say): what that fit held.
         source = event.get("fit_event") if event.kind in ("fit", "transform") else None
         source = event.id if event.kind == "fit" else source
-        if isinstance(source, int) and 0 <= source < len(trace.events):
-            if any(_is_scaling(e, scalers) for e in (trace[source], *trace.descendants(source))):
-                return True
+        if (
+            isinstance(source, int)
+            and 0 <= source < len(trace.events)
+            and any(_is_scaling(e, scalers) for e in (trace[source], *trace.descendants(source)))
+        ):
+            return True
     return False
 
 
@@ -55,7 +58,9 @@ def _is_scaling(event: Event, scalers: frozenset[str]) -> bool:
     return event.get("estimator") in scalers or event.get("role") == "statistic"
 
 
-def _raw_spreads(ctx: CheckContext, fit: Event, digests: dict[tuple[int, ...], dict[str, str]]) -> list[float] | None:
+def _raw_spreads(
+    ctx: CheckContext, fit: Event, digests: dict[tuple[int, ...], dict[str, str]]
+) -> list[float] | None:
     """The spreads of the training file's columns that ``fit`` got unchanged (matched by the digest of
     their first values); None when heldout cannot tell (no probe, rows not followed)."""
     probe = fit.get("column_probe")
@@ -98,7 +103,9 @@ def check_scale_sensitive_models_scaled(ctx: CheckContext, params: Mapping[str, 
         # No scaler on the way: unscaled only if raw columns of very different spreads reached it (its own
         # input, or the input of the Pipeline or search it was fitted inside). Anything else was transformed
         # where heldout cannot see how, and is not accused.
-        probed = next((e for e in (fit, *trace.ancestors(fit)) if e.kind == "fit" and e.get("column_probe")), None)
+        probed = next(
+            (e for e in (fit, *trace.ancestors(fit)) if e.kind == "fit" and e.get("column_probe")), None
+        )
         spreads = None if probed is None else _raw_spreads(ctx, probed, digests)
         if spreads is None:
             lost.setdefault(key, site)
@@ -149,7 +156,12 @@ def check_optimiser_converged(ctx: CheckContext, params: Mapping[str, Any]) -> O
     facts = ctx.model_facts
     if facts is None:
         return Outcome(Verdict.WARN, f"heldout could not read the final model after the last cell. {hint}")
-    steps = [s for s in facts.get("iterative") or [] if isinstance(s, dict)]
+    # Gradient-based learners only: a coordinate-descent lasso that stops at max_iter is within its
+    # tolerance of the optimum on these data, a gradient step count is not.
+    judged = frozenset(
+        params.get("estimators", ("SGDRegressor", "SGDClassifier", "MLPRegressor", "MLPClassifier"))
+    )
+    steps = [s for s in facts.get("iterative") or [] if isinstance(s, dict) and s.get("estimator") in judged]
     if facts.get("problem") and not steps:
         return Outcome(Verdict.WARN, f"heldout could not read the final model: {facts['problem']}. {hint}")
     stopped = []
@@ -179,7 +191,9 @@ def check_optimiser_converged(ctx: CheckContext, params: Mapping[str, Any]) -> O
             tuple(Finding(None, None, str(s.get("path"))) for s in stopped),
         )
     if not steps:
-        return Outcome(Verdict.PASS, "Your final model has no iterative optimiser (a closed-form fit).")
+        return Outcome(
+            Verdict.PASS, "Your final model has no gradient-based optimiser (SGD or MLP) to check."
+        )
     names = ", ".join(f"{s.get('estimator')} ({s.get('n_iter')} of {s.get('max_iter')})" for s in steps)
     return Outcome(Verdict.PASS, f"Every optimiser in your final model converged before max_iter: {names}.")
 
