@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the strings are notebook cells, written as a candidate would)
 """Writes the capacity scenario's reference solution and its correct and flawed variants (run once; the
 .ipynb files are committed; expected.toml next to this script says what each must get).
 
@@ -432,6 +433,8 @@ def write(path: Path, cells: list[str], notes: list[str] | None = None) -> None:
         if notes is not None:
             out.append(nbformat.v4.new_markdown_cell(notes[i]))
         out.append(nbformat.v4.new_code_cell(source))
+    for i, cell in enumerate(out):
+        cell["id"] = f"cell-{i}"  # fixed ids: the same notebook on every run of this script
     nb.cells = out
     nbformat.write(nb, path)
 
