@@ -246,6 +246,7 @@ def bayes_summary(ctx: CheckContext, score: float) -> dict[str, Any]:
         "bayes_limit": limit,
         "above_bayes_limit": round(score / limit - 1, 6),
         "true_learning_curve": true_curve(ctx.truth),
+        "training_rows": len(ctx.train_labels),
     }
 
 

@@ -139,6 +139,16 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
         content.figures.append(
             Figure("scores", "Holdout scores by class", score_histogram_png(holdout, threshold))
         )
+    if with_figures and holdout.get("true_learning_curve") and holdout.get("training_rows"):
+        from heldout.report.figures import learning_curve_png
+
+        content.figures.append(
+            Figure(
+                "learning-curve",
+                "The true learning curve, the Bayes limit and the candidate's model",
+                learning_curve_png(holdout, int(holdout["training_rows"])),
+            )
+        )
     drift = result.get("drift") or {}
     if with_figures and drift.get("features"):
         from heldout.report.figures import drift_timeline_png
