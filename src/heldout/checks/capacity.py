@@ -322,6 +322,21 @@ def _feature_list(text: Any) -> list[str]:
     return [part.strip().strip("'\"") for part in re.split(r"[,;\s]+", str(text)) if part.strip()]
 
 
+def _curve_text(truth: pd.DataFrame) -> str:
+    """The generator's own evidence that more rows help, from its true learning curve."""
+    curve = true_curve(truth)
+    if curve is None or len(curve["rows"]) < 2:
+        return ""
+    pairs = list(zip(curve["rows"], curve["test"], strict=True))
+    size = truth[(truth["kind"] == "size") & (truth["name"] == "n_train")]["value"]
+    n_train = int(float(size.iloc[0])) if not size.empty else None
+    (n, now), (later, then) = next((p for p in pairs if p[0] == n_train), pairs[0]), pairs[-1]
+    return (
+        f" (drawing more batches from the same process, a flexible model's error falls from {now:.2f} "
+        f"at {n:,} rows to {then:.2f} at {later:,})"
+    )
+
+
 def grade_diagnosis(
     report: Mapping[str, Any] | None,
     truth: pd.DataFrame,
@@ -388,7 +403,7 @@ def grade_diagnosis(
             wrong.append(
                 "more rows "
                 + (
-                    "would help: a variance-limited model's gap closes as rows are added"
+                    "would help: a variance-limited model's gap closes as rows are added" + _curve_text(truth)
                     if more == "no"
                     else "would not help a bias-limited model: its training error is already its floor"
                 )
