@@ -60,9 +60,9 @@ def _is_scaling(event: Event, scalers: frozenset[str]) -> bool:
 
 def _raw_spreads(
     ctx: CheckContext, fit: Event, digests: dict[tuple[int, ...], dict[str, str]]
-) -> list[float] | None:
-    """The spreads of the training file's columns that ``fit`` got unchanged (matched by the digest of
-    their first values); None when heldout cannot tell (no probe, rows not followed)."""
+) -> dict[str, float] | None:
+    """The spread of each training-file column that ``fit`` got unchanged (matched by the digest of its
+    first values); None when heldout cannot tell (no probe, rows not followed)."""
     probe = fit.get("column_probe")
     rows = ctx.trace.rows(fit.get("rows"))
     if not isinstance(probe, list) or rows is None or len(rows) < PROBE_ROWS or ctx.train is None:
@@ -77,7 +77,7 @@ def _raw_spreads(
             column_digest(np.asarray(numeric[c].to_numpy()[head], dtype=np.float64)): c for c in numeric
         }
     matched = {digests[key][d] for d in probe if d in digests[key]}
-    return [float(ctx.train[c].std()) for c in sorted(matched)]
+    return {c: float(ctx.train[c].std()) for c in sorted(matched)}
 
 
 @register("scale_sensitive_models_scaled", "Scale-sensitive models see scaled features")
@@ -88,6 +88,7 @@ def check_scale_sensitive_models_scaled(ctx: CheckContext, params: Mapping[str, 
     ratio = float(params.get("unit_ratio", 100.0))
     trace = ctx.trace
     unscaled: dict[str, Event] = {}
+    widest: tuple[float, str, str] | None = None  # (ratio, widest column, narrowest column) seen unscaled
     lost: dict[str, Event] = {}
     digests: dict[tuple[int, ...], dict[str, str]] = {}
     judged = 0
@@ -111,22 +112,28 @@ def check_scale_sensitive_models_scaled(ctx: CheckContext, params: Mapping[str, 
             lost.setdefault(key, site)
             continue
         judged += 1
-        positive = [s for s in spreads if s > 0]
-        if len(positive) >= 2 and max(positive) / min(positive) > ratio:
+        positive = {c: s for c, s in spreads.items() if s > 0}
+        if len(positive) < 2:
+            continue
+        wide, narrow = max(positive, key=positive.get), min(positive, key=positive.get)
+        if positive[wide] / positive[narrow] > ratio:
             unscaled.setdefault(key, site)
+            if widest is None or positive[wide] / positive[narrow] > widest[0]:
+                widest = (positive[wide] / positive[narrow], wide, narrow)
     sites = tuple(e.site for e in lost.values())[:5]
     coverage = Coverage("fit", judged, len(lost), sites)
-    if unscaled:
+    if unscaled and widest is not None:
+        spread, wide, narrow = widest
         named = "; ".join(f"{k.split('@')[0]} ({e.site})" for k, e in list(unscaled.items())[:4])
         return Outcome(
             Verdict.FAIL,
             (
-                f"{named} learnt from unscaled features: columns whose spreads differ by a factor of more "
-                f"than {ratio:,.0f}. These models compare features by distance, by "
-                "gradient steps or through a penalty on their coefficients, so a column in pascals (about "
-                "200,000) and one in cubic metres per second (about 0.0025) are weighed by their units, not "
-                "by what they tell: the penalty shrinks the small-unit columns away and a distance sees "
-                f"only the large ones. Put a StandardScaler before the model in the same Pipeline. {hint}"
+                f"{named} learnt from unscaled features: `{wide}` spreads {spread:,.0f} times as wide as "
+                f"`{narrow}`. These models compare features by distance, by gradient steps or through a "
+                "penalty on their coefficients, so columns are weighed by their units, not by what they "
+                "tell: a penalty shrinks the small-unit columns away, a distance sees only the large ones "
+                "and a gradient step that suits one column overshoots another. Put a StandardScaler before "
+                f"the model in the same Pipeline. {hint}"
             ),
             tuple(Finding(e.cell, e.line, k.split("@")[0]) for k, e in unscaled.items()),
             coverage,
