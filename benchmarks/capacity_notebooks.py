@@ -33,7 +33,10 @@ def main() -> None:
     for path in notebooks():
         cpu, start = children_cpu(), time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "heldout", "grade", str(path), "--isolation", "none"], cwd=ROOT, capture_output=True, check=False
+            [sys.executable, "-m", "heldout", "grade", str(path), "--isolation", "none"],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
         )
         wall, used = time.perf_counter() - start, children_cpu() - cpu
         total_wall, total_cpu = total_wall + wall, total_cpu + used
