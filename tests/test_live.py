@@ -125,6 +125,26 @@ PLANTED = {
         text="train_test_split (cell 4, line 2): the model learnt from 26,937 rows",
         cells_involved="(cell 4)",
     ),
+    "capacity": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import pandas as pd\ntrain = pd.read_csv("train.csv")',
+            "from sklearn.preprocessing import StandardScaler\n"
+            'FEATURES = [c for c in train.columns if c not in ("batch_id", "yield_pct")]\n'
+            "X = StandardScaler().fit_transform(train[FEATURES])  # every row, validation folds included\n"
+            'y = train["yield_pct"]',
+            "from sklearn.linear_model import Ridge\n"
+            "from sklearn.model_selection import cross_val_score\n"
+            'scores = cross_val_score(Ridge(), X, y, cv=5, scoring="neg_root_mean_squared_error")',
+        ),
+        proved_by=3,
+        check="no_fit_on_evaluated_rows",
+        text=(
+            "StandardScaler (cell 3, line 3) was fitted on 1,000 rows, 200 of which "
+            "cross_val_score (root_mean_squared_error) (cell 4, line 3) later scored"
+        ),
+        cells_involved="(cells 3, 4)",
+    ),
     "offline_online": Planted(
         cells=(
             "%load_ext heldout",

@@ -334,6 +334,7 @@ def grade(
         group_metrics=kernel.get("group_metrics"),
         group_metrics_problem=kernel["errors"].get("group_metrics"),
         outputs=_cell_outputs(record),
+        model_facts=kernel.get("model_facts") if isinstance(kernel.get("model_facts"), dict) else None,
     )
     result.checks = run_checks(ctx)
     result.harness_notes = _tracer_errors(trace)

@@ -89,6 +89,8 @@ class Contract:
     probe_columns: tuple[str, ...] = ()  # columns the grader changes to see whether the model reads them
     group_metrics: str | None = None  # a table the notebook keeps: one row per group and metric
     group_metric_columns: Mapping[str, str] = field(default_factory=dict)
+    # Read the final model after the last cell: its optimisers' iterations and its training predictions.
+    model_facts: bool = False
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         probe_columns=tuple(str(c) for c in ct.get("probe_columns", list, [])),
         group_metrics=group_metrics,
         group_metric_columns=group_metric_columns,
+        model_facts=ct.get("model_facts", bool, False),
     )
     serving = _serving(top, contract, dataset)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from heldout.checks import (  # noqa: F401
     baselines,
+    capacity,
     cost_metric,
     drift,
     entities,

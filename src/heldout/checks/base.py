@@ -147,6 +147,7 @@ class CheckContext:
     group_metrics: list[dict[str, Any]] | None = None  # the notebook's per-group metric table
     group_metrics_problem: str | None = None
     outputs: list[tuple[int, str]] | None = None  # (code cell, text of its outputs) as the run printed them
+    model_facts: Mapping[str, Any] | None = None  # the final model read after the last cell (model_facts)
 
     @cached_property
     def analysis(self) -> Any:

@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
+from heldout.checks.capacity import bayes_summary
 from heldout.checks.serving import features_read_beyond_the_past
 from heldout.holdout_metrics import (
     HOLDOUT_METRICS,
@@ -150,6 +151,7 @@ def holdout_summary(ctx: CheckContext) -> dict[str, Any]:
                 "rows": int(rows.sum()),
                 "score": _part_score(metric, y_true[rows], ctx.holdout.scores[rows]),
             }
+    summary.update(bayes_summary(ctx, summary["score"]))
     if summary["reported_estimate"] is not None:
         # Positive means the candidate promised more than the holdout gave, for scores and errors alike.
         gap = summary["reported_estimate"] - summary["score"]

@@ -17,7 +17,7 @@ from heldout.checks.base import (
 )
 from heldout.checks.coverage import coverage_of, listed, of_yours, sites, unfollowed
 from heldout.checks.evaluations import EvaluationAnalysis, Leak
-from heldout.trace.model import Event
+from heldout.trace.model import Event, Trace
 from heldout.trace.record import SYNTHETIC
 
 __all__ = ["check_no_fit_on_evaluated_rows", "check_resampling_inside_training"]
@@ -171,12 +171,19 @@ def check_resampling_inside_training(ctx: CheckContext, params: Mapping[str, Any
     )
 
 
+def _self_scored(trace: Trace, metric: Event) -> bool:
+    fit = next((a for a in trace.ancestors(metric) if a.kind == "fit"), None)
+    return fit is not None and fit.get("role") == "model" and metric.get("via") == "score_method"
+
+
 class _Followed:
     """Which evaluations the leak checks could follow: their rows, their model, and the rows of every
     fit upstream (``role``: samplers only; None: every fit but samplers)."""
 
     def __init__(self, analysis: EvaluationAnalysis, role: str | None) -> None:
-        self.untraced = list(analysis.untraced_metrics)
+        # A model scoring itself inside its own fit (SGD's or an MLP's early stopping on a validation
+        # fraction of its rows) evaluates nothing of the candidate's: it needs no following.
+        self.untraced = [m for m in analysis.untraced_metrics if not _self_scored(analysis.trace, m)]
         self.unmodelled: list[Event] = []
         self.fits: dict[int, tuple[Event, list[Event]]] = {}  # fit id -> (fit, evaluations it is upstream of)
         judged = 0

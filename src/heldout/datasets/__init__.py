@@ -23,6 +23,7 @@ from heldout.datasets import (
     loan_applications,
     payments,
     pydoc_passages,
+    reactor_yield,
     readmissions,
     subscriptions,
 )
@@ -37,6 +38,7 @@ GENERATORS: dict[str, ModuleType] = {
     "loan_applications": loan_applications,
     "payments": payments,
     "pydoc_passages": pydoc_passages,
+    "reactor_yield": reactor_yield,
     "readmissions": readmissions,
     "subscriptions": subscriptions,
 }

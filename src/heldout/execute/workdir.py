@@ -64,6 +64,7 @@ def prepare_workdir(
             "probe_columns": list(manifest.contract.probe_columns),
             "group_metrics": manifest.contract.group_metrics,
             "group_metric_columns": dict(manifest.contract.group_metric_columns),
+            "model_facts": manifest.contract.model_facts,
         },
     }
     if manifest.retrieval is not None:

@@ -126,6 +126,13 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
     if holdout.get("score") is not None:
         content.holdout.append((f"hidden holdout {holdout['metric']}", f"{holdout['score']:.3f}"))
         content.holdout += _parts(holdout, ("public", "private"))
+        if holdout.get("bayes_limit") is not None:
+            content.holdout.append(
+                (
+                    "distance from the best possible (Bayes limit)",
+                    f"{holdout['above_bayes_limit']:+.1%} (limit {holdout['bayes_limit']:.3f})",
+                )
+            )
         for name, value in (holdout.get("baselines") or {}).items():
             content.holdout.append((f"baseline: {name.replace('_', ' ')}", f"{value:.3f}"))
         if holdout.get("reported_estimate") is not None and holdout.get("optimism_gap") is not None:
@@ -180,6 +187,16 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
                 "recall-curve",
                 "Recall@k on the hidden queries, against the baselines",
                 recall_curve_png(retrieval),
+            )
+        )
+    if with_figures and holdout.get("true_learning_curve") and holdout.get("training_rows"):
+        from heldout.report.figures import learning_curve_png
+
+        content.figures.append(
+            Figure(
+                "learning-curve",
+                "The true learning curve, the Bayes limit and the candidate's model",
+                learning_curve_png(holdout, int(holdout["training_rows"])),
             )
         )
     drift = result.get("drift") or {}

@@ -6,7 +6,13 @@ import io
 import itertools
 from typing import Any
 
-__all__ = ["drift_timeline_png", "pr_curve_png", "recall_curve_png", "score_histogram_png"]
+__all__ = [
+    "drift_timeline_png",
+    "learning_curve_png",
+    "pr_curve_png",
+    "recall_curve_png",
+    "score_histogram_png",
+]
 
 _LABELS = {"model": "candidate's model", "logistic_regression": "logistic regression baseline"}
 
@@ -125,4 +131,33 @@ def drift_timeline_png(drift: dict[str, Any]) -> bytes:
             axes.legend(loc="best", fontsize=7)
     step = max(1, len(months) // 8)
     axes_list[-1].set_xticks(positions[::step], months[::step])
+    return _png(figure)
+
+
+def learning_curve_png(holdout: dict[str, Any], training_rows: int) -> bytes:
+    """The generator's true learning curve (its reference learner's training and test error by rows),
+    the Bayes limit, and the candidate's model: its holdout error at the rows it was trained on."""
+    figure, axes = _figure()
+    curve = holdout["true_learning_curve"]
+    axes.plot(curve["rows"], curve["test"], marker="o", linewidth=1.6, label="reference learner, test (true)")
+    axes.plot(
+        curve["rows"], curve["train"], marker=".", linewidth=1.0, linestyle=":", label="reference, training"
+    )
+    limit = holdout["bayes_limit"]
+    axes.axhline(limit, color="grey", linestyle="--", linewidth=1, label=f"Bayes limit ({limit:.2f})")
+    axes.scatter(
+        [training_rows],
+        [holdout["score"]],
+        color="crimson",
+        zorder=5,
+        s=50,
+        label=f"candidate's model, holdout ({holdout['score']:.3f})",
+    )
+    axes.set_xscale("log")
+    axes.set_xticks(curve["rows"], [f"{n:,}" for n in curve["rows"]])
+    axes.minorticks_off()
+    axes.set_xlabel("training rows")
+    axes.set_ylabel(holdout["metric"])
+    axes.legend(loc="upper right", fontsize=8)
+    axes.grid(alpha=0.3)
     return _png(figure)

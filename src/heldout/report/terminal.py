@@ -81,6 +81,11 @@ def render_terminal(
         ]
         parts_text = f" ({', '.join(parts)})" if parts else ""
         lines.append(f"hidden holdout {holdout['metric']}: {holdout['score']:.3f}{parts_text}{gap_text}")
+        if holdout.get("bayes_limit") is not None:
+            lines.append(
+                f"best possible (Bayes limit): {holdout['bayes_limit']:.3f}; "
+                f"this model is {holdout['above_bayes_limit']:+.1%} above it"
+            )
     text = "\n".join(lines) + "\n"
     stream.write(text)
     return text

@@ -24,6 +24,7 @@ from heldout.trace.channel import Channel, NullChannel
 from heldout.trace.column_use import column_use_probe
 from heldout.trace.decisions import holdout_decisions
 from heldout.trace.hooks import Tracer, active_tracer
+from heldout.trace.model_facts import model_facts
 from heldout.trace.record import encode_array
 from heldout.trace.retrieval import retrieval_probes
 from heldout.trace.serving import ServingSpec, model_scores, offline_features, serving_probes
@@ -113,6 +114,8 @@ def finish(job_path: str) -> None:
         out["retrieval"] = _probe_retrieval(namespace, job)
         channel.send("result", result=out)
         return
+    if contract.get("model_facts"):
+        out["model_facts"] = model_facts(namespace.get(contract["model"]), _training_input(namespace, job))
     scores, out["errors"]["predict"] = _predict_holdout(namespace, job)
     if job.get("time") and callable(namespace.get(contract.get("prepare") or "")):
         out["future_probe"] = _probe_future(namespace, job)
@@ -257,6 +260,12 @@ def _training_features(job: dict[str, Any]) -> Any:
     """The training file without its label, read once for the replay and the probe (both only ever pass
     copies of it to the candidate's function)."""
     return _training_rows(job["train"], job["label"])
+
+
+def _training_input(namespace: dict[str, Any], job: dict[str, Any]) -> Any:
+    """The training rows as the model takes them (through the notebook's prepare function, if any)."""
+    prepare = namespace.get(job["contract"].get("prepare") or "")
+    return lambda: prepare(_training_features(job).copy()) if callable(prepare) else _training_features(job)
 
 
 def _probe_future(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
