@@ -23,22 +23,27 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import inspect
 import os
 import sys
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from heldout.trace.channel import NullChannel
+from heldout.trace.import_watch import ImportWatch
 from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.patching import Patch, guarded, hide_original, length
 from heldout.trace.record import Recorder
 from heldout.trace.sites import SiteFinder
+
+if TYPE_CHECKING:
+    from heldout.trace.hookset import HookSet
 
 __all__ = ["Frame", "Tracer", "active_tracer", "as_float"]
 
@@ -63,8 +68,13 @@ class Tracer:
     """Records one notebook run. ``install()`` patches, ``verify()`` says whether patches survived."""
 
     def __init__(
-        self, dataset_files: Mapping[str, int], sites: SiteFinder | None = None, channel: Any = None
+        self,
+        dataset_files: Mapping[str, int],
+        sites: SiteFinder | None = None,
+        channel: Any = None,
+        hook_sets: Sequence[HookSet] | None = None,
     ) -> None:
+        self._hook_sets = None if hook_sets is None else list(hook_sets)  # None: every registered set
         self.dataset_files = dict(dataset_files)  # file name -> source number
         self.sites = sites or SiteFinder()
         self.channel = channel if channel is not None else NullChannel()
@@ -82,6 +92,9 @@ class Tracer:
         self._patches: list[Patch] = []
         self._installed_count = 0
         self._uninstalled = False
+        self._waiting: dict[str, list[HookSet]] = {}  # module name -> sets installed when it is imported
+        self._watch: ImportWatch | None = None
+        self._rebind: dict[Callable, Callable] | None = None  # patch_everywhere's, while installing
         self._user_file_cache: dict[str, bool] = {}
         self._library_prefixes = tuple(
             {
@@ -109,13 +122,48 @@ class Tracer:
         global _ACTIVE
         from heldout.trace.hookset import hook_sets
 
-        for hooks in hook_sets():
-            __import__(hooks.after)
-            hooks.install(self)
+        with self._rebinding():
+            for hooks in self._hook_sets if self._hook_sets is not None else hook_sets():
+                if hooks.eager:
+                    importlib.import_module(hooks.after)
+                    hooks.install(self)
+                elif hooks.after in sys.modules:
+                    self._install_late(hooks)
+                else:
+                    self._waiting.setdefault(hooks.after, []).append(hooks)
         self._installed_count = len(self._patches)
+        if self._waiting:
+            self._watch = ImportWatch(set(self._waiting), self._on_import)
+            self._watch.start()
         self.enabled = True
         _ACTIVE = self
         return self
+
+    def _on_import(self, name: str) -> None:
+        """A module that hook sets wait for was imported: install them before the importer sees it."""
+        if self._uninstalled:
+            return
+        if self._watch is not None:
+            self._watch.pending.discard(name)
+        before = len(self._patches)
+        with self._rebinding():
+            for hooks in self._waiting.pop(name, []):
+                self._install_late(hooks)
+        self._installed_count += len(self._patches) - before
+
+    def _install_late(self, hooks: HookSet) -> None:
+        # An optional library's hooks failing must not take the candidate's import (or the rest of
+        # the trace) down with them: heldout's failure, said as such.
+        try:
+            hooks.install(self)
+        except Exception as error:
+            self.hook_failed(hooks.install, error)
+
+    def _catch_up(self) -> None:
+        """Hook sets whose module was imported without the watch seeing it (a loader it could not
+        follow, the watch removed): installed now, late rather than never."""
+        for name in [name for name in self._waiting if name in sys.modules]:
+            self._on_import(name)
 
     def uninstall(self) -> None:
         global _ACTIVE
@@ -124,12 +172,17 @@ class Tracer:
         for patch in reversed(self._patches):
             patch.undo()
         self._patches.clear()
+        if self._watch is not None:
+            self._watch.stop()
         self.enabled = False
         if _ACTIVE is self:
             _ACTIVE = None
 
     def verify(self) -> list[str]:
         """Patches that were removed or replaced since install (evidence of tampering)."""
+        watch_gone = self._watch is not None and not self._uninstalled and not self._watch.in_place()
+        if not self._uninstalled:
+            self._catch_up()
         problems = [
             f"{getattr(p.owner, '__name__', p.owner)}.{p.name}" for p in self._patches if not p.in_place()
         ]
@@ -139,6 +192,8 @@ class Tracer:
             problems.append("the tracer was uninstalled")
         if len(self._patches) < self._installed_count:  # classes defined later add hooks, never remove
             problems.append(f"{self._installed_count - len(self._patches)} hooks were dropped")
+        if watch_gone:
+            problems.append("the import hook was removed")
         return problems
 
     # == patching (for hook sets) =======================================================================
@@ -165,7 +220,27 @@ class Tracer:
         self._patches.append(patch)
 
     def patch_everywhere(self, replacements: Mapping[Callable, Callable]) -> None:
-        """Rebind every module-level name that refers to a wrapped function (``from x import f``)."""
+        """Rebind every module-level name that refers to a wrapped function (``from x import f``). While
+        hook sets are being installed, once for all of them at the end: each pass reads every module."""
+        if self._rebind is not None:
+            self._rebind.update(replacements)
+        else:
+            self._rebind_now(replacements)
+
+    @contextlib.contextmanager
+    def _rebinding(self) -> Iterator[None]:
+        outer = self._rebind is None
+        if outer:
+            self._rebind = {}
+        try:
+            yield
+        finally:
+            if outer:
+                pending, self._rebind = self._rebind, None
+                if pending:
+                    self._rebind_now(pending)
+
+    def _rebind_now(self, replacements: Mapping[Callable, Callable]) -> None:
         for module_name, module in list(sys.modules.items()):
             # Every module, not only the library's: a helper module (or a test) may have done
             # `from sklearn.metrics import f1_score` before the tracer was installed.

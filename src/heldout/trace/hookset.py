@@ -1,6 +1,7 @@
 """The one interface every library's hooks implement: what to wrap, once its library is imported.
 
-A library's hooks are a module under ``heldout.trace.libraries`` that defines ``HOOKS``, a ``HookSet``:
+A library's hooks are a module under ``heldout.trace.libraries`` that defines ``HOOKS``, a ``HookSet`` (or
+a tuple of them):
 its name, the module whose import makes the hooks installable (``after``), and ``install(tracer)``, which
 patches what it wraps through the tracer (``tracer.patch``, ``tracer.patch_everywhere``) and records
 events from its handlers (``tracer.event``, ``tracer.run``, ``tracer.rows`` ...). The tracer installs the
@@ -38,8 +39,15 @@ HOOK_MODULES = (
     "heldout.trace.libraries.sklearn_metrics",
     "heldout.trace.libraries.pandas_rows",
     "heldout.trace.libraries.pandas_statistics",
+    "heldout.trace.libraries.scipy_stats",
+    "heldout.trace.libraries.statsmodels_tests",
 )
 
 
 def hook_sets(modules: tuple[str, ...] = HOOK_MODULES) -> list[HookSet]:
-    return [importlib.import_module(name).HOOKS for name in modules]
+    """Every set the modules define (``HOOKS`` is one set, or a tuple of them), in order."""
+    sets: list[HookSet] = []
+    for name in modules:
+        hooks = importlib.import_module(name).HOOKS
+        sets.extend(hooks if isinstance(hooks, tuple) else (hooks,))
+    return sets
