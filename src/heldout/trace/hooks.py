@@ -28,7 +28,6 @@ import inspect
 import os
 import sys
 import weakref
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,6 +40,7 @@ from heldout.trace.lineage import Lineage, LineageRegistry, synthetic_rows
 from heldout.trace.patching import Patch, guarded, hide_original, length
 from heldout.trace.record import Recorder
 from heldout.trace.sites import SiteFinder
+from heldout.trace.statistic_memory import StatisticMemory
 
 if TYPE_CHECKING:
     from heldout.trace.hookset import HookSet
@@ -85,8 +85,7 @@ class Tracer:
         self.stack: list[Frame] = []
         self._hook_errors = 0
         self._fitted: dict[int, tuple[weakref.ref, int]] = {}
-        # Results of statistics (a weakref to a Series, or a number), newest last.
-        self.statistics: deque[tuple[weakref.ref | None, float | None, int]] = deque(maxlen=256)
+        self.statistics = StatisticMemory()  # results of recent statistics, to link where they are used
         self._object_keys: dict[int, tuple[weakref.ref, int]] = {}
         self.splitting: set[int] = set()  # splitters whose split() is running
         self._patches: list[Patch] = []
@@ -381,33 +380,35 @@ class Tracer:
     def run(self, frame: Frame, call: Callable[[], Any]) -> Any:
         """``call()`` with ``frame`` on the stack: what it calls is inside that traced call."""
         self.stack.append(frame)
+        if len(self.stack) == 1:
+            self.lineage.begin_call()
         try:
             return call()
         finally:
             self.stack.pop()
+            if not self.stack:
+                self.lineage.end_call()
 
     def remember_statistic(self, result: Any, event_id: int) -> None:
         """``result`` is (or holds) what the statistic event computed: where it is used is linked."""
         value = as_float(result)
         if value is not None:
-            self.statistics.append((None, value, event_id))
+            self.statistics.add_number(value, event_id)
             return
         with contextlib.suppress(TypeError):
-            self.statistics.append((weakref.ref(result), None, event_id))
+            self.statistics.add_object(result, event_id)
 
     def statistic_of(self, value: Any) -> int | None:
         """The statistic event whose result ``value`` is (by identity, or equal for a number)."""
         number = as_float(value)
         if number in (0.0, 1.0, -1.0):  # constants anyone fills with; a statistic equal to one is chance
             number = None
-        for ref, remembered, event_id in reversed(self.statistics):
-            if ref is not None and ref() is value:
-                return event_id
-            if number is not None and remembered is not None and remembered == number:
-                return event_id
+        found = self.statistics.find_object(value) if number is None else self.statistics.find_number(number)
+        if found is not None:
+            return found
         if isinstance(value, dict):
-            found = [self.statistic_of(v) for v in value.values()]
-            return next((e for e in found if e is not None), None)
+            events = [self.statistic_of(v) for v in value.values()]
+            return next((e for e in events if e is not None), None)
         return None
 
     def _resampled_rows(self, sampler: Any, X_in: Any, X_out: Any, base: Lineage | None) -> np.ndarray | None:
