@@ -19,7 +19,7 @@ import pandas as pd
 
 from heldout.checks.base import CheckContext, Coverage, Finding, Outcome, Verdict, hint_pointer, register
 from heldout.holdout_metrics import HOLDOUT_METRICS, baseline_label
-from heldout.trace.hooks import PROBE_ROWS, column_digest
+from heldout.trace.column_probe import PROBE_ROWS, column_digest
 from heldout.trace.model import Event, Trace
 
 __all__ = [

@@ -17,7 +17,7 @@ import numpy as np
 from heldout.checks.base import CheckContext, Coverage, Finding, Outcome, Verdict, hint_pointer, register
 from heldout.checks.coverage import unfollowed
 from heldout.checks.models import final_estimator
-from heldout.trace.hooks import PROBE_ROWS, column_digest
+from heldout.trace.column_probe import PROBE_ROWS, column_digest
 from heldout.trace.model import Event
 
 __all__ = ["check_no_illegitimate_features", "forbidden_columns_used"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from heldout.trace.libraries.sklearn_metrics import _on_metric
+
 __all__ = ["install"]
 
 _FUNCTIONS = (
@@ -36,17 +38,15 @@ def install(tracer: Any) -> None:
     for name in _FUNCTIONS:
         original = getattr(fairlearn.metrics, name, None)
         if original is not None:
-            replacements[original] = tracer._function_wrapper(
-                original, functools.partial(tracer._on_metric, name)
-            )
-    tracer._patch_everywhere(replacements)
+            replacements[original] = tracer.function_wrapper(original, functools.partial(_on_metric, name))
+    tracer.patch_everywhere(replacements)
     frame_init = fairlearn.metrics.MetricFrame.__dict__["__init__"]
 
     @functools.wraps(frame_init)
     def traced_init(self: Any, *args: Any, **kwargs: Any) -> None:
         bound = functools.partial(frame_init, self)
-        handler = functools.partial(tracer._on_metric, "MetricFrame")
-        return tracer._function_wrapper(bound, handler)(*args, **kwargs)
+        handler = functools.partial(_on_metric, "MetricFrame")
+        return tracer.function_wrapper(bound, handler)(*args, **kwargs)
 
-    tracer._patch_attr(fairlearn.metrics.MetricFrame, "__init__", traced_init)
+    tracer.patch(fairlearn.metrics.MetricFrame, "__init__", traced_init)
     tracer._installed_count = len(tracer._patches)

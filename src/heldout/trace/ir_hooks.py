@@ -21,7 +21,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["install_ir_hooks"]
+from heldout.trace.hookset import HookSet
+
+__all__ = ["HOOKS", "install_ir_hooks"]
 
 _MAX_QUERIES = 20_000
 _FACTS = "_heldout_qrels"
@@ -79,12 +81,12 @@ def install_ir_hooks(tracer: Any) -> None:
             return original_iter_calc(self, run)
         return _averaging(original_iter_calc(self, run), event)
 
-    tracer._patch_attr(base.Provider, "evaluator", evaluator)
-    tracer._patch_attr(base.Evaluator, "iter_calc", iter_calc)
+    tracer.patch(base.Provider, "evaluator", evaluator)
+    tracer.patch(base.Evaluator, "iter_calc", iter_calc)
     import ir_measures
 
     # `ir_measures.evaluator` is a method bound at import time, so it would bypass the class's patch.
-    tracer._patch_attr(ir_measures, "evaluator", ir_measures.DefaultPipeline.evaluator)
+    tracer.patch(ir_measures, "evaluator", ir_measures.DefaultPipeline.evaluator)
 
 
 def _averaging(metrics: Iterator[Any], event: Any) -> Iterator[Any]:
@@ -139,3 +141,7 @@ def _run_facts(run: Any) -> tuple[Any, str, int]:
     items = sorted((str(r.query_id), str(r.doc_id), float(r.score)) for r in run)
     digest.update(repr(items).encode())
     return run, digest.hexdigest(), len({q for q, _, _ in items})
+
+
+# Installed when the candidate first imports ir_measures, never at heldout's initiative.
+HOOKS = HookSet("ir_measures evaluations", "ir_measures", install_ir_hooks, eager=False)

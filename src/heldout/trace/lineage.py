@@ -21,7 +21,7 @@ import contextlib
 import weakref
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,15 @@ class _Source:
     rows: np.ndarray
     columns_by_cardinality: list[str]
     producer: int
+    _columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def column(self, name: str) -> np.ndarray:
+        """A column of the file as an array, made once: resolution compares against it thousands of
+        times a cell (the frame is heldout's own copy, never changed)."""
+        values = self._columns.get(name)
+        if values is None:
+            values = self._columns[name] = self.frame[name].to_numpy()
+        return values
 
 
 def _as_positions(index: Any, length: int) -> Any:
@@ -113,6 +122,21 @@ class LineageRegistry:
         # Which frames are the notebook's own (set by the tracer): only theirs hold the folds and masks
         # the notebook made; a library's locals hold its own small arrays (classes, column indices).
         self.is_user_frame: Callable[[Any], bool] = lambda _frame: True
+        # Objects found to have no lineage during one traced library call (a Pipeline's predict asks
+        # about the same X once per step); None outside such a call. Anything learnt clears it.
+        self._unknown: dict[int, weakref.ref] | None = None
+
+    def begin_call(self) -> None:
+        """A traced library call starts: the candidate's code does not change its inputs until it ends,
+        so an object without lineage stays so (unless something new is registered meanwhile)."""
+        self._unknown = {}
+
+    def end_call(self) -> None:
+        self._unknown = None
+
+    def _learnt(self) -> None:
+        if self._unknown:
+            self._unknown.clear()
 
     # -- registration -------------------------------------------------------------------------------
     def register(self, obj: Any, lineage: Lineage) -> None:
@@ -124,6 +148,7 @@ class LineageRegistry:
         except TypeError:
             return
         self._known[key] = (ref, lineage)
+        self._learnt()
         if isinstance(obj, pd.DataFrame):
             self._frames.append(ref)
         elif isinstance(obj, np.ndarray) and isinstance(obj.base, np.ndarray):
@@ -157,6 +182,7 @@ class LineageRegistry:
         order = {"f": 0, "i": 1, "u": 1, "M": 1}
         by_cardinality = sorted(frame.columns, key=lambda column: order.get(frame[column].dtype.kind, 2))
         self._sources.append(_Source(name, frame.copy(), rows, [str(c) for c in by_cardinality], producer))
+        self._learnt()
         lineage = Lineage(rows, producer)
         self.register(frame, lineage)
         return lineage
@@ -164,11 +190,13 @@ class LineageRegistry:
     def add_selection(self, source: Any, lineage: Lineage, index: np.ndarray) -> None:
         with contextlib.suppress(TypeError):
             self._selections.append((weakref.ref(source), lineage, np.asarray(index)))
+        self._learnt()
 
     def add_prediction(self, output: Any, lineage: Lineage) -> None:
         self.register(output, lineage)
         if isinstance(output, np.ndarray):
             self._predictions.append((weakref.ref(output), lineage))
+        self._learnt()
 
     # -- resolution ---------------------------------------------------------------------------------
     def lookup(self, obj: Any) -> Lineage | None:
@@ -193,12 +221,20 @@ class LineageRegistry:
         found = self.lookup(obj)
         if found is not None:
             return found
+        unknown = self._unknown
+        if unknown is not None:
+            ref = unknown.get(id(obj))
+            if ref is not None and ref() is obj:
+                return None
         if isinstance(obj, pd.DataFrame | pd.Series):
             found = self._by_labels(obj)
         elif isinstance(obj, np.ndarray):
             found = self._by_selection(obj)
         if found is not None:
             self.register(obj, found)
+        elif unknown is not None and unknown is self._unknown:
+            with contextlib.suppress(TypeError):
+                unknown[id(obj)] = weakref.ref(obj)
         return found
 
     def _by_labels(self, obj: pd.DataFrame | pd.Series) -> Lineage | None:
@@ -224,23 +260,24 @@ class LineageRegistry:
                 continue
             if all(
                 not isinstance(mine := (obj if isinstance(obj, pd.Series) else obj[name]), pd.DataFrame)
-                and _same_values(mine.to_numpy(), source.frame[str(name)].to_numpy()[labels])
+                and _same_values(mine.to_numpy(), source.column(str(name))[labels])
                 for name in names
             ):
                 return True
         return False
 
     def _by_source(self, obj: pd.DataFrame | pd.Series, labels: np.ndarray, names: list) -> Lineage | None:
+        wanted = set(map(str, names))
         for source in reversed(self._sources):
             n = len(source.frame)
             if labels.min() < 0 or labels.max() >= n:
                 continue
-            shared = [c for c in source.columns_by_cardinality if c in set(map(str, names))]
+            shared = [c for c in source.columns_by_cardinality if c in wanted]
             for column in shared[:5]:
                 mine = obj if isinstance(obj, pd.Series) else obj[column]
                 if isinstance(mine, pd.DataFrame):  # duplicated column names
                     continue
-                theirs = source.frame[column].to_numpy()[labels]
+                theirs = source.column(column)[labels]
                 if _same_values(mine.to_numpy(), theirs):
                     return Lineage(
                         source.rows[labels],
