@@ -534,7 +534,11 @@ class Flow:
         return container
 
     def _e_IfExp(self, node: ast.IfExp) -> Value:
-        self.eval(node.test)
+        test = self.eval(node.test)
+        if isinstance(test, Const) and test.value is not COLUMN:
+            # Known, as for an `if` statement: `fit_transform(x) if fit else transform(x)` in a helper
+            # called with fit=False fits nothing.
+            return self.eval(node.body if test.value else node.orelse)
         return self.lib.join([self.eval(node.body), self.eval(node.orelse)])
 
     def _e_NamedExpr(self, node: ast.NamedExpr) -> Value:
