@@ -117,6 +117,7 @@ class LineageRegistry:
         self._sources: list[_Source] = []
         self._selections: deque[tuple[weakref.ref, Lineage, np.ndarray]] = deque(maxlen=64)
         self._predictions: deque[tuple[weakref.ref, Lineage]] = deque(maxlen=32)
+        self._rowless_predictions: deque[tuple[weakref.ref, int]] = deque(maxlen=32)
         self._frames: deque[weakref.ref] = deque(maxlen=32)
         self._owners: dict[int, tuple[weakref.ref, int, Lineage]] = {}
         # Which frames are the notebook's own (set by the tracer): only theirs hold the folds and masks
@@ -191,6 +192,23 @@ class LineageRegistry:
         with contextlib.suppress(TypeError):
             self._selections.append((weakref.ref(source), lineage, np.asarray(index)))
         self._learnt()
+
+    def add_rowless_prediction(self, output: Any, event_id: int) -> None:
+        """Predictions of inputs whose rows are unknown (a matrix the notebook computed itself): which
+        predict made them is still worth keeping, for a metric whose labels' rows are known."""
+        if isinstance(output, np.ndarray):
+            self._rowless_predictions.append((weakref.ref(output), event_id))
+
+    def rowless_producer(self, obj: Any) -> int | None:
+        """The predict event behind ``obj`` (or the array ``obj`` is a view of: ``proba[:, 1]``)."""
+        if not isinstance(obj, np.ndarray):
+            return None
+        candidates = [obj] + ([obj.base] if isinstance(obj.base, np.ndarray) else [])
+        for ref, event_id in reversed(self._rowless_predictions):
+            made = ref()
+            if made is not None and any(made is c for c in candidates):
+                return event_id
+        return None
 
     def add_prediction(self, output: Any, lineage: Lineage) -> None:
         self.register(output, lineage)

@@ -135,6 +135,8 @@ def _on_method(
             tracer.lineage.add_prediction(result, output)
         else:
             tracer.lineage.register(result, output)
+    elif kind == "predict":
+        tracer.lineage.add_rowless_prediction(result, event["id"])
     return result
 
 

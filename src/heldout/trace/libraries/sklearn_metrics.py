@@ -105,6 +105,11 @@ def _on_metric(name: str, tracer: Tracer, original: Callable, args: tuple, kwarg
     lin_t = tracer.lineage.resolve(y_true)
     lin_p = tracer.lineage.resolve(y_pred)
     fields: dict[str, Any] = {}
+    producer = None if lin_p is None else lin_p.producer
+    if lin_p is None and lin_t is not None:
+        # Predictions of a matrix whose rows heldout cannot tell: the labels say which rows were scored,
+        # and the predict that made them says which model.
+        producer = tracer.lineage.rowless_producer(y_pred)
     if name in THRESHOLD_METRICS and y_pred is not None:
         fields["pred_digest"] = _digest(y_pred)
     event = tracer.event(
@@ -113,7 +118,7 @@ def _on_metric(name: str, tracer: Tracer, original: Callable, args: tuple, kwarg
         via="function",
         rows=tracer.rows(lin_t if lin_t is not None else lin_p),
         n_rows=length(y_true),
-        pred_producer=None if lin_p is None else lin_p.producer,
+        pred_producer=producer,
         inputs=tracer.inputs(lin_p),
         truth_producer=None if lin_t is None else lin_t.producer,
         threshold_dependent=name in THRESHOLD_METRICS,
