@@ -168,6 +168,14 @@ def _check(name: str, result: GradeResult | BaseException, spec: dict[str, Any])
     if spec.get("fails"):
         failed = {check.id for check in result.checks if str(check.verdict) == "fail"}
         assert set(spec["fails"]) <= failed, f"{name}: {spec['fails']} should fail; failed: {sorted(failed)}"
+    if spec.get("warns"):
+        warned = {check.id: check.message for check in result.checks if str(check.verdict) == "warn"}
+        assert set(spec["warns"]) <= set(warned), (
+            f"{name}: {spec['warns']} should warn; warned: {sorted(warned)}"
+        )
+        if spec.get("check_message"):
+            said = " ".join(warned[check_id] for check_id in spec["warns"])
+            assert spec["check_message"] in said, f"{name}: {spec['check_message']!r} not in {said!r}"
     if "max_holdout" in spec:
         score = (result.holdout or {}).get("score")
         assert score is None or score <= spec["max_holdout"], f"{name}: holdout score {score}"

@@ -1,7 +1,7 @@
 """The grader puts static lint next to the run's verdicts and names where the two disagree."""
 
 from heldout.checks.base import CheckResult, Verdict
-from heldout.lint_agreement import lint_summary
+from heldout.lint_agreement import confirmed_by_lint, lint_summary
 from tests.conftest import write_notebook
 
 LEAKY = """
@@ -36,6 +36,29 @@ def test_lint_proof_against_a_passing_run_is_a_disagreement(tmp_path):
     path = write_notebook(tmp_path / "leaky.ipynb", LEAKY)
     (message,) = lint_summary(path, verdicts(no_fit_on_evaluated_rows="pass"))["disagreements"]
     assert message.startswith("no_fit_on_evaluated_rows: the code alone shows preprocessing leak at cell 1")
+
+
+def test_a_pass_the_code_contradicts_becomes_a_warning_that_keeps_its_points(tmp_path):
+    path = write_notebook(tmp_path / "leaky.ipynb", LEAKY)
+    checks = verdicts(no_fit_on_evaluated_rows="pass", stratified_split="pass")
+    checks = [CheckResult(c.id, c.title, c.verdict, 10, 10, c.competency, "clean", ()) for c in checks]
+    confirmed = {c.id: c for c in confirmed_by_lint(checks, lint_summary(path, checks))}
+    leak = confirmed["no_fit_on_evaluated_rows"]
+    assert leak.verdict == Verdict.WARN and leak.points == 10
+    assert leak.message.startswith(
+        "The run did not show this mistake, but the code itself does (cell 1, line 8)"
+    )
+    assert leak.message.endswith("What the run saw: clean")
+    assert confirmed["stratified_split"].verdict == Verdict.PASS  # nothing in the code against it
+
+
+def test_a_failure_or_clean_code_is_left_as_the_run_judged_it(tmp_path):
+    leaky = write_notebook(tmp_path / "leaky.ipynb", LEAKY)
+    failed = verdicts(no_fit_on_evaluated_rows="fail")
+    assert confirmed_by_lint(failed, lint_summary(leaky, failed)) == failed
+    clean = write_notebook(tmp_path / "quiet.ipynb", "x = 1")
+    passed = verdicts(no_fit_on_evaluated_rows="pass")
+    assert confirmed_by_lint(passed, lint_summary(clean, passed)) == passed
 
 
 def test_a_runtime_failure_lint_did_not_see_is_a_disagreement(tmp_path):

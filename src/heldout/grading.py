@@ -7,6 +7,7 @@ of heldout's own (a project without the scenario, a sandbox that cannot start) r
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -26,12 +27,13 @@ from heldout.bundle import SCHEME, GradeLedger, KeyStore, dataset_for_seed
 from heldout.checks import CHECKS, CheckContext, HoldoutScores, run_checks
 from heldout.checks.drift import drift_summary
 from heldout.checks.holdout import baseline_scores, holdout_summary, holdout_truth
+from heldout.checks.recomputed import recomputed_evaluations
 from heldout.errors import HeldoutError, SandboxError, SubmissionError
 from heldout.execute.sandbox import Limits, isolation_tier, new_host_workdir, run_in_sandbox
 from heldout.execute.workdir import prepare_workdir
 from heldout.holdout_metrics import HOLDOUT_METRICS
 from heldout.levels import levels_reached
-from heldout.lint_agreement import lint_summary
+from heldout.lint_agreement import confirmed_by_lint, lint_summary
 from heldout.manifest import Manifest, Retrieval, load_manifest
 from heldout.notebook_json import NotebookFormatError, load_notebook, read_notebook_text
 from heldout.paths import project_root
@@ -336,9 +338,14 @@ def grade(
         outputs=_cell_outputs(record),
         model_facts=kernel.get("model_facts") if isinstance(kernel.get("model_facts"), dict) else None,
     )
+    recomputed = recomputed_evaluations(ctx)  # numbers the notebook reported, computed by hand
+    if recomputed:
+        trace = trace.with_events(recomputed)
+        ctx = dataclasses.replace(ctx, trace=trace)
     result.checks = run_checks(ctx)
     result.harness_notes = _tracer_errors(trace)
     result.lint = lint_summary(submission.path, result.checks)
+    result.checks = confirmed_by_lint(result.checks, result.lint)
     result.holdout = holdout_summary(ctx) if retrieval is None else retrieval_summary(ctx)
     result.drift = drift_summary(ctx)
     result.followups = _followups(manifest, result)

@@ -5,6 +5,8 @@ The notebook-level tests in tests/test_submissions.py run the same checks end to
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,6 +67,7 @@ def baselines_manifest(root):
 def judge(tracer, baselines_manifest, delivery_csv):
     """judge(report, experiments) -> {check_id: CheckResult} for what the test ran under ``tracer``."""
     from heldout.checks import CheckContext, HoldoutScores, run_checks
+    from heldout.checks.recomputed import recomputed_evaluations
     from heldout.trace.model import Trace
 
     def run(report: dict, experiments=LOG, problem=None, holdout=None, baselines=None) -> dict:
@@ -85,6 +88,9 @@ def judge(tracer, baselines_manifest, delivery_csv):
             experiments=experiments,
             experiments_problem=problem,
         )
+        recomputed = recomputed_evaluations(ctx)
+        if recomputed:
+            ctx = dataclasses.replace(ctx, trace=ctx.trace.with_events(recomputed))
         results = {r.id: r for r in run_checks(ctx)}
         tracer.enabled = True
         return results
@@ -177,6 +183,72 @@ def test_classifier_dummy_as_baseline_fails(judge):
     assert verdict(results, "baseline_evaluated") == "fail"
     assert "Your baseline DummyClassifier" in results["baseline_evaluated"].message
     assert "predicts classes" in results["baseline_evaluated"].message
+
+
+def test_a_median_computed_with_numpy_is_a_baseline_by_its_predictions(judge):
+    X, y = load()
+    Xa, ya = SimpleImputer().fit_transform(X), y.to_numpy()
+    base, model = [], []
+    for train, test in KFold(4, shuffle=True, random_state=0).split(Xa):
+        constant = np.full(len(test), np.median(ya[train]))
+        base.append(mean_absolute_error(ya[test], constant))
+        fitted = HistGradientBoostingRegressor(max_iter=30).fit(Xa[train], ya[train])
+        model.append(mean_absolute_error(ya[test], fitted.predict(Xa[test])))
+    results = judge(mae_report(float(np.mean(model))))
+    check = results["baseline_evaluated"]
+    assert verdict(results, "baseline_evaluated") == "pass", check.message
+    assert "Baseline a constant prediction (" in check.message
+    assert verdict(results, "same_protocol") == "pass", results["same_protocol"].message
+
+
+def test_a_tuned_polynomial_ridge_is_not_a_baseline(judge):
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    X, y = load()
+    cv = KFold(3, shuffle=True, random_state=0)
+    flexible = make_pipeline(SimpleImputer(), PolynomialFeatures(3), StandardScaler(), Ridge())
+    search = GridSearchCV(flexible, {"ridge__alpha": [0.1, 10.0]}, cv=cv, scoring="neg_mean_absolute_error")
+    cross_val_score(search, X, y, cv=cv, scoring="neg_mean_absolute_error")
+    scores = -cross_val_score(model_pipeline(), X, y, cv=cv, scoring="neg_mean_absolute_error")
+    results = judge(mae_report(float(scores.mean())))
+    check = results["baseline_evaluated"]
+    assert verdict(results, "baseline_evaluated") == "fail", check.message
+    assert "heldout saw HistGradientBoostingRegressor, Ridge on PolynomialFeatures evaluated" in check.message
+
+
+def _hand_mae_folds(X, y, scale_on_all_rows: bool):
+    Xa, ya = X.to_numpy(), y.to_numpy()
+    imputer_all = SimpleImputer().fit(Xa)
+    maes = {"median": [], "linear": []}
+    for train, test in KFold(4, shuffle=True, random_state=0).split(Xa):
+        imputer = imputer_all if scale_on_all_rows else SimpleImputer().fit(Xa[train])
+        Xtr, Xte = imputer.transform(Xa[train]), imputer.transform(Xa[test])
+        median = DummyRegressor(strategy="median").fit(Xtr, ya[train])
+        maes["median"].append(np.mean(np.abs(ya[test] - median.predict(Xte))))
+        linear = LinearRegression().fit(Xtr, ya[train])
+        maes["linear"].append(float(np.abs(ya[test] - linear.predict(Xte)).mean()))
+    return {k: float(np.mean(v)) for k, v in maes.items()}, {k: float(np.std(v)) for k, v in maes.items()}
+
+
+def test_a_metric_computed_by_hand_is_found_by_its_value(judge):
+    X, y = load()
+    means, spreads = _hand_mae_folds(X, y, scale_on_all_rows=False)
+    log = [{"change": k, "score": means[k], "spread": spreads[k]} for k in means]
+    results = judge(mae_report(means["linear"]), experiments=log)
+    for check in ("baseline_evaluated", "same_protocol", "no_fit_on_evaluated_rows"):
+        assert verdict(results, check) == "pass", results[check].message
+    assert "judged 8 of 8" not in results["no_fit_on_evaluated_rows"].message  # a PASS says no count
+
+
+def test_a_leak_scored_by_a_metric_computed_by_hand_fails(judge):
+    X, y = load()
+    means, spreads = _hand_mae_folds(X, y, scale_on_all_rows=True)
+    log = [{"change": k, "score": means[k], "spread": spreads[k]} for k in means]
+    results = judge(mae_report(means["linear"]), experiments=log)
+    check = results["no_fit_on_evaluated_rows"]
+    assert verdict(results, "no_fit_on_evaluated_rows") == "fail", check.message
+    assert "SimpleImputer" in check.message
+    assert "the mean_absolute_error you computed by hand" in check.message
 
 
 # -- same_protocol -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ rather than trusting the candidate's table.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from heldout.checks.base import (
@@ -27,6 +28,19 @@ __all__ = ["check_baseline_evaluated", "check_same_protocol"]
 
 DEFAULT_BASELINES = ("DummyRegressor", "LinearRegression", "Ridge", "Lasso", "ElasticNet", "HuberRegressor")
 DEFAULT_WRONG = ("DummyClassifier", "LogisticRegression")
+# Steps that turn a linear model into a flexible one: a Ridge on polynomial or spline features is a
+# candidate model, not the simplest honest one, whatever its class is called.
+DEFAULT_EXPANDERS = ("PolynomialFeatures", "SplineTransformer", "Nystroem", "RBFSampler", "KBinsDiscretizer")
+
+
+@dataclass(frozen=True)
+class BaselineEvaluation:
+    """One evaluation of a baseline, recognised by its class or by its predictions being one value."""
+
+    metric: Event
+    description: str  # as the candidate would recognise it: the model's settings, or the constant
+    key: tuple  # evaluations with the same key are one baseline (its folds, its repeats)
+    fit_id: int | None  # the fit that made the predictions, if heldout followed one
 
 
 def _scored(ctx: CheckContext) -> list[Event]:
@@ -34,13 +48,41 @@ def _scored(ctx: CheckContext) -> list[Event]:
     return sorted(ctx.analysis.evaluations + ctx.analysis.untraced_evaluations, key=lambda e: e.id)
 
 
-def _baseline_evaluations(ctx: CheckContext, kinds: tuple[str, ...]) -> list[tuple[Event, ScoredModel]]:
+def _expands_features(ctx: CheckContext, fit: Event, expanders: tuple[str, ...]) -> bool:
+    return fit.name in expanders or any(
+        e.kind == "fit" and e.name in expanders for e in ctx.trace.descendants(fit.id)
+    )
+
+
+def _baseline_evaluations(
+    ctx: CheckContext, kinds: tuple[str, ...], expanders: tuple[str, ...], wrong: tuple[str, ...]
+) -> list[BaselineEvaluation]:
+    reported = {e.id for e in ctx.analysis.reported_events}
     found = []
     for metric in _scored(ctx):
         model = scored_model(ctx.analysis, metric)
-        if model is not None and model.estimator in kinds:
-            found.append((metric, model))
+        if (
+            model is not None
+            and model.estimator in kinds
+            and not _expands_features(ctx, model.fit, expanders)
+        ):
+            found.append(BaselineEvaluation(metric, model.describe(), model.key, model.fit.id))
+            continue
+        constant = metric.get("constant_prediction")
+        wrong_kind = model is not None and model.estimator in wrong
+        if constant is not None and kinds and not wrong_kind and metric.id not in reported:
+            fit_id = model.fit.id if model is not None else None
+            found.append(
+                BaselineEvaluation(metric, f"a constant prediction ({constant:g})", ("constant",), fit_id)
+            )
     return found
+
+
+def _named(ctx: CheckContext, model: ScoredModel, expanders: tuple[str, ...]) -> str:
+    """The model's class, with the steps that make a linear model flexible when it has them."""
+    steps = [model.fit, *ctx.trace.descendants(model.fit.id)]
+    expanding = list(dict.fromkeys(e.name for e in steps if e.kind == "fit" and e.name in expanders))
+    return f"{model.estimator} on {' and '.join(expanding)}" if expanding else model.estimator
 
 
 def _reported_models(ctx: CheckContext) -> list[ScoredModel]:
@@ -48,27 +90,45 @@ def _reported_models(ctx: CheckContext) -> list[ScoredModel]:
     return [m for m in models if m is not None]
 
 
+def _candidate_baselines(ctx: CheckContext, params: Mapping[str, Any]) -> list[BaselineEvaluation]:
+    """Baseline evaluations other than of the model the candidate reports."""
+    kinds = tuple(params.get("baselines", DEFAULT_BASELINES))
+    expanders = tuple(params.get("expanders", DEFAULT_EXPANDERS))
+    wrong = tuple(params.get("wrong", DEFAULT_WRONG))
+    reported = {m.fit.id for m in _reported_models(ctx)}
+    return [
+        b
+        for b in _baseline_evaluations(ctx, kinds, expanders, wrong)
+        if b.fit_id is None or b.fit_id not in reported
+    ]
+
+
 @register("baseline_evaluated", "A simple baseline was evaluated", needs="report")
 def check_baseline_evaluated(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     kinds = tuple(params.get("baselines", DEFAULT_BASELINES))
     wrong = tuple(params.get("wrong", DEFAULT_WRONG))
     hint = hint_pointer(ctx, "baseline_evaluated")
-    reported = {m.fit.id for m in _reported_models(ctx)}
-    baselines = [(e, m) for e, m in _baseline_evaluations(ctx, kinds) if m.fit.id not in reported]
+    baselines = _candidate_baselines(ctx, params)
     scored = _scored(ctx)
-    unmodelled = [e for e in scored if scored_model(ctx.analysis, e) is None]
+    unmodelled = [
+        e for e in scored if scored_model(ctx.analysis, e) is None and e.get("constant_prediction") is None
+    ]
     coverage = coverage_of("evaluation", len(scored) - len(unmodelled), unmodelled)
     if baselines:
         # Positive evidence: a baseline was scored, whatever the evaluations not followed were.
-        metric, model = baselines[0]
-        where = f"cell {metric.cell}" if metric.cell is not None else "your notebook"
+        first = baselines[0]
+        where = f"cell {first.metric.cell}" if first.metric.cell is not None else "your notebook"
         return Outcome(
             Verdict.PASS,
-            f"Baseline {model.describe()} was evaluated in {where} ({ctx.trace.describe(metric)}).",
-            tuple(Finding(e.cell, e.line, f"baseline {m.describe()}") for e, m in baselines[:3]),
+            f"Baseline {first.description} was evaluated in {where} ({ctx.trace.describe(first.metric)}).",
+            tuple(Finding(b.metric.cell, b.metric.line, f"baseline {b.description}") for b in baselines[:3]),
             coverage=coverage,
         )
-    misfits = _baseline_evaluations(ctx, wrong)
+    misfits = [
+        (metric, model)
+        for metric in _scored(ctx)
+        if (model := scored_model(ctx.analysis, metric)) is not None and model.estimator in wrong
+    ]
     if misfits:
         metric, model = misfits[0]
         return Outcome(
@@ -94,8 +154,9 @@ def check_baseline_evaluated(ctx: CheckContext, params: Mapping[str, Any]) -> Ou
             "Score the baseline's own predictions (baseline.predict(X_test)) with a scikit-learn metric or "
             "cross_val_score.",
         )
-    models = (scored_model(ctx.analysis, e) for e in scored)
-    evaluated = sorted({m.estimator for m in models if m is not None})
+    expanders = tuple(params.get("expanders", DEFAULT_EXPANDERS))
+    models = [m for m in (scored_model(ctx.analysis, e) for e in scored) if m is not None]
+    evaluated = sorted({_named(ctx, m, expanders) for m in models})
     seen = (
         f"heldout saw {', '.join(evaluated)} evaluated, none of them a simple baseline"
         if evaluated
@@ -129,7 +190,6 @@ def _how(ctx: CheckContext, events: list[Event]) -> str:
 
 @register("same_protocol", "Baseline and model judged under one protocol", needs="report")
 def check_same_protocol(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
-    kinds = tuple(params.get("baselines", DEFAULT_BASELINES))
     hint = hint_pointer(ctx, "same_protocol")
     reported = ctx.analysis.reported_events
     if not reported:
@@ -141,8 +201,7 @@ def check_same_protocol(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome
                 f"cross_validate or a metric function) and report the number it returns. {hint}"
             ),
         )
-    reported_fits = {m.fit.id for m in _reported_models(ctx)}
-    baselines = [(e, m) for e, m in _baseline_evaluations(ctx, kinds) if m.fit.id not in reported_fits]
+    baselines = _candidate_baselines(ctx, params)
     if not baselines:
         # Judged by baseline_evaluated: failing here too would count one mistake twice.
         return Outcome(
@@ -150,21 +209,19 @@ def check_same_protocol(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome
             f"There is no baseline evaluation to compare your estimate's protocol with. {hint}",
         )
     untraced = [e for e in reported if e.get("rows") is None]
-    untraced += [e for e, _ in baselines if e.get("rows") is None]
+    untraced += [b.metric for b in baselines if b.metric.get("rows") is None]
     coverage = coverage_of(
         "evaluation", len(reported) + len(baselines) - len(untraced), sorted(untraced, key=lambda e: e.id)
     )
     wanted = {_protocol(ctx, e) for e in reported}
-    by_model: dict[tuple, list[Event]] = {}
-    for event, model in baselines:
-        by_model.setdefault(model.key, []).append(event)
-    for events in by_model.values() if not any(e.get("rows") is None for e in reported) else ():
-        if wanted <= {_protocol(ctx, e) for e in events if e.get("rows") is not None}:
-            model = scored_model(ctx.analysis, events[0])
-            name = model.describe() if model else "your baseline"
+    by_model: dict[tuple, list[BaselineEvaluation]] = {}
+    for baseline in baselines:
+        by_model.setdefault(baseline.key, []).append(baseline)
+    for group in by_model.values() if not any(e.get("rows") is None for e in reported) else ():
+        if wanted <= {_protocol(ctx, b.metric) for b in group if b.metric.get("rows") is not None}:
             return Outcome(
                 Verdict.PASS,
-                f"Your estimate and {name} were both computed as {_how(ctx, reported)}.",
+                f"Your estimate and {group[0].description} were both computed as {_how(ctx, reported)}.",
                 coverage=coverage,
             )
     if untraced:
@@ -176,8 +233,8 @@ def check_same_protocol(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome
             f"{listed(coverage.sites)}",
             "it could not verify that your baseline and your model were scored on the same rows",
         )
-    events = next(iter(by_model.values()))
-    model = scored_model(ctx.analysis, events[0])
+    group = next(iter(by_model.values()))
+    events = [b.metric for b in group]
     same_fold_count = [e for e in events if e.parent == events[0].parent][: max(len(reported), 1)]
     baseline_how = _how(ctx, same_fold_count)
     metrics = {str(e.get("metric")) for e in reported}
@@ -189,7 +246,7 @@ def check_same_protocol(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome
     return Outcome(
         Verdict.FAIL,
         (
-            f"Your baseline {model.describe() if model else ''} was scored with {baseline_how}, your "
+            f"Your baseline {group[0].description} was scored with {baseline_how}, your "
             f"estimate with {_how(ctx, reported)}: {differs}, so the difference between them mixes the "
             f"models with the protocol. Evaluate both with the same cv object (or the same split) and "
             f"the same metric. {hint}"

@@ -287,6 +287,10 @@ class EvaluationAnalysis:
         names = {"accuracy_score", "score"} if wanted == "accuracy_score" else {wanted}
         return self._matching(estimate, names) or self._matching(estimate, None)
 
+    def events_valued(self, value: float) -> list[Event]:
+        """The metric events whose value (or fold mean) is ``value``, whatever the metric."""
+        return self._matching(value, None)
+
     def _matching(self, estimate: float, names: set[str | None] | None) -> list[Event]:
         # Errors are reported in their own unit (minutes, euros): allow the rounding a person does.
         tolerance = max(5e-4, 5e-4 * abs(estimate))

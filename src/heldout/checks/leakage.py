@@ -188,6 +188,11 @@ class _Followed:
         self.fits: dict[int, tuple[Event, list[Event]]] = {}  # fit id -> (fit, evaluations it is upstream of)
         judged = 0
         for metric in analysis.evaluations:
+            if analysis.model_fit(metric) is None and metric.get("constant_prediction") is not None:
+                # One number predicted for every row (a median by hand): no model learnt anything from
+                # the scored rows but that number, so there is nothing upstream to follow.
+                judged += 1
+                continue
             if analysis.model_fit(metric) is None and not _out_of_fold(analysis, metric):
                 self.unmodelled.append(metric)
                 continue

@@ -88,6 +88,9 @@ class Tracer:
         self.statistics = StatisticMemory()  # results of recent statistics, to link where they are used
         self._object_keys: dict[int, tuple[weakref.ref, int]] = {}
         self.splitting: set[int] = set()  # splitters whose split() is running
+        # Values of the candidate's own predictions still to record, so that a metric computed by hand
+        # (np.mean(np.abs(...))) can be recomputed by the grader and matched with the report.
+        self.prediction_values_left = 2_000_000
         self._patches: list[Patch] = []
         self._installed_count = 0
         self._uninstalled = False

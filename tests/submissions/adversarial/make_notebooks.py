@@ -512,6 +512,32 @@ recorder.events.clear(); recorder.rowsets.clear()  # the fit, the split and the 
 )
 
 case(
+    "tracer_rows_rewritten_in_place",
+    LEAK,
+    """
+# The tracer's own data edited in place, within the leak's cell: the scaler's fit is recorded as having
+# seen only the rows the split will train on (the split is computed beforehand, with the same seed). No
+# hook is touched and the tracer stays on, so the trace reads clean; only the code shows the leak.
+import numpy as np
+import heldout.trace.hooks as hooks
+tracer = hooks.active_tracer()
+positions = np.arange(len(train))
+kept, _ = train_test_split(positions, test_size=0.25, stratify=train["is_fraud"], random_state=0)
+real_event = tracer.event
+def event(kind, **fields):
+    if kind == "fit" and fields.get("estimator") == "StandardScaler":
+        fields["rows"], fields["n_rows"] = tracer.recorder.rowset(np.sort(kept)), len(kept)
+    return real_event(kind, **fields)
+tracer.event = event
+"""
+    + LEAKY_FIT
+    + """
+del tracer.event
+""",
+    LEAK_REPORT,
+)
+
+case(
     "uninstall_leak_reinstall",
     LEAK,
     """

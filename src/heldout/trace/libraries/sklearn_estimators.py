@@ -15,6 +15,8 @@ import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from heldout.trace.column_probe import MAX_COLUMNS, column_probe
 from heldout.trace.hooks import Frame, all_subclasses, as_float
 from heldout.trace.hookset import HookSet
@@ -133,11 +135,26 @@ def _on_method(
         output = Lineage(lin_x.rows, event["id"])
         if kind == "predict":
             tracer.lineage.add_prediction(result, output)
+            if top is None:
+                _record_values(tracer, event, result)
         else:
             tracer.lineage.register(result, output)
     elif kind == "predict":
         tracer.lineage.add_rowless_prediction(result, event["id"])
     return result
+
+
+def _record_values(tracer: Tracer, event: dict[str, Any], result: Any) -> None:
+    """Keep the scores a top-level predict returned (a binary classifier's positive column)."""
+    if not isinstance(result, np.ndarray) or result.dtype.kind not in "biuf":
+        return
+    values = result
+    if values.ndim == 2 and values.shape[1] == 2:
+        values = values[:, 1]
+    if values.ndim != 1 or len(values) > tracer.prediction_values_left:
+        return
+    tracer.prediction_values_left -= len(values)
+    event["values"] = tracer.recorder.array(values)
 
 
 def _on_fit(

@@ -112,6 +112,9 @@ def _on_metric(name: str, tracer: Tracer, original: Callable, args: tuple, kwarg
         producer = tracer.lineage.rowless_producer(y_pred)
     if name in THRESHOLD_METRICS and y_pred is not None:
         fields["pred_digest"] = _digest(y_pred)
+    constant = _constant(y_pred)
+    if constant is not None:
+        fields["constant_prediction"] = constant
     event = tracer.event(
         "metric",
         metric=name,
@@ -130,6 +133,21 @@ def _on_metric(name: str, tracer: Tracer, original: Callable, args: tuple, kwarg
     if name in CURVE_METRICS and isinstance(value, tuple):
         event["thresholds"] = tracer.recorder.array(np.asarray(value[-1], dtype=np.float64))
     return value
+
+
+def _constant(values: Any) -> float | None:
+    """The value every prediction shares, when they all do: such predictions are a trivial rule (a
+    baseline) by what they are, whatever code made them (``np.full``, a Dummy, a repeated median)."""
+    try:
+        array = np.asarray(values)
+        if array.dtype.kind not in "biuf" or array.ndim != 1 or array.size < 2:
+            return None
+        first_value = array[0]
+        if not np.isfinite(first_value) or not np.all(array == first_value):
+            return None
+        return float(first_value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _digest(values: Any) -> str | None:
