@@ -251,6 +251,34 @@ def test_a_leak_scored_by_a_metric_computed_by_hand_fails(judge):
     assert "the mean_absolute_error you computed by hand" in check.message
 
 
+def _out_of_fold_maes(X, y, imputer_on_all_rows: bool) -> dict[str, float]:
+    """Out-of-fold predictions assembled by hand (oof[va] = model.predict(...)), one array per model."""
+    Xa, ya = X.to_numpy(), y.to_numpy()
+    whole = SimpleImputer().fit(Xa)
+    maes = {}
+    for name, make in (("median", lambda: DummyRegressor(strategy="median")), ("linear", LinearRegression)):
+        oof = np.zeros(len(ya))
+        for train, test in KFold(4, shuffle=True, random_state=0).split(Xa):
+            imputer = whole if imputer_on_all_rows else SimpleImputer().fit(Xa[train])
+            oof[test] = (
+                make().fit(imputer.transform(Xa[train]), ya[train]).predict(imputer.transform(Xa[test]))
+            )
+        maes[name] = mean_absolute_error(ya, oof)
+    return maes
+
+
+@pytest.mark.parametrize("leak", [False, True])
+def test_out_of_fold_arrays_built_by_hand_name_their_model(judge, leak):
+    X, y = load()
+    maes = _out_of_fold_maes(X, y, imputer_on_all_rows=leak)
+    log = [{"change": name, "score": value, "spread": 0.1} for name, value in maes.items()]
+    results = judge(mae_report(maes["linear"]), experiments=log)
+    for check in ("baseline_evaluated", "same_protocol", "no_selection_on_final_rows"):
+        assert verdict(results, check) == "pass", results[check].message
+    assert "Baseline DummyRegressor(strategy='median') was evaluated" in results["baseline_evaluated"].message
+    assert verdict(results, "no_fit_on_evaluated_rows") == ("fail" if leak else "pass")
+
+
 # -- same_protocol -------------------------------------------------------------------------------------
 def test_baseline_on_other_folds_fails(judge):
     X, y = load()

@@ -137,6 +137,50 @@ class EvaluationAnalysis:
     def _assembled(self) -> dict[int, list[Event] | None]:
         return {}
 
+    def assembled_model(self, metric: Event) -> list[Event] | None:
+        """The predict calls of one model whose outputs a hand-assembled array held (``oof[va] =
+        model.predict(X[va])`` per fold): consecutive calls of one line whose rows partition the scored
+        rows, and, where several models' loops qualify, the one whose pooled metric is the metric's value
+        (recomputed from the predictions the tracer kept). None when heldout cannot tell."""
+        predictions = self.assembled_from(metric)
+        scored = self.trace.row_set(metric)
+        if not predictions or not scored:
+            return None
+        lines: dict[tuple[int | None, int | None], list[Event]] = {}
+        for event in predictions:
+            lines.setdefault((event.cell, event.line), []).append(event)
+        candidates: list[list[Event]] = []
+        for events in lines.values():
+            for stride in range(1, min(len(events), _MOST_MODELS_PER_FOLD) + 1):
+                for offset in range(stride):
+                    series = events[offset::stride]
+                    for start in range(len(series)):
+                        covered: set[int] = set()
+                        for end in range(start, len(series)):
+                            rows = self.trace.row_set(series[end]) or frozenset()
+                            if rows & covered:
+                                break
+                            covered |= rows
+                            if len(covered) == len(scored):
+                                if covered == scored and series[start : end + 1] not in candidates:
+                                    candidates.append(series[start : end + 1])
+                                break
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        from heldout.checks.recomputed import pooled_value
+
+        value = metric.get("value")
+        if not isinstance(value, (int, float)):
+            return None
+        tolerance = max(1e-6, 1e-6 * abs(float(value)))
+        matching = [
+            c
+            for c in candidates
+            if (pooled := pooled_value(self.ctx, str(metric.get("metric")), c)) is not None
+            and abs(pooled - abs(float(value))) <= tolerance
+        ]
+        return matching[0] if len(matching) == 1 else None
+
     @cached_property
     def untraced_evaluations(self) -> list[Event]:
         """Metrics the candidate ran themselves (not inside a fit) whose rows are unknown."""

@@ -45,13 +45,21 @@ def scored_model(analysis: EvaluationAnalysis, metric: Event) -> ScoredModel | N
     fit = analysis.model_fit(metric)
     if fit is None:
         source = analysis.prediction_source(metric)
-        if source is None or source.kind != "cv":
+        if source is None:
+            # Out-of-fold predictions assembled by hand: the model is what each fold's predict used.
+            assembled = analysis.assembled_model(metric)
+            fit_id = assembled[0].get("fit_event") if assembled else None
+            if not isinstance(fit_id, int):
+                return None
+            fit = analysis.trace[fit_id]
+        elif source.kind != "cv":
             return None
-        # Out-of-fold predictions (cross_val_predict): the model is what each fold fitted.
-        folds = [c for c in analysis.trace.children(source.id) if c.kind == "fit"]
-        if not folds:
-            return None
-        fit = folds[0]
+        else:
+            # Out-of-fold predictions (cross_val_predict): the model is what each fold fitted.
+            folds = [c for c in analysis.trace.children(source.id) if c.kind == "fit"]
+            if not folds:
+                return None
+            fit = folds[0]
     outer = _described_fit(analysis.trace, fit)
     columns = outer.get("columns")
     return ScoredModel(

@@ -26,7 +26,7 @@ from heldout.manifest import Manifest
 from heldout.metric_names import normalise_metric
 from heldout.trace.model import Event, Trace
 
-__all__ = ["recomputed_evaluations"]
+__all__ = ["pooled_value", "recomputed_evaluations"]
 
 _REGRESSION: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "mean_absolute_error": sk.mean_absolute_error,
@@ -102,6 +102,21 @@ def recomputed_evaluations(ctx: CheckContext) -> list[dict[str, Any]]:
         }
         for i, ((name, _), (call, value)) in enumerate(sorted(chosen.items(), key=lambda item: item[0][1]))
     ]
+
+
+def pooled_value(ctx: CheckContext, metric: str, predicts: list[Event]) -> float | None:
+    """``metric`` (scikit-learn's name) on the outputs of ``predicts`` pooled, against their rows'
+    labels; None when heldout does not know the metric or did not keep every output."""
+    function = _metrics_all(ctx.manifest).get(normalise_metric(metric))
+    if function is None:
+        return None
+    calls = {call.event.id: call for call in _predictions(ctx.trace, ctx.manifest, ctx.train_labels)}
+    if any(event.id not in calls for event in predicts):
+        return None
+    chosen = [calls[event.id] for event in predicts]
+    return _one(
+        function, np.concatenate([c.truth for c in chosen]), np.concatenate([c.scores for c in chosen])
+    )
 
 
 def _reported_numbers(ctx: CheckContext) -> list[float]:

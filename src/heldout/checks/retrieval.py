@@ -91,6 +91,14 @@ def final_evaluation(ctx: CheckContext) -> tuple[Event | None, str]:
     return events[-1], "it is your last evaluation (none has your reported estimate as its value)"
 
 
+def _measures_valued(event: Event, estimate: Any) -> list[str]:
+    """The measures of an evaluation whose value is ``estimate`` (none when it is not a number)."""
+    if not isinstance(estimate, (int, float)) or isinstance(estimate, bool):
+        return []
+    values = event.get("values") or {}
+    return [str(m) for m, v in values.items() if abs(float(v) - float(estimate)) <= _ESTIMATE_TOLERANCE]
+
+
 def _no_evaluation(ctx: CheckContext, check_id: str) -> Outcome:
     return Outcome(
         Verdict.WARN,
@@ -243,8 +251,16 @@ def check_graded_metric_at_k(ctx: CheckContext, params: Mapping[str, Any]) -> Ou
         return _no_evaluation(ctx, "graded_metric_at_k")
     k = ctx.manifest.retrieval.k if ctx.manifest.retrieval else int(params.get("k", 10))
     measures = [str(m) for m in final.get("measures") or []]
+    # Judged by the measure whose value is the reported estimate: nDCG@10 computed beside an MRR that is
+    # reported is not the metric the decision rests on.
+    reported = _measures_valued(final, (ctx.report or {}).get("estimate"))
     names = ", ".join(measures) or "no measure"
     where = f"your final evaluation ({_site(final)}; {why}) measured {names}"
+    if reported and len(reported) < len(measures):
+        measures = reported
+        where = (
+            f"your reported estimate is the {', '.join(reported)} of your final evaluation ({_site(final)})"
+        )
     graded = [m for m in measures if m.lower().startswith("ndcg") and _cutoff(m) == k]
     recall = [m for m in measures if m.split("@")[0] in ("R", "Recall") and _cutoff(m) == k]
     if graded and final.get("graded"):
