@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
@@ -135,6 +135,29 @@ def test_walk_forward_refits_and_a_forward_search_pass(judge):
     results = judge()
     assert failing(results) == {}
     assert results["temporal_validation"].verdict is Verdict.PASS
+
+
+def test_a_drift_classifier_on_a_random_split_validates_no_forecast(judge):
+    df = pd.read_csv("train.csv")
+    late = df["snapshot_month"] >= "2024-07"  # the target is "is this row from the later half?"
+    X_train, X_test, y_train, y_test = train_test_split(df[FEATURES], late, test_size=0.3, random_state=0)
+    domain = HistGradientBoostingClassifier(max_iter=20).fit(X_train, y_train)
+    roc_auc_score(y_test, domain.predict_proba(X_test)[:, 1])
+    early = ~late
+    model = LogisticRegression().fit(df.loc[early, FEATURES], df.loc[early, "churned"])
+    average_precision_score(df.loc[late, "churned"], model.predict_proba(df.loc[late, FEATURES])[:, 1])
+    results = judge()
+    assert failing(results) == {}
+    assert results["temporal_validation"].verdict is Verdict.PASS, results["temporal_validation"].message
+
+
+def test_the_same_random_split_for_the_churn_model_still_fails(judge):
+    df = pd.read_csv("train.csv")
+    X_train, X_test, y_train, y_test = train_test_split(df[FEATURES], df["churned"], random_state=0)
+    model = LogisticRegression().fit(X_train, y_train)
+    roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
+    results = judge()
+    assert set(failing(results)) == {"temporal_validation"}
 
 
 # -- forward validation: each mistake fails ---------------------------------------------------------------

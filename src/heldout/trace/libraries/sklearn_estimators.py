@@ -175,6 +175,9 @@ def _on_fit(
         # What the candidate chose, for checks that compare experiments and name features; fits
         # made inside another estimator are the library's, and too many to describe cheaply.
         fields["config"], fields["config_key"] = _config(obj)
+        target = getattr(y, "name", None) if hasattr(y, "iloc") else None
+        if isinstance(target, str):  # what the model learns to predict, by the label's column name
+            fields["target"] = target
         columns = _columns(X)
         if columns is not None:
             fields["columns"] = columns
