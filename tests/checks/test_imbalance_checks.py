@@ -308,6 +308,21 @@ def test_a_test_curve_for_a_plot_only_warns(judge):
     assert str(check.verdict) == "warn"
 
 
+def test_a_test_curve_plotted_beside_the_out_of_fold_curve_the_threshold_came_from_passes(judge):
+    model, X_tr, X_te, y_tr, y_te = _split_and_model()
+    oof = ms.cross_val_predict(LogisticRegression(), X_tr, y_tr, cv=3, method="predict_proba")[:, 1]
+    precision, _recall, thresholds = metrics.precision_recall_curve(y_tr, oof)
+    chosen = float(thresholds[np.argmax(precision[:-1] >= 0.5)])
+    proba = model.predict_proba(X_te)[:, 1]
+    metrics.precision_recall_curve(y_te, proba)  # for the write-up's plot
+    ap = metrics.average_precision_score(y_te, proba)
+    check = judge({"metric": "average_precision", "estimate": ap, "threshold": chosen})[
+        "threshold_not_tuned_on_test"
+    ]
+    assert str(check.verdict) == "pass", check.message
+    assert "outside the rows behind your estimate" in check.message
+
+
 def test_threshold_from_out_of_fold_scores_behind_a_cross_validated_estimate_passes(judge):
     X, y = load()
     scores = ms.cross_val_score(LogisticRegression(), X, y, cv=4, scoring="average_precision")

@@ -32,7 +32,8 @@ _LABEL_ONLY = frozenset({"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"
 _KNOWN_METRICS = frozenset(METRIC_ALIASES.values())
 
 
-_MOST_MODELS_PER_FOLD = 5  # models a hand-written fold loop may score in turn, for the estimate's search
+# Scores a hand-written fold loop may compute in turn per fold (several models, an inner tuning loop).
+MOST_SCORES_PER_FOLD = 8
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class EvaluationAnalysis:
             lines.setdefault((event.cell, event.line), []).append(event)
         candidates: list[list[Event]] = []
         for events in lines.values():
-            for stride in range(1, min(len(events), _MOST_MODELS_PER_FOLD) + 1):
+            for stride in range(1, min(len(events), MOST_SCORES_PER_FOLD) + 1):
                 for offset in range(stride):
                     series = events[offset::stride]
                     for start in range(len(series)):
@@ -380,7 +381,7 @@ class EvaluationAnalysis:
                 loops.setdefault((event.get("metric"), event.cell, event.line), []).append(event)
         for events in loops.values():
             # Every k-th call, when a loop scores k models per fold in turn (one list of scores each).
-            for stride in range(1, min(len(events), _MOST_MODELS_PER_FOLD) + 1):
+            for stride in range(1, min(len(events), MOST_SCORES_PER_FOLD) + 1):
                 for offset in range(stride):
                     series = events[offset::stride]
                     for size in range(2, min(len(series), 20) + 1):

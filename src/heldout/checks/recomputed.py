@@ -21,6 +21,7 @@ import numpy as np
 from sklearn import metrics as sk
 
 from heldout.checks.base import CheckContext
+from heldout.checks.evaluations import MOST_SCORES_PER_FOLD
 from heldout.checks.holdout import holdout_truth
 from heldout.manifest import Manifest
 from heldout.metric_names import normalise_metric
@@ -50,7 +51,6 @@ _LABELS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "recall_score": sk.recall_score,
 }
 _MOST_CALLS = 20  # consecutive predict calls of one line that a fold loop may make
-_MOST_MODELS_PER_FOLD = 5  # as in the traced estimate's search: k models scored in turn per fold
 
 
 def recomputed_evaluations(ctx: CheckContext) -> list[dict[str, Any]]:
@@ -177,7 +177,7 @@ def _candidates(calls: list[_Call]) -> list[list[_Call]]:
     for call in calls:
         lines.setdefault((call.event.cell, call.event.line), []).append(call)
     for series_all in lines.values():
-        for stride in range(1, min(len(series_all), _MOST_MODELS_PER_FOLD) + 1):
+        for stride in range(1, min(len(series_all), MOST_SCORES_PER_FOLD) + 1):
             for offset in range(stride):
                 series = series_all[offset::stride]
                 for size in range(2, min(len(series), _MOST_CALLS) + 1):

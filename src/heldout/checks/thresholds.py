@@ -104,6 +104,18 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
                 coverage=coverage,
             )
         warn_finding = warn_finding or finding
+    origin = _origin_elsewhere(ctx, searches, final, threshold) if warn_finding is not None else None
+    if warn_finding is not None and origin is not None:
+        return Outcome(
+            Verdict.PASS,
+            (
+                f"Threshold {threshold:g} is one of the thresholds of {origin.name} ({origin.site}) on "
+                f"{rows_text(len(ctx.trace.row_set(origin) or ()))} outside the rows behind your estimate; "
+                f"{warn_finding.text}, but your threshold does not come from it (a plot)."
+            ),
+            (warn_finding,),
+            coverage=coverage,
+        )
     if warn_finding is not None:
         return Outcome(
             Verdict.WARN,
@@ -144,6 +156,22 @@ def check_threshold_not_tuned_on_test(ctx: CheckContext, params: Mapping[str, An
         f"({coverage.units(coverage.judged)} checked).",
         coverage=coverage,
     )
+
+
+def _origin_elsewhere(
+    ctx: CheckContext, searches: list[tuple[Event, str]], final: frozenset[int], threshold: object
+) -> Event | None:
+    """A curve on rows apart from ``final`` whose thresholds hold the declared one: where it came from."""
+    if not isinstance(threshold, float):
+        return None
+    for event, how in searches:
+        rows = ctx.trace.row_set(event) or frozenset()
+        thresholds = ctx.trace.array(event.get("thresholds"))
+        if how != "curve" or not rows or rows & final or thresholds is None or not thresholds.size:
+            continue
+        if bool(np.any(np.abs(thresholds - threshold) <= 1e-9)):
+            return event
+    return None
 
 
 def _shown(threshold: object) -> str:
