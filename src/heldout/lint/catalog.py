@@ -13,6 +13,7 @@ from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_nam
 
 __all__ = [
     "CURVE_METRICS",
+    "MITIGATORS",
     "THRESHOLD_METRICS",
     "ClassInfo",
     "classify",
@@ -97,6 +98,11 @@ _TRANSFORMERS = frozenset(
 _SELF_VALIDATING = frozenset(
     {"TunedThresholdClassifierCV", "CalibratedClassifierCV", "FixedThresholdClassifier"}
 )
+# Fairness mitigators: fairlearn's post-processor and reductions (fairlearn's GridSearch, not scikit-
+# learn's GridSearchCV). Scored on their own fit rows they meet their constraint by construction, so
+# what the general leak rule lets pass as a training score is a mistake for them. The manifest of a
+# scenario that grades mitigation may add more (a calibrator on a prefit model).
+MITIGATORS = frozenset({"ThresholdOptimizer", "ExponentiatedGradient", "GridSearch"})
 _CLASSIFIER_NAMES = frozenset(
     {
         "LogisticRegression",

@@ -29,6 +29,7 @@ CHECK_OF_KIND: dict[str, str | None] = {
     "split_choice": "stratified_split",
     "future_looking_feature": "no_future_features",
     "fit_in_serving_path": None,
+    "mitigation_on_evaluated_rows": "mitigation_on_training_rows",
     "syntax": None,
 }
 KINDS = tuple(CHECK_OF_KIND)

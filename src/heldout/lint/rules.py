@@ -23,6 +23,7 @@ __all__ = [
     "future_looking_feature",
     "lint_record",
     "metric_choice",
+    "mitigation_on_evaluated_rows",
     "multi_test",
     "preprocessing_leak",
     "resampled_evaluation",
@@ -57,6 +58,8 @@ _WEAK_METRIC_WHY = (
 def lint_record(record: Record, task: Task) -> list[LintFinding]:
     """Every rule's findings, one per kind and site (the most severe), in notebook order."""
     analysis = Analysis(record)
+    # A mitigator's score on its own rows is the mitigation rule's finding, not a training-score hint.
+    mitigated = {e.site for _, e, _ in _mitigator_scores(analysis, task)}
     found = [
         *preprocessing_leak(analysis),
         *resampling_overlap(analysis),
@@ -67,7 +70,9 @@ def lint_record(record: Record, task: Task) -> list[LintFinding]:
         *split_choice(analysis, task),
         *future_looking_feature(analysis),
         *fit_in_serving_path(analysis),
+        *mitigation_on_evaluated_rows(analysis, task),
     ]
+    found = [f for f in found if not (f.kind == "preprocessing_leak" and f.site in mitigated)]
     return _deduplicate(found)
 
 
@@ -641,4 +646,44 @@ def fit_in_serving_path(analysis: Analysis) -> list[LintFinding]:
         )
         subject = fit.subject_name or fit.cls
         findings.append(LintFinding.of("fit_in_serving_path", severity, fit.site, subject, message))
+    return findings
+
+
+# -- fairness mitigation ----------------------------------------------------------------------------------
+def _mitigator_scores(analysis: Analysis, task: Task) -> Iterable[tuple[FitEvent, EvalEvent, Overlap]]:
+    """Each scoring of a mitigator's predictions on rows that may be among those it was fitted on."""
+    for evaluation in analysis.record.evals:
+        fit = analysis.fit(evaluation.model_fit)
+        if fit is None or fit.cls not in task.mitigators or fit.rows is None or evaluation.rows is None:
+            continue
+        if fit.serving or evaluation.via == "predict":
+            continue
+        relation, witness = rows_overlap(fit.rows, evaluation.rows)
+        if relation is not Overlap.DISJOINT and witness is not None:
+            yield fit, evaluation, relation
+
+
+def mitigation_on_evaluated_rows(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """A mitigator (a threshold optimiser, a reduction) measured on rows it was fitted on.
+
+    The leak rule lets a model's score on its own fit rows pass as a training-score diagnostic; a
+    mitigator meets its constraint on its fit rows by construction, so its figures there are the mistake.
+    """
+    findings = []
+    for fit, evaluation, relation in _mitigator_scores(analysis, task):
+        proven = relation is Overlap.PROVEN and _proven(fit, evaluation)
+        message = (
+            f"{_fitted(fit)} is fitted on `{fit.data_name}` ({location(fit.site)}), and "
+            f"{_metric_label(evaluation)} ({location(evaluation.site)}) measures it on "
+            f"`{evaluation.subject}`, rows it learned from. A mitigator fitted on the rows it is measured "
+            "on meets its constraint there by construction, so the figure says nothing about new rows. Fit "
+            "the mitigation on the training split only and measure it on the validation split."
+        )
+        if relation is Overlap.UNKNOWN:
+            message += " (the two come from different splits of the same rows, so this is a hint)"
+        elif not proven:
+            message += " (this runs under a condition the code alone does not decide, so it is a hint)"
+        severity = Severity.ERROR if proven else Severity.HINT
+        subject = fit.subject_name or fit.cls
+        findings.append(LintFinding.of("mitigation_on_evaluated_rows", severity, fit.site, subject, message))
     return findings

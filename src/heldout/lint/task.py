@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from heldout.errors import HeldoutError
-from heldout.lint.catalog import normalise_metric
+from heldout.lint.catalog import MITIGATORS, normalise_metric
 
 __all__ = ["DEFAULT_PREPARE", "Task", "task_for"]
 
@@ -28,6 +28,7 @@ class Task:
     weak_metrics: frozenset[str] = field(default_factory=frozenset)
     stratify: bool = False  # the scenario grades stratified splitting
     prepare: str = DEFAULT_PREPARE
+    mitigators: frozenset[str] = MITIGATORS  # classes judged by the mitigation_on_training_rows check
 
 
 def task_for(scenario: str | None, near: Path) -> Task:
@@ -47,6 +48,13 @@ def _load(scenario: str, folder: str) -> Task:
     except (HeldoutError, OSError):
         return Task(scenario=scenario)  # an unknown scenario: lint the code alone
     checks = {check.id: check for check in manifest.checks}
+    mitigation = checks.get("mitigation_on_training_rows")
+    # The check's own default also counts a calibrator: only a scenario that grades mitigation says so.
+    mitigators = (
+        frozenset(mitigation.params.get("mitigators", [*MITIGATORS, "CalibratedClassifierCV"]))
+        if mitigation is not None
+        else MITIGATORS
+    )
     headline = checks.get("headline_metric")
     params = headline.params if headline is not None else {}
     return Task(
@@ -55,4 +63,5 @@ def _load(scenario: str, folder: str) -> Task:
         weak_metrics=frozenset(normalise_metric(m) for m in params.get("weak", []) if isinstance(m, str)),
         stratify="stratified_split" in checks,
         prepare=manifest.contract.prepare or DEFAULT_PREPARE,
+        mitigators=mitigators,
     )
