@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from heldout.lint.catalog import THRESHOLD_METRICS, normalise_metric
 from heldout.lint.events import EvalEvent, FitEvent, Record, Report, SplitEvent
 from heldout.lint.findings import LintFinding, Severity, location
+from heldout.lint.learners import LearnerCalls
 from heldout.lint.task import Task
-from heldout.lint.values import Overlap, RowPath, contained_scores, rows_overlap
+from heldout.lint.values import Estimator, Overlap, RowPath, contained_scores, rows_overlap
 
 __all__ = [
     "fit_in_serving_path",
+    "forbidden_feature",
     "full_frame_statistic",
     "future_looking_feature",
     "lint_record",
@@ -71,6 +73,7 @@ def lint_record(record: Record, task: Task) -> list[LintFinding]:
         *future_looking_feature(analysis),
         *fit_in_serving_path(analysis),
         *mitigation_on_evaluated_rows(analysis, task),
+        *forbidden_feature(analysis, task),
     ]
     found = [f for f in found if not (f.kind == "preprocessing_leak" and f.site in mitigated)]
     return _deduplicate(found)
@@ -686,4 +689,58 @@ def mitigation_on_evaluated_rows(analysis: Analysis, task: Task) -> list[LintFin
         severity = Severity.ERROR if proven else Severity.HINT
         subject = fit.subject_name or fit.cls
         findings.append(LintFinding.of("mitigation_on_evaluated_rows", severity, fit.site, subject, message))
+    return findings
+
+
+# -- columns the scenario forbids as inputs ---------------------------------------------------------------
+def _columns_of(estimator: object, depth: int = 0) -> list[str]:
+    """Columns a fitted estimator's ColumnTransformers name, through pipelines and wrapped estimators."""
+    if not isinstance(estimator, Estimator) or depth > 6:
+        return []
+    parts = [*estimator.steps, *([estimator.inner] if estimator.inner is not None else [])]
+    return [*estimator.columns, *(c for part in parts for c in _columns_of(part, depth + 1))]
+
+
+def forbidden_feature(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """A model fitted on a column the manifest forbids (personal data, a protected attribute).
+
+    A ColumnTransformer that hands a named column to a transformer it keeps makes that column a model
+    input: the fit fails if the column is missing. Columns the code selects otherwise are not followed.
+    """
+    forbidden = {column: (kind, why) for column, kind, why in task.forbidden_columns}
+    if not forbidden:
+        return []
+    fitted = [
+        (fit.site, fit.owner, f"{_fitted(fit)} (fitted at {location(fit.site)})", fit.conditional)
+        for fit in analysis.record.fits.values()
+        if fit.role in ("model", "search") and not fit.serving
+    ]
+    validated = [
+        (
+            site,
+            estimator,
+            f"{LearnerCalls.display(estimator)} (cross-validated at {location(site)})",
+            conditional,
+        )
+        for site, estimator, conditional in analysis.record.validated
+    ]
+    findings = []
+    for site, estimator, shown, conditional in [*fitted, *validated]:
+        for column in dict.fromkeys(_columns_of(estimator)):
+            if column not in forbidden:
+                continue
+            kind, why = forbidden[column]
+            advice = (
+                "Keep it out of the features; pass it to fairlearn as sensitive_features and to your group "
+                "metrics, which is what it is for."
+                if kind == "protected_attribute_feature"
+                else "Drop it before the model: it is not a legitimate input at decision time."
+            )
+            message = (
+                f"{shown} takes `{column}` as an input ({why}): its "
+                f"ColumnTransformer hands the column to a transformer it keeps. {advice} (scenario "
+                f"{task.scenario} forbids `{column}` as an input)"
+            )
+            severity = Severity.HINT if conditional else Severity.ERROR
+            findings.append(LintFinding.of(kind, severity, site, column, message))
     return findings

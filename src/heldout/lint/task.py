@@ -29,6 +29,8 @@ class Task:
     stratify: bool = False  # the scenario grades stratified splitting
     prepare: str = DEFAULT_PREPARE
     mitigators: frozenset[str] = MITIGATORS  # classes judged by the mitigation_on_training_rows check
+    # Columns that must never be a model input: (name, finding kind, the manifest's reason)
+    forbidden_columns: tuple[tuple[str, str, str], ...] = ()
 
 
 def task_for(scenario: str | None, near: Path) -> Task:
@@ -64,4 +66,22 @@ def _load(scenario: str, folder: str) -> Task:
         stratify="stratified_split" in checks,
         prepare=manifest.contract.prepare or DEFAULT_PREPARE,
         mitigators=mitigators,
+        forbidden_columns=_forbidden_columns(checks),
     )
+
+
+# The checks whose `columns` parameter lists columns a model must not take, and the kind of each.
+_FORBIDDING_CHECKS = (
+    ("no_illegitimate_features", "illegitimate_feature"),
+    ("no_protected_attribute_input", "protected_attribute_feature"),
+)
+
+
+def _forbidden_columns(checks: dict) -> tuple[tuple[str, str, str], ...]:
+    forbidden = []
+    for check_id, kind in _FORBIDDING_CHECKS:
+        check = checks.get(check_id)
+        columns = check.params.get("columns", {}) if check is not None else {}
+        if isinstance(columns, dict):
+            forbidden += [(str(column), kind, str(why)) for column, why in columns.items()]
+    return tuple(forbidden)
