@@ -14,6 +14,8 @@ from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_nam
 __all__ = [
     "CURVE_METRICS",
     "MITIGATORS",
+    "SCALERS",
+    "SCALE_SENSITIVE",
     "THRESHOLD_METRICS",
     "ClassInfo",
     "classify",
@@ -103,6 +105,24 @@ _SELF_VALIDATING = frozenset(
 # what the general leak rule lets pass as a training score is a mistake for them. The manifest of a
 # scenario that grades mitigation may add more (a calibrator on a prefit model).
 MITIGATORS = frozenset({"ThresholdOptimizer", "ExponentiatedGradient", "GridSearch"})
+# Estimators that compare features by distance, by gradient steps or through a penalty on coefficients:
+# a column's unit changes what they learn. LogisticRegression is left out (its default penalty is mild
+# and it is everywhere); a scenario's manifest may name its own list.
+SCALE_SENSITIVE = frozenset(
+    {
+        *("Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "LassoLars", "LassoLarsCV"),
+        *("SGDRegressor", "SGDClassifier", "MLPRegressor", "MLPClassifier", "KernelRidge", "HuberRegressor"),
+        *("SVR", "LinearSVR", "NuSVR", "SVC", "LinearSVC", "NuSVC", "RidgeClassifier", "RidgeClassifierCV"),
+        *("KNeighborsRegressor", "KNeighborsClassifier", "RadiusNeighborsRegressor"),
+        "RadiusNeighborsClassifier",
+    }
+)
+SCALERS = frozenset(
+    {
+        *("StandardScaler", "RobustScaler", "MinMaxScaler", "MaxAbsScaler", "PowerTransformer"),
+        *("QuantileTransformer", "Normalizer", "SplineTransformer", "KBinsDiscretizer", "OneHotEncoder"),
+    }
+)
 _CLASSIFIER_NAMES = frozenset(
     {
         "LogisticRegression",

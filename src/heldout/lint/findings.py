@@ -32,6 +32,7 @@ CHECK_OF_KIND: dict[str, str | None] = {
     "mitigation_on_evaluated_rows": "mitigation_on_training_rows",
     "illegitimate_feature": "no_illegitimate_features",
     "protected_attribute_feature": "no_protected_attribute_input",
+    "unscaled_model": "scale_sensitive_models_scaled",
     "syntax": None,
 }
 KINDS = tuple(CHECK_OF_KIND)

@@ -253,7 +253,8 @@ class LearnerCalls(CallBase):
         self._future_uses(data, f"{name} of {cls}", node)
         if isinstance(estimator, Estimator) and not self.flow.serving:
             # Fitted once per fold on the folds' rows: its inputs are a model's inputs all the same.
-            self.record.validated.append((self._site(node), estimator, self.flow.conditional > 0))
+            lineage = data.lineage if isinstance(data, Data) else EMPTY
+            self.record.validated.append((self._site(node), estimator, lineage, self.flow.conditional > 0))
         loops = loops_of(estimator, data, labels)
         if not isinstance(data, Data):
             return Unknown(loops=loops)

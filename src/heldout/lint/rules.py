@@ -31,6 +31,7 @@ __all__ = [
     "resampled_evaluation",
     "resampling_overlap",
     "split_choice",
+    "unscaled_model",
 ]
 
 _LEARNS = (
@@ -74,6 +75,7 @@ def lint_record(record: Record, task: Task) -> list[LintFinding]:
         *fit_in_serving_path(analysis),
         *mitigation_on_evaluated_rows(analysis, task),
         *forbidden_feature(analysis, task),
+        *unscaled_model(analysis, task),
     ]
     found = [f for f in found if not (f.kind == "preprocessing_leak" and f.site in mitigated)]
     return _deduplicate(found)
@@ -722,7 +724,7 @@ def forbidden_feature(analysis: Analysis, task: Task) -> list[LintFinding]:
             f"{LearnerCalls.display(estimator)} (cross-validated at {location(site)})",
             conditional,
         )
-        for site, estimator, conditional in analysis.record.validated
+        for site, estimator, _lineage, conditional in analysis.record.validated
     ]
     findings = []
     for site, estimator, shown, conditional in [*fitted, *validated]:
@@ -743,4 +745,75 @@ def forbidden_feature(analysis: Analysis, task: Task) -> list[LintFinding]:
             )
             severity = Severity.HINT if conditional else Severity.ERROR
             findings.append(LintFinding.of(kind, severity, site, column, message))
+    return findings
+
+
+# -- scale-sensitive models without scaling -------------------------------------------------------------
+def _unscaled_step(estimator: object, task: Task, depth: int = 0) -> tuple[str | None, bool]:
+    """(the first scale-sensitive class in the estimator, whether a scaler comes before it)."""
+    if not isinstance(estimator, Estimator) or depth > 6:
+        return None, False
+    if estimator.cls in task.scale_sensitive:
+        return estimator.cls, False
+    if estimator.cls in task.scalers:
+        return None, True
+    scaled = False
+    parts = [*estimator.steps, *([estimator.inner] if estimator.inner is not None else [])]
+    for part in parts:
+        sensitive, part_scaled = _unscaled_step(part, task, depth + 1)
+        if sensitive is not None:
+            return sensitive, scaled or part_scaled
+        # A ColumnTransformer or union that scales any of its parts: heldout cannot tell which
+        # columns are left as they are, so it counts as scaled (a warning is better than a false alarm).
+        scaled = scaled or part_scaled
+    return None, scaled
+
+
+def _may_scale(fit: FitEvent, task: Task) -> bool:
+    """A fitted scaler, or a fit whose effect heldout cannot read (a class of the notebook's own, a
+    hand-written z-score from a mean and a standard deviation)."""
+    if any(scaler in fit.cls for scaler in task.scalers):
+        return True
+    return fit.role in ("statistic", "unknown") or not fit.known
+
+
+def unscaled_model(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """A distance-, gradient- or penalty-based model fitted with no scaler upstream of it.
+
+    Only where the manifest grades scaling, which says the columns' units differ: elsewhere the code
+    alone cannot know their spreads (pixels divided by 255, columns on one scale already), and a hint
+    on every such model would be noise. Under a condition the code does not decide, it is a hint.
+    """
+    if not task.units_differ:
+        return []
+    fits = analysis.record.fits
+    candidates = [
+        (fit.site, fit.owner, fit.lineage, f"fitted at {location(fit.site)}", fit.conditional)
+        for fit in fits.values()
+        if fit.role in ("model", "search") and not fit.serving
+    ]
+    candidates += [
+        (site, estimator, lineage, f"cross-validated at {location(site)}", conditional)
+        for site, estimator, lineage, conditional in analysis.record.validated
+    ]
+    findings = []
+    for site, estimator, lineage, where, conditional in candidates:
+        sensitive, scaled = _unscaled_step(estimator, task)
+        if sensitive is None or scaled:
+            continue
+        upstream = [fits[f] for f in lineage if f in fits]
+        if any(_may_scale(fit, task) for fit in upstream):
+            continue  # scaled, or maybe scaled, before it reached the model
+        message = (
+            f"{sensitive} ({where}) learns from features no scaler touched on the way: it compares "
+            "features by distance, by gradient steps or through a penalty on coefficients, so a column "
+            "measured in large units weighs more than one in small units, whatever either is worth. Put a "
+            "StandardScaler before it in the same Pipeline, so it is fitted inside each training fold."
+        )
+        message += f" (scenario {task.scenario} says its columns' units differ)"
+        severity = Severity.ERROR
+        if conditional:
+            message += "; this runs under a condition the code alone does not decide, so it is a hint"
+            severity = Severity.HINT
+        findings.append(LintFinding.of("unscaled_model", severity, site, sensitive, message))
     return findings

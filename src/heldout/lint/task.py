@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from heldout.errors import HeldoutError
-from heldout.lint.catalog import MITIGATORS, normalise_metric
+from heldout.lint.catalog import MITIGATORS, SCALE_SENSITIVE, SCALERS, normalise_metric
 
 __all__ = ["DEFAULT_PREPARE", "Task", "task_for"]
 
@@ -31,6 +31,11 @@ class Task:
     mitigators: frozenset[str] = MITIGATORS  # classes judged by the mitigation_on_training_rows check
     # Columns that must never be a model input: (name, finding kind, the manifest's reason)
     forbidden_columns: tuple[tuple[str, str, str], ...] = ()
+    scale_sensitive: frozenset[str] = SCALE_SENSITIVE
+    scalers: frozenset[str] = SCALERS
+    # The manifest grades scaling (scale_sensitive_models_scaled): it says the columns' units differ, so
+    # an unscaled sensitive model is a mistake, not only a question.
+    units_differ: bool = False
 
 
 def task_for(scenario: str | None, near: Path) -> Task:
@@ -67,7 +72,19 @@ def _load(scenario: str, folder: str) -> Task:
         prepare=manifest.contract.prepare or DEFAULT_PREPARE,
         mitigators=mitigators,
         forbidden_columns=_forbidden_columns(checks),
+        **_scaling(checks.get("scale_sensitive_models_scaled")),
     )
+
+
+def _scaling(check: object) -> dict:
+    if check is None:
+        return {}
+    params = getattr(check, "params", {})
+    return {
+        "scale_sensitive": frozenset(params.get("sensitive", SCALE_SENSITIVE)),
+        "scalers": frozenset(params.get("scalers", SCALERS)),
+        "units_differ": True,
+    }
 
 
 # The checks whose `columns` parameter lists columns a model must not take, and the kind of each.
