@@ -744,6 +744,13 @@ def forbidden_feature(analysis: Analysis, task: Task) -> list[LintFinding]:
                 f"{task.scenario} forbids `{column}` as an input)"
             )
             severity = Severity.HINT if conditional else Severity.ERROR
+            if conditional:
+                message += " (this runs under a condition the code alone does not decide, so it is a hint)"
+            elif getattr(estimator, "name", None) != task.model:
+                # The grader probes the served model for its inputs; another model taking the column is
+                # worth a look (a comparison, an audit), not a proof about what is served.
+                message += f" (this is not the served `{task.model}`, so it is a hint)"
+                severity = Severity.HINT
             findings.append(LintFinding.of(kind, severity, site, column, message))
     return findings
 

@@ -28,6 +28,7 @@ class Task:
     weak_metrics: frozenset[str] = field(default_factory=frozenset)
     stratify: bool = False  # the scenario grades stratified splitting
     prepare: str = DEFAULT_PREPARE
+    model: str = "model"  # the contract's served model: what the grader probes for its inputs
     mitigators: frozenset[str] = MITIGATORS  # classes judged by the mitigation_on_training_rows check
     # Columns that must never be a model input: (name, finding kind, the manifest's reason)
     forbidden_columns: tuple[tuple[str, str, str], ...] = ()
@@ -70,6 +71,7 @@ def _load(scenario: str, folder: str) -> Task:
         weak_metrics=frozenset(normalise_metric(m) for m in params.get("weak", []) if isinstance(m, str)),
         stratify="stratified_split" in checks,
         prepare=manifest.contract.prepare or DEFAULT_PREPARE,
+        model=manifest.contract.model,
         mitigators=mitigators,
         forbidden_columns=_forbidden_columns(checks),
         **_scaling(checks.get("scale_sensitive_models_scaled")),
