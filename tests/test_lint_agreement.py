@@ -97,3 +97,19 @@ def test_a_full_frame_statistic_is_the_lint_side_of_a_fit_on_evaluated_rows(tmp_
     assert summary["disagreements"] == []
     (message,) = lint_summary(path, verdicts(no_fit_on_evaluated_rows="pass"))["disagreements"]
     assert message.startswith("no_fit_on_evaluated_rows: the code alone shows full frame statistic")
+
+
+def test_a_column_the_lint_reads_one_way_only_is_no_disagreement_when_the_run_alone_catches_it(tmp_path):
+    """The lint reads forbidden columns only where a ColumnTransformer names them: a column selected
+    otherwise is the run's to catch, and the run catching it alone says nothing against the lint."""
+    path = write_notebook(tmp_path / "quiet.ipynb", "x = 1")
+    summary = lint_summary(
+        path, verdicts(no_illegitimate_features="fail", no_protected_attribute_input="fail")
+    )
+    assert summary["disagreements"] == []
+
+
+def test_a_mitigation_the_run_fails_and_the_lint_misses_is_a_disagreement(tmp_path):
+    path = write_notebook(tmp_path / "quiet.ipynb", "x = 1")
+    (message,) = lint_summary(path, verdicts(mitigation_on_training_rows="fail"))["disagreements"]
+    assert message == "mitigation_on_training_rows: the run failed it, but static lint saw nothing there"

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from heldout.checks.base import CheckResult, Verdict
-from heldout.lint.findings import CHECK_OF_KIND
+from heldout.lint.findings import CHECK_OF_KIND, PARTIAL_KINDS
 
 __all__ = ["confirmed_by_lint", "lint_summary"]
 
-_JUDGED_BY_LINT = frozenset(check for check in CHECK_OF_KIND.values() if check is not None)
+_JUDGED_BY_LINT = frozenset(
+    check for kind, check in CHECK_OF_KIND.items() if check is not None and kind not in PARTIAL_KINDS
+)
 
 
 def lint_summary(path: Path, checks: list[CheckResult]) -> dict[str, Any]:

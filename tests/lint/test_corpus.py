@@ -183,6 +183,17 @@ MUTATIONS = [
         [("RandomForestRegressor().fit(X_train, y_train)", "RandomForestRegressor().fit(X, y)")],
         "preprocessing_leak",
     ),
+    (
+        "clean_mitigation_threshold_optimizer_on_training.py",
+        [
+            (
+                "adjusted = optimiser.predict(X_valid[features]",
+                "adjusted = optimiser.predict(X_train[features]",
+            ),
+            ("accuracy_score(y_valid, adjusted)", "accuracy_score(y_train, adjusted)"),
+        ],
+        "mitigation_on_evaluated_rows",
+    ),
 ]
 
 

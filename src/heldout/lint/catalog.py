@@ -13,6 +13,9 @@ from heldout.metric_names import CURVE_METRICS, THRESHOLD_METRICS, is_metric_nam
 
 __all__ = [
     "CURVE_METRICS",
+    "MITIGATORS",
+    "SCALERS",
+    "SCALE_SENSITIVE",
     "THRESHOLD_METRICS",
     "ClassInfo",
     "classify",
@@ -96,6 +99,29 @@ _TRANSFORMERS = frozenset(
 # Wrappers that cross-validate inside their own fit, as the author intended (no evaluation of theirs).
 _SELF_VALIDATING = frozenset(
     {"TunedThresholdClassifierCV", "CalibratedClassifierCV", "FixedThresholdClassifier"}
+)
+# Fairness mitigators: fairlearn's post-processor and reductions (fairlearn's GridSearch, not scikit-
+# learn's GridSearchCV). Scored on their own fit rows they meet their constraint by construction, so
+# what the general leak rule lets pass as a training score is a mistake for them. The manifest of a
+# scenario that grades mitigation may add more (a calibrator on a prefit model).
+MITIGATORS = frozenset({"ThresholdOptimizer", "ExponentiatedGradient", "GridSearch"})
+# Estimators that compare features by distance, by gradient steps or through a penalty on coefficients:
+# a column's unit changes what they learn. LogisticRegression is left out (its default penalty is mild
+# and it is everywhere); a scenario's manifest may name its own list.
+SCALE_SENSITIVE = frozenset(
+    {
+        *("Ridge", "RidgeCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "LassoLars", "LassoLarsCV"),
+        *("SGDRegressor", "SGDClassifier", "MLPRegressor", "MLPClassifier", "KernelRidge", "HuberRegressor"),
+        *("SVR", "LinearSVR", "NuSVR", "SVC", "LinearSVC", "NuSVC", "RidgeClassifier", "RidgeClassifierCV"),
+        *("KNeighborsRegressor", "KNeighborsClassifier", "RadiusNeighborsRegressor"),
+        "RadiusNeighborsClassifier",
+    }
+)
+SCALERS = frozenset(
+    {
+        *("StandardScaler", "RobustScaler", "MinMaxScaler", "MaxAbsScaler", "PowerTransformer"),
+        *("QuantileTransformer", "Normalizer", "SplineTransformer", "KBinsDiscretizer", "OneHotEncoder"),
+    }
 )
 _CLASSIFIER_NAMES = frozenset(
     {

@@ -124,3 +124,5 @@ class Record:
     selections: dict[int, Site] = field(default_factory=dict)  # evaluation id -> where the best was picked
     rarity: list[Evidence] = field(default_factory=list)
     serving_functions: list[str] = field(default_factory=list)  # analysed on their own after the cells
+    # Estimators a cross-validation function fits per fold: (site, estimator, data lineage, conditional)
+    validated: list[tuple[Site, Any, frozenset[int], bool]] = field(default_factory=list)

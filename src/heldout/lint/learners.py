@@ -9,6 +9,7 @@ searches, ``.score`` and metric functions on predictions are evaluations of the 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from dataclasses import replace
 
 from heldout.lint.calls import (
@@ -91,6 +92,10 @@ class LearnerCalls(CallBase):
             pairs = parts.items if isinstance(parts, Container) else []
             inner = [p.items[1] if isinstance(p, Container) and len(p.items) > 1 else p for p in pairs]
             self._combine_transformers(estimator, [*inner, kwargs.get("remainder", Const(value="drop"))])
+            if name == "ColumnTransformer":
+                estimator.columns = _named_columns(
+                    (p.items[1], p.items[2]) for p in pairs if isinstance(p, Container) and len(p.items) > 2
+                )
         inner_estimator = self._arg(args, kwargs, 0, "estimator", "base_estimator")
         if isinstance(inner_estimator, Estimator) and info.role in ("search", "model"):
             estimator.inner = inner_estimator
@@ -156,6 +161,10 @@ class LearnerCalls(CallBase):
             )
             parts = [a.items[0] if isinstance(a, Container) and a.items else a for a in args]
             self._combine_transformers(combined, [*parts, kwargs.get("remainder", Const(value="drop"))])
+            if name == "make_column_transformer":
+                combined.columns = _named_columns(
+                    (a.items[0], a.items[1]) for a in args if isinstance(a, Container) and len(a.items) > 1
+                )
             return combined
         if name == "clone":
             first = args[0] if args else Unknown()
@@ -242,6 +251,10 @@ class LearnerCalls(CallBase):
         self._cv_split(kwargs.get("cv"), node, data, data_node)
         cls = estimator.cls if isinstance(estimator, Estimator) else "a model"
         self._future_uses(data, f"{name} of {cls}", node)
+        if isinstance(estimator, Estimator) and not self.flow.serving:
+            # Fitted once per fold on the folds' rows: its inputs are a model's inputs all the same.
+            lineage = data.lineage if isinstance(data, Data) else EMPTY
+            self.record.validated.append((self._site(node), estimator, lineage, self.flow.conditional > 0))
         loops = loops_of(estimator, data, labels)
         if not isinstance(data, Data):
             return Unknown(loops=loops)
@@ -581,3 +594,17 @@ class LearnerCalls(CallBase):
                     column,
                 )
             )
+
+
+def _named_columns(parts: Iterable[tuple[Value, Value]]) -> tuple[str, ...]:
+    """The literal column names of (transformer, columns) pairs whose transformer keeps its columns.
+
+    Only names are followed: a callable selector or a remainder says nothing the code alone can read.
+    """
+    names: list[str] = []
+    for transformer, columns in parts:
+        if is_const(transformer, "drop"):
+            continue
+        values = columns.items if isinstance(columns, Container) else [columns]
+        names += [v.value for v in values if isinstance(v, Const) and isinstance(v.value, str)]
+    return tuple(names)

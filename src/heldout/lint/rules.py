@@ -14,20 +14,24 @@ from dataclasses import dataclass
 from heldout.lint.catalog import THRESHOLD_METRICS, normalise_metric
 from heldout.lint.events import EvalEvent, FitEvent, Record, Report, SplitEvent
 from heldout.lint.findings import LintFinding, Severity, location
+from heldout.lint.learners import LearnerCalls
 from heldout.lint.task import Task
-from heldout.lint.values import Overlap, RowPath, contained_scores, rows_overlap
+from heldout.lint.values import Estimator, Overlap, RowPath, contained_scores, rows_overlap
 
 __all__ = [
     "fit_in_serving_path",
+    "forbidden_feature",
     "full_frame_statistic",
     "future_looking_feature",
     "lint_record",
     "metric_choice",
+    "mitigation_on_evaluated_rows",
     "multi_test",
     "preprocessing_leak",
     "resampled_evaluation",
     "resampling_overlap",
     "split_choice",
+    "unscaled_model",
 ]
 
 _LEARNS = (
@@ -57,6 +61,8 @@ _WEAK_METRIC_WHY = (
 def lint_record(record: Record, task: Task) -> list[LintFinding]:
     """Every rule's findings, one per kind and site (the most severe), in notebook order."""
     analysis = Analysis(record)
+    # A mitigator's score on its own rows is the mitigation rule's finding, not a training-score hint.
+    mitigated = {e.site for _, e, _ in _mitigator_scores(analysis, task)}
     found = [
         *preprocessing_leak(analysis),
         *resampling_overlap(analysis),
@@ -67,7 +73,11 @@ def lint_record(record: Record, task: Task) -> list[LintFinding]:
         *split_choice(analysis, task),
         *future_looking_feature(analysis),
         *fit_in_serving_path(analysis),
+        *mitigation_on_evaluated_rows(analysis, task),
+        *forbidden_feature(analysis, task),
+        *unscaled_model(analysis, task),
     ]
+    found = [f for f in found if not (f.kind == "preprocessing_leak" and f.site in mitigated)]
     return _deduplicate(found)
 
 
@@ -641,4 +651,176 @@ def fit_in_serving_path(analysis: Analysis) -> list[LintFinding]:
         )
         subject = fit.subject_name or fit.cls
         findings.append(LintFinding.of("fit_in_serving_path", severity, fit.site, subject, message))
+    return findings
+
+
+# -- fairness mitigation ----------------------------------------------------------------------------------
+def _mitigator_scores(analysis: Analysis, task: Task) -> Iterable[tuple[FitEvent, EvalEvent, Overlap]]:
+    """Each scoring of a mitigator's predictions on rows that may be among those it was fitted on."""
+    for evaluation in analysis.record.evals:
+        fit = analysis.fit(evaluation.model_fit)
+        if fit is None or fit.cls not in task.mitigators or fit.rows is None or evaluation.rows is None:
+            continue
+        if fit.serving or evaluation.via == "predict":
+            continue
+        relation, witness = rows_overlap(fit.rows, evaluation.rows)
+        if relation is not Overlap.DISJOINT and witness is not None:
+            yield fit, evaluation, relation
+
+
+def mitigation_on_evaluated_rows(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """A mitigator (a threshold optimiser, a reduction) measured on rows it was fitted on.
+
+    The leak rule lets a model's score on its own fit rows pass as a training-score diagnostic; a
+    mitigator meets its constraint on its fit rows by construction, so its figures there are the mistake.
+    """
+    findings = []
+    for fit, evaluation, relation in _mitigator_scores(analysis, task):
+        proven = relation is Overlap.PROVEN and _proven(fit, evaluation)
+        message = (
+            f"{_fitted(fit)} is fitted on `{fit.data_name}` ({location(fit.site)}), and "
+            f"{_metric_label(evaluation)} ({location(evaluation.site)}) measures it on "
+            f"`{evaluation.subject}`, rows it learned from. A mitigator fitted on the rows it is measured "
+            "on meets its constraint there by construction, so the figure says nothing about new rows. Fit "
+            "the mitigation on the training split only and measure it on the validation split."
+        )
+        if relation is Overlap.UNKNOWN:
+            message += " (the two come from different splits of the same rows, so this is a hint)"
+        elif not proven:
+            message += " (this runs under a condition the code alone does not decide, so it is a hint)"
+        severity = Severity.ERROR if proven else Severity.HINT
+        subject = fit.subject_name or fit.cls
+        findings.append(LintFinding.of("mitigation_on_evaluated_rows", severity, fit.site, subject, message))
+    return findings
+
+
+# -- columns the scenario forbids as inputs ---------------------------------------------------------------
+def _columns_of(estimator: object, depth: int = 0) -> list[str]:
+    """Columns a fitted estimator's ColumnTransformers name, through pipelines and wrapped estimators."""
+    if not isinstance(estimator, Estimator) or depth > 6:
+        return []
+    parts = [*estimator.steps, *([estimator.inner] if estimator.inner is not None else [])]
+    return [*estimator.columns, *(c for part in parts for c in _columns_of(part, depth + 1))]
+
+
+def forbidden_feature(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """A model fitted on a column the manifest forbids (personal data, a protected attribute).
+
+    A ColumnTransformer that hands a named column to a transformer it keeps makes that column a model
+    input: the fit fails if the column is missing. Columns the code selects otherwise are not followed.
+    """
+    forbidden = {column: (kind, why) for column, kind, why in task.forbidden_columns}
+    if not forbidden:
+        return []
+    fitted = [
+        (fit.site, fit.owner, f"{_fitted(fit)} (fitted at {location(fit.site)})", fit.conditional)
+        for fit in analysis.record.fits.values()
+        if fit.role in ("model", "search") and not fit.serving
+    ]
+    validated = [
+        (
+            site,
+            estimator,
+            f"{LearnerCalls.display(estimator)} (cross-validated at {location(site)})",
+            conditional,
+        )
+        for site, estimator, _lineage, conditional in analysis.record.validated
+    ]
+    findings = []
+    for site, estimator, shown, conditional in [*fitted, *validated]:
+        for column in dict.fromkeys(_columns_of(estimator)):
+            if column not in forbidden:
+                continue
+            kind, why = forbidden[column]
+            advice = (
+                "Keep it out of the features; pass it to fairlearn as sensitive_features and to your group "
+                "metrics, which is what it is for."
+                if kind == "protected_attribute_feature"
+                else "Drop it before the model: it is not a legitimate input at decision time."
+            )
+            message = (
+                f"{shown} takes `{column}` as an input ({why}): its "
+                f"ColumnTransformer hands the column to a transformer it keeps. {advice} (scenario "
+                f"{task.scenario} forbids `{column}` as an input)"
+            )
+            severity = Severity.HINT if conditional else Severity.ERROR
+            if conditional:
+                message += " (this runs under a condition the code alone does not decide, so it is a hint)"
+            elif getattr(estimator, "name", None) != task.model:
+                # The grader probes the served model for its inputs; another model taking the column is
+                # worth a look (a comparison, an audit), not a proof about what is served.
+                message += f" (this is not the served `{task.model}`, so it is a hint)"
+                severity = Severity.HINT
+            findings.append(LintFinding.of(kind, severity, site, column, message))
+    return findings
+
+
+# -- scale-sensitive models without scaling -------------------------------------------------------------
+def _unscaled_step(estimator: object, task: Task, depth: int = 0) -> tuple[str | None, bool]:
+    """(the first scale-sensitive class in the estimator, whether a scaler comes before it)."""
+    if not isinstance(estimator, Estimator) or depth > 6:
+        return None, False
+    if estimator.cls in task.scale_sensitive:
+        return estimator.cls, False
+    if estimator.cls in task.scalers:
+        return None, True
+    scaled = False
+    parts = [*estimator.steps, *([estimator.inner] if estimator.inner is not None else [])]
+    for part in parts:
+        sensitive, part_scaled = _unscaled_step(part, task, depth + 1)
+        if sensitive is not None:
+            return sensitive, scaled or part_scaled
+        # A ColumnTransformer or union that scales any of its parts: heldout cannot tell which
+        # columns are left as they are, so it counts as scaled (a warning is better than a false alarm).
+        scaled = scaled or part_scaled
+    return None, scaled
+
+
+def _may_scale(fit: FitEvent, task: Task) -> bool:
+    """A fitted scaler, or a fit whose effect heldout cannot read (a class of the notebook's own, a
+    hand-written z-score from a mean and a standard deviation)."""
+    if any(scaler in fit.cls for scaler in task.scalers):
+        return True
+    return fit.role in ("statistic", "unknown") or not fit.known
+
+
+def unscaled_model(analysis: Analysis, task: Task) -> list[LintFinding]:
+    """A distance-, gradient- or penalty-based model fitted with no scaler upstream of it.
+
+    Only where the manifest grades scaling, which says the columns' units differ: elsewhere the code
+    alone cannot know their spreads (pixels divided by 255, columns on one scale already), and a hint
+    on every such model would be noise. Under a condition the code does not decide, it is a hint.
+    """
+    if not task.units_differ:
+        return []
+    fits = analysis.record.fits
+    candidates = [
+        (fit.site, fit.owner, fit.lineage, f"fitted at {location(fit.site)}", fit.conditional)
+        for fit in fits.values()
+        if fit.role in ("model", "search") and not fit.serving
+    ]
+    candidates += [
+        (site, estimator, lineage, f"cross-validated at {location(site)}", conditional)
+        for site, estimator, lineage, conditional in analysis.record.validated
+    ]
+    findings = []
+    for site, estimator, lineage, where, conditional in candidates:
+        sensitive, scaled = _unscaled_step(estimator, task)
+        if sensitive is None or scaled:
+            continue
+        upstream = [fits[f] for f in lineage if f in fits]
+        if any(_may_scale(fit, task) for fit in upstream):
+            continue  # scaled, or maybe scaled, before it reached the model
+        message = (
+            f"{sensitive} ({where}) learns from features no scaler touched on the way: it compares "
+            "features by distance, by gradient steps or through a penalty on coefficients, so a column "
+            "measured in large units weighs more than one in small units, whatever either is worth. Put a "
+            "StandardScaler before it in the same Pipeline, so it is fitted inside each training fold."
+        )
+        message += f" (scenario {task.scenario} says its columns' units differ)"
+        severity = Severity.ERROR
+        if conditional:
+            message += "; this runs under a condition the code alone does not decide, so it is a hint"
+            severity = Severity.HINT
+        findings.append(LintFinding.of("unscaled_model", severity, site, sensitive, message))
     return findings

@@ -284,6 +284,7 @@ class Estimator(Value):
     cv: Value | None = None
     search_events: frozenset[int] = EMPTY  # internal evaluations of a search's fit
     bound: Value | None = None  # data given to the constructor (statsmodels: sm.OLS(y, X).fit())
+    columns: tuple[str, ...] = ()  # columns a ColumnTransformer names for a transformer that keeps them
     name: str | None = None
     local_name: bool = False
 
