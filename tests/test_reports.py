@@ -201,3 +201,24 @@ def test_the_recall_curve_and_hidden_query_figures_go_to_the_interviewer_only(gr
     assert "(r-recall-curve.png)" in interviewer and "hidden R@10" in interviewer
     assert (tmp_path / "r-recall-curve.png").read_bytes().startswith(b"\x89PNG")
     assert "recall-curve" not in candidate and "hidden R@10" not in candidate
+
+
+def test_the_group_rates_figure_goes_to_the_interviewer_only(graded_result, tmp_path):
+    solution = Path(__file__).parent.parent / "solutions" / "responsible" / "solution.ipynb"
+    result = graded_result(solution).to_json()
+    (check,) = [c for c in result["checks"] if c["id"] == "fairness_constraint_holdout"]
+    (table,) = [f["groups"] for f in check["findings"] if f.get("groups")]
+    assert [row["group"] for row in table] == ["A", "B", "C", "D"]
+    for row in table:
+        for key in ("selection_rate", "true_positive_rate"):
+            assert row[f"{key}_low"] <= row[key] <= row[f"{key}_high"], row
+    small = next(row for row in table if row["group"] == "D")
+    large = next(row for row in table if row["group"] == "A")
+    width = {r["group"]: r["true_positive_rate_high"] - r["true_positive_rate_low"] for r in (small, large)}
+    assert width["D"] > width["A"]  # the small group's rate says less, and the plot shows it
+    write_exports(result, markdown=tmp_path / "f.md")
+    interviewer = (tmp_path / "f.md").read_text()
+    candidate = (tmp_path / "f.candidate.md").read_text()
+    assert "(f-group-rates.png)" in interviewer
+    assert (tmp_path / "f-group-rates.png").read_bytes().startswith(b"\x89PNG")
+    assert "group-rates" not in candidate

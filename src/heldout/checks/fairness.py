@@ -164,6 +164,28 @@ def _rates(y: np.ndarray, d: np.ndarray, groups: np.ndarray, names: list[str]) -
     )
 
 
+def _group_table(
+    y: np.ndarray, d: np.ndarray, groups: np.ndarray, names: list[str], rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Per group, for the interviewer's plot: holdout rows, selection rate and true positive rate, each
+    with a 95 % bootstrap interval over the group's own rows (the small group's is wide, as it should be)."""
+    table = []
+    for name in names:
+        members = groups == name
+        row: dict[str, Any] = {"group": name, "rows": int(members.sum())}
+        for key, mask in (("selection_rate", members), ("true_positive_rate", members & (y == 1))):
+            chosen = d[mask].astype(float)
+            if not len(chosen):
+                row[key] = row[f"{key}_low"] = row[f"{key}_high"] = None
+                continue
+            boot = chosen[rng.integers(0, len(chosen), (_BOOTSTRAP_ROUNDS, len(chosen)))].mean(axis=1)
+            low, high = np.quantile(boot, [0.025, 0.975])
+            row[key] = round(float(chosen.mean()), 6)
+            row[f"{key}_low"], row[f"{key}_high"] = round(float(low), 6), round(float(high), 6)
+        table.append(row)
+    return table
+
+
 @register(
     "fairness_constraint_holdout", "The fairness constraint holds on the hidden holdout", needs="hidden"
 )
@@ -222,6 +244,7 @@ def check_fairness_constraint_holdout(ctx: CheckContext, params: Mapping[str, An
             "low": round(low, 6),
             "high": round(high, 6),
             "accuracy": round(accuracy, 6),
+            "groups": _group_table(y, d, groups, sorted(counts), rng),
         },
     )
     said = (

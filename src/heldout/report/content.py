@@ -199,6 +199,20 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
                 learning_curve_png(holdout, int(holdout["training_rows"])),
             )
         )
+    fairness = next((c for c in result.get("checks", []) if c["id"] == "fairness_constraint_holdout"), None)
+    table = next((f["groups"] for f in (fairness or {}).get("findings", []) if f.get("groups")), None)
+    if with_figures and table:
+        from heldout.report.figures import group_rates_png
+
+        content.figures.append(
+            Figure(
+                "group-rates",
+                "Selection rate and true positive rate by group on the hidden holdout (95 % bootstrap), "
+                "for the model the contract names: after any mitigation; the unmitigated model is not "
+                "something the grader can reach",
+                group_rates_png(table),
+            )
+        )
     drift = result.get("drift") or {}
     if with_figures and drift.get("features"):
         from heldout.report.figures import drift_timeline_png

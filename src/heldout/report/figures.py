@@ -161,3 +161,33 @@ def learning_curve_png(holdout: dict[str, Any], training_rows: int) -> bytes:
     axes.legend(loc="upper right", fontsize=8)
     axes.grid(alpha=0.3)
     return _png(figure)
+
+
+def group_rates_png(groups: list[dict[str, Any]]) -> bytes:
+    """Selection rate and true positive rate by group on the hidden holdout, with 95 % bootstrap
+    intervals: the gap the fairness constraint bounds, and how little a small group's rate says."""
+    import numpy as np
+
+    figure, axes = _figure()
+    names = [f"{row['group']}\n({row['rows']:,} rows)" for row in groups]
+    positions = np.arange(len(groups))
+    for offset, key, label in (
+        (-0.2, "selection_rate", "selection rate"),
+        (0.2, "true_positive_rate", "TPR"),
+    ):
+        values = [row[key] if row[key] is not None else np.nan for row in groups]
+        low = [
+            v - row[f"{key}_low"] if row[key] is not None else 0.0
+            for v, row in zip(values, groups, strict=True)
+        ]
+        high = [
+            row[f"{key}_high"] - v if row[key] is not None else 0.0
+            for v, row in zip(values, groups, strict=True)
+        ]
+        axes.bar(positions + offset, values, width=0.38, label=label, yerr=[low, high], capsize=3)
+    axes.set_xticks(positions, names)
+    axes.set_ylim(0, 1.05)
+    axes.set_ylabel("share of the group")
+    axes.legend(loc="lower right", fontsize=8)
+    axes.grid(alpha=0.3, axis="y")
+    return _png(figure)
