@@ -222,3 +222,24 @@ def test_the_group_rates_figure_goes_to_the_interviewer_only(graded_result, tmp_
     assert "(f-group-rates.png)" in interviewer
     assert (tmp_path / "f-group-rates.png").read_bytes().startswith(b"\x89PNG")
     assert "group-rates" not in candidate
+
+
+def test_the_candidates_own_learning_curve_is_drawn_over_the_true_one(graded_result, tmp_path):
+    solution = Path(__file__).parent.parent / "solutions" / "capacity" / "solution.ipynb"
+    result = graded_result(solution).to_json()
+    own = result["holdout"]["candidate_curve"]
+    # learning_curve at 25-100 % of the 800 rows of each of 5 training folds, plus cross-validation at 800
+    assert [point["rows"] for point in own] == [200, 400, 600, 800]
+    assert own[0]["error"] > own[-1]["error"] > result["holdout"]["bayes_limit"]
+    write_exports(result, markdown=tmp_path / "c.md")
+    assert "(c-learning-curve.png)" in (tmp_path / "c.md").read_text()
+    assert "learning-curve" not in (tmp_path / "c.candidate.md").read_text()
+
+
+def test_no_final_model_means_no_candidate_curve():
+    from heldout.checks.capacity import candidate_curve
+
+    class Context:  # only what candidate_curve reads before it gives up
+        model_fit = None
+
+    assert candidate_curve(Context()) == []  # type: ignore[arg-type]

@@ -254,7 +254,37 @@ def bayes_summary(ctx: CheckContext, score: float) -> dict[str, Any]:
         "above_bayes_limit": round(score / limit - 1, 6),
         "true_learning_curve": true_curve(ctx.truth),
         "training_rows": len(ctx.train_labels),
+        "candidate_curve": candidate_curve(ctx),
     }
+
+
+def candidate_curve(ctx: CheckContext) -> list[dict[str, float]]:
+    """The candidate's own validation errors of the final model's kind, by the rows each fit learnt
+    from: every evaluation (a learning_curve's, a cross-validation's, a split's) of a model with the
+    final model's settings, scored on rows its fit did not see, averaged per training size."""
+    from heldout.checks.models import scored_model
+    from heldout.metric_names import normalise_metric
+
+    final = ctx.trace[ctx.model_fit] if isinstance(ctx.model_fit, int) else None
+    if final is None or final.get("config_key") is None:
+        return []
+    wanted = normalise_metric(ctx.manifest.holdout.metric)
+    by_size: dict[int, list[float]] = {}
+    for metric in ctx.analysis.evaluations:
+        if normalise_metric(str(metric.get("metric"))) != wanted or metric.get("value") is None:
+            continue
+        model = scored_model(ctx.analysis, metric)
+        fitted = ctx.trace.row_set(model.fit) if model is not None else None
+        scored = ctx.trace.row_set(metric)
+        if model is None or model.config_key != final.get("config_key") or not fitted or not scored:
+            continue
+        if fitted & scored:
+            continue  # a training score, or a leak: not a validation error
+        by_size.setdefault(len(fitted), []).append(ctx.analysis.positive_value(metric))
+    return [
+        {"rows": rows, "error": round(float(np.mean(errors)), 6), "evaluations": len(errors)}
+        for rows, errors in sorted(by_size.items())
+    ]
 
 
 def _holdout_error(ctx: CheckContext) -> float | None:

@@ -136,7 +136,8 @@ def drift_timeline_png(drift: dict[str, Any]) -> bytes:
 
 def learning_curve_png(holdout: dict[str, Any], training_rows: int) -> bytes:
     """The generator's true learning curve (its reference learner's training and test error by rows),
-    the Bayes limit, and the candidate's model: its holdout error at the rows it was trained on."""
+    the Bayes limit, and the candidate's model: its holdout error at the rows it was trained on, and its
+    own validation errors by training rows (``candidate_curve``) where the notebook computed any."""
     figure, axes = _figure()
     curve = holdout["true_learning_curve"]
     axes.plot(curve["rows"], curve["test"], marker="o", linewidth=1.6, label="reference learner, test (true)")
@@ -145,6 +146,16 @@ def learning_curve_png(holdout: dict[str, Any], training_rows: int) -> bytes:
     )
     limit = holdout["bayes_limit"]
     axes.axhline(limit, color="grey", linestyle="--", linewidth=1, label=f"Bayes limit ({limit:.2f})")
+    own = holdout.get("candidate_curve") or []
+    if own:
+        axes.plot(
+            [point["rows"] for point in own],
+            [point["error"] for point in own],
+            marker="s",
+            linewidth=1.6,
+            color="purple",
+            label="candidate's model, own validation",
+        )
     axes.scatter(
         [training_rows],
         [holdout["score"]],
