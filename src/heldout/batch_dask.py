@@ -139,6 +139,7 @@ def _worker_name() -> str:
 def dask_client(scheduler: str | None, local_workers: int | None) -> Iterator[Any]:
     """A client of the scheduler at ``scheduler``, or of a LocalCluster of ``local_workers`` processes."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise HeldoutError(_INSTALL_HINT) from None
@@ -153,7 +154,11 @@ def dask_client(scheduler: str | None, local_workers: int | None) -> Iterator[An
     workers = max(1, local_workers or 1)
     # Each worker's kernels get their share of the cores (see heldout.cli's --jobs).
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+    # One grade per worker at a time, as --jobs's pool: Dask's default saturation (1.1) rounds up to a
+    # second grade queued on each one-thread worker, which can sit behind a long grade while another
+    # worker is idle at the batch's tail. The scheduler reads this when it starts (here, in-process).
     with (
+        dask.config.set({"distributed.scheduler.worker-saturation": 1.0}),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
