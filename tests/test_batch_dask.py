@@ -50,7 +50,11 @@ def cluster_client():
 
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # the CLI prints its link
         ) as cluster,
         Client(cluster) as client,
     ):
@@ -178,6 +182,43 @@ def test_a_worker_seeing_another_file_at_the_path_does_not_grade_it(tmp_path):
     data = grade_on_worker(str(notebook), "0" * 64, NONE)
     assert data["error"]["kind"] == "sandbox_error"
     assert "sees a different file at that path" in data["error"]["message"]
+
+
+def test_in_a_terminal_the_batch_draws_dasks_progress_bar_instead_of_lines(tmp_path, client, capsys):
+    folder = make_batch(tmp_path / "in", ["a", "b", "c"])
+    progress = io.StringIO()
+    entries = grade_batch_dask(
+        folder, tmp_path / "out", client, NONE, progress=progress, task=fake_grade, bar=True
+    )
+    assert [e.name for e in entries] == ["a", "b", "c"]
+    assert "100% Completed" in capsys.readouterr().out
+    assert not any(line.startswith("[") for line in progress.getvalue().splitlines())
+
+
+def test_the_cli_prints_the_dask_dashboard_link_before_grading(tmp_path, client, capsys, monkeypatch):
+    import contextlib
+
+    from heldout import batch_dask
+    from heldout.cli import main
+
+    used: list = []
+
+    @contextlib.contextmanager
+    def this_client(scheduler, local_workers):
+        used.append((scheduler, local_workers))
+        yield client
+
+    original = batch_dask.grade_batch_dask
+    monkeypatch.setattr(batch_dask, "dask_client", this_client)
+    monkeypatch.setattr(batch_dask, "grade_batch_dask", lambda *a, **k: original(*a, **k, task=fake_grade))
+    folder = make_batch(tmp_path / "in", ["a"])
+    argv = ["grade-batch", str(folder), "--out", str(tmp_path / "out"), "--cluster", "local", "--jobs", "2"]
+    assert main([*argv, "--isolation", "none"]) == 0
+    port = client.scheduler_info()["services"]["dashboard"]
+    assert used == [(None, 2)]
+    err = capsys.readouterr().err
+    assert f"Dask dashboard: http://127.0.0.1:{port}/status" in err
+    assert err.index("Dask dashboard") < err.index("[1/1] a: failed")
 
 
 @pytest.mark.slow
