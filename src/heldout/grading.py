@@ -34,9 +34,12 @@ from heldout.execute.workdir import prepare_workdir
 from heldout.holdout_metrics import HOLDOUT_METRICS
 from heldout.levels import levels_reached
 from heldout.lint_agreement import confirmed_by_lint, lint_summary
-from heldout.manifest import Manifest, Retrieval, load_manifest
+from heldout.manifest import DatasetSpec, Experiment, Manifest, Retrieval, load_manifest
 from heldout.notebook_json import NotebookFormatError, load_notebook, read_notebook_text
 from heldout.paths import project_root
+from heldout.readout.baseline import naive_decisions
+from heldout.readout.evaluation import ReadoutEvaluation, evaluate_readouts
+from heldout.readout.summary import readout_summary
 from heldout.result import GradeError, GradeResult
 from heldout.retrieval.baselines import baseline_runs
 from heldout.retrieval.evaluation import RetrievalEvaluation, evaluate_retrieval, qrels_of
@@ -120,12 +123,14 @@ def load_scenario(scenario_id: str, root: Path | None = None) -> Manifest:
 
 # -- stage 3: score --------------------------------------------------------------------------------------
 @functools.cache
-def _dataset_tables(dataset_dir: Path, label: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+def _dataset_tables(dataset_dir: Path, spec: DatasetSpec) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(training file, holdout features, hidden labels); the labels of a holdout that has none per row
+    (the replicate experiments of a readout) are empty: its checks read the hidden truth instead."""
     datasets.verify(dataset_dir)
-    train = pd.read_csv(dataset_dir / "train.csv", low_memory=False)
-    holdout = pd.read_csv(dataset_dir / "holdout_features.csv")
-    labels = pd.read_csv(dataset_dir / "hidden" / "holdout_labels.csv")
-    return train, holdout, labels[label].to_numpy()
+    train = pd.read_csv(dataset_dir / spec.train, low_memory=False)
+    holdout = pd.read_csv(dataset_dir / spec.holdout_features)
+    labels = pd.read_csv(dataset_dir / "hidden" / spec.holdout_labels)
+    return train, holdout, labels[spec.label].to_numpy() if spec.label in labels else np.empty(0)
 
 
 def _baselines(dataset_dir: Path, manifest: Manifest) -> tuple[dict[str, float], dict[str, np.ndarray]]:
@@ -133,7 +138,7 @@ def _baselines(dataset_dir: Path, manifest: Manifest) -> tuple[dict[str, float],
     spec = manifest.dataset
     return _baselines_of(
         dataset_dir,
-        spec.label,
+        spec,
         spec.positive_label,
         manifest.holdout.baselines,
         manifest.task,
@@ -143,11 +148,12 @@ def _baselines(dataset_dir: Path, manifest: Manifest) -> tuple[dict[str, float],
 
 @functools.cache
 def _baselines_of(
-    dataset_dir: Path, label: str, positive: int, names: tuple[str, ...], task: str, metric_name: str
+    dataset_dir: Path, spec: DatasetSpec, positive: int, names: tuple[str, ...], task: str, metric_name: str
 ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """Fitted once per dataset, then read from a cache beside the dataset's own files (keyed by their
     checksums, so a rebuilt dataset refits)."""
-    train, holdout, labels = _dataset_tables(dataset_dir, label)
+    label = spec.label
+    train, holdout, labels = _dataset_tables(dataset_dir, spec)
     listing = (dataset_dir / datasets.CHECKSUM_FILE).read_bytes()
     key = hashlib.sha256(listing + repr((label, positive, names)).encode()).hexdigest()[:20]
     cache = dataset_dir / "hidden" / f".baselines-{key}.npz"
@@ -240,7 +246,7 @@ def grade(
     generator = datasets.generator(manifest.dataset.name)
     result.dataset = {"name": manifest.dataset.name, "seed": generator.DEFAULT_SEED if seed is None else seed}
     result.bundle = bundle
-    train, _holdout_features, holdout_labels = _dataset_tables(dataset_dir, manifest.dataset.label)
+    train, _holdout_features, holdout_labels = _dataset_tables(dataset_dir, manifest.dataset)
 
     host_dir = new_host_workdir()
     try:
@@ -304,10 +310,15 @@ def grade(
         kernel["errors"]["predict"] = "the number of holdout scores does not match the holdout"
     report = _printable_report(kernel.get("report"))
     result.report = report
+    readout = None
     if manifest.retrieval is not None:
         retrieval = _retrieval_evaluation(dataset_dir, manifest, kernel.get("retrieval"))
         baseline_metric = {name: s[f"nDCG@{retrieval.k}"] for name, s in retrieval.baselines.items()}
         baseline_values: dict[str, np.ndarray] = {}
+    elif manifest.experiment is not None:
+        retrieval = None
+        readout = _readout_evaluation(dataset_dir, manifest, kernel.get("replicates"))
+        baseline_metric, baseline_values = dict(readout.baseline_accuracy), {}
     else:
         retrieval = None
         baseline_metric, baseline_values = _baselines(dataset_dir, manifest)
@@ -337,6 +348,8 @@ def grade(
         group_metrics_problem=kernel["errors"].get("group_metrics"),
         outputs=_cell_outputs(record),
         model_facts=kernel.get("model_facts") if isinstance(kernel.get("model_facts"), dict) else None,
+        readout=readout,
+        readout_report=kernel.get("readout") if isinstance(kernel.get("readout"), dict) else None,
     )
     recomputed = recomputed_evaluations(ctx)  # numbers the notebook reported, computed by hand
     if recomputed:
@@ -346,7 +359,10 @@ def grade(
     result.harness_notes = _tracer_errors(trace)
     result.lint = lint_summary(submission.path, result.checks)
     result.checks = confirmed_by_lint(result.checks, result.lint)
-    result.holdout = holdout_summary(ctx) if retrieval is None else retrieval_summary(ctx)
+    if readout is not None:
+        result.holdout = readout_summary(ctx)
+    else:
+        result.holdout = holdout_summary(ctx) if retrieval is None else retrieval_summary(ctx)
     result.drift = drift_summary(ctx)
     result.followups = _followups(manifest, result)
     defined = kernel.get("defined", {})
@@ -360,6 +376,23 @@ def grade(
         )
     result.levels = levels_reached(manifest.levels, result.checks, result.error is None)
     return result
+
+
+def _readout_evaluation(dataset_dir: Path, manifest: Manifest, facts: Any) -> ReadoutEvaluation:
+    spec = manifest.experiment
+    assert spec is not None
+    truth, baselines = _readout_inputs(dataset_dir, manifest.dataset, spec)
+    return evaluate_readouts(facts, truth, spec.alpha, baselines)
+
+
+@functools.cache
+def _readout_inputs(
+    dataset_dir: Path, dataset: DatasetSpec, spec: Experiment
+) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
+    """(the replicates' hidden truth, the harness's readout of each), computed once per dataset."""
+    replicates = pd.read_csv(dataset_dir / dataset.holdout_features)
+    truth = pd.read_csv(dataset_dir / "hidden" / dataset.holdout_labels)
+    return truth, {"naive_readout": naive_decisions(replicates, spec)}
 
 
 def _retrieval_evaluation(dataset_dir: Path, manifest: Manifest, facts: Any) -> RetrievalEvaluation:

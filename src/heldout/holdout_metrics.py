@@ -78,6 +78,8 @@ HOLDOUT_METRICS: dict[str, HoldoutMetric] = {
         HoldoutMetric("rmse", "root mean squared error", "regression", False, "root_mean_squared_error"),
         # Retrieval metrics are computed with ir_measures over ranked runs (heldout.retrieval.metrics).
         HoldoutMetric("ndcg@10", "nDCG@10", "retrieval", True, "ir_measures"),
+        # An experiment readout is scored by its decisions on replicate experiments (heldout.readout).
+        HoldoutMetric("decision_accuracy", "decision accuracy", "experiment", True, "readout"),
     )
 }
 
@@ -123,6 +125,7 @@ BASELINES: dict[str, tuple[str, str]] = {
     "linear_regression": ("regression", "plain linear regression"),
     "bm25": ("retrieval", "plain BM25"),
     "tfidf": ("retrieval", "TF-IDF cosine"),
+    "naive_readout": ("experiment", "plain two-proportion z-test per user, without an SRM check"),
 }
 
 

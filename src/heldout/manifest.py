@@ -43,7 +43,7 @@ COMPETENCIES = (
     "product_sense",
     "communication",
 )
-TASKS = ("binary_classification", "regression", "retrieval")
+TASKS = ("binary_classification", "regression", "retrieval", "experiment")
 REPLAYS = ("month",)
 
 
@@ -85,6 +85,7 @@ class Contract:
     serve: str | None = None  # serve(event, history): one event's score, as production calls it
     retrieve: str | None = None  # retrieve(query, k): passage ids, best first (retrieval scenarios)
     answer: str | None = None  # answer(query): (extractive text, ids of the passages it cites)
+    analyze: str | None = None  # analyze(sessions): the readout of one experiment (experiment scenarios)
     decisions: bool = False  # the grader also asks the model for its 0/1 decisions (predict) on the holdout
     probe_columns: tuple[str, ...] = ()  # columns the grader changes to see whether the model reads them
     group_metrics: str | None = None  # a table the notebook keeps: one row per group and metric
@@ -120,6 +121,31 @@ class Retrieval:
     depth: int = 100  # how many the grader asks for to measure recall further down
     latency_p50_ms: float = 20.0
     latency_p99_ms: float = 100.0
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """How an experiment is laid out and what the prompt pre-registered (scenarios whose task is
+    experiment): the columns of the unit of randomisation, the arm and the day; the primary metric's
+    column and the words a readout may name it by; the guardrails, the pre-period covariates, the
+    columns the treatment itself moves, the segments; the significance level; the column numbering the
+    replicates in the holdout file."""
+
+    unit: str
+    arm: str
+    treatment: str
+    control: str
+    day: str
+    primary: str
+    primary_names: tuple[str, ...]
+    guardrails: tuple[str, ...]
+    pre_period: tuple[str, ...]
+    post_assignment: tuple[str, ...]
+    segments: tuple[str, ...]
+    zero_without_primary: tuple[str, ...] = ()  # columns that are 0 in a session without the outcome
+    replicate: str = "replicate"
+    alpha: float = 0.05
+    decisions: tuple[str, ...] = ("ship", "no_ship", "investigate")
 
 
 @dataclass(frozen=True)
@@ -183,6 +209,7 @@ class Manifest:
     limits: Limits
     serving: Serving | None = None
     retrieval: Retrieval | None = None
+    experiment: Experiment | None = None
 
     @property
     def folder(self) -> Path:
@@ -361,6 +388,7 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         serve=ct.text("serve", None),
         retrieve=ct.text("retrieve", None),
         answer=ct.text("answer", None),
+        analyze=ct.text("analyze", None),
         decisions=decisions,
         probe_columns=tuple(str(c) for c in ct.get("probe_columns", list, [])),
         group_metrics=group_metrics,
@@ -467,7 +495,56 @@ def load_manifest(path: str | Path, known_checks: Mapping[str, object] | None = 
         limits=limits,
         serving=serving,
         retrieval=_retrieval(top, contract, task),
+        experiment=_experiment(top, contract, task),
     )
+
+
+def _experiment(top: _Reader, contract: Contract, task: str) -> Experiment | None:
+    path = top.path
+    if (task == "experiment") != (contract.analyze is not None):
+        raise ManifestError(path, "contract.analyze", "is needed by, and only by, task = 'experiment'")
+    if task != "experiment":
+        if "experiment" in top.table:
+            raise ManifestError(path, "experiment", "needs task = 'experiment'")
+        return None
+    ex = top.sub("experiment")
+
+    def names(key: str, needed: bool = False) -> tuple[str, ...]:
+        values = ex.get(key, list, ... if needed else [])
+        if not all(isinstance(v, str) and v.strip() for v in values) or (needed and not values):
+            raise ManifestError(
+                path,
+                ex.name(key),
+                "must be a non-empty list of column names"
+                if needed
+                else "must be a list of non-empty strings",
+            )
+        return tuple(values)
+
+    experiment = Experiment(
+        unit=ex.text("unit"),
+        arm=ex.text("arm"),
+        treatment=ex.text("treatment"),
+        control=ex.text("control"),
+        day=ex.text("day"),
+        primary=ex.text("primary"),
+        primary_names=names("primary_names", needed=True),
+        guardrails=names("guardrails"),
+        pre_period=names("pre_period"),
+        post_assignment=names("post_assignment"),
+        segments=names("segments"),
+        zero_without_primary=names("zero_without_primary"),
+        replicate=ex.text("replicate", Experiment.replicate),
+        alpha=float(ex.get("alpha", (int, float), Experiment.alpha)),
+        decisions=names("decisions") or Experiment.decisions,
+    )
+    if not 0 < experiment.alpha < 0.5:
+        raise ManifestError(
+            path, "experiment.alpha", f"must be above 0 and below 0.5 (got {experiment.alpha})"
+        )
+    if experiment.treatment == experiment.control:
+        raise ManifestError(path, "experiment.control", "must differ from experiment.treatment")
+    return experiment
 
 
 def _retrieval(top: _Reader, contract: Contract, task: str) -> Retrieval | None:

@@ -20,6 +20,7 @@ from heldout.checks import (  # noqa: F401
     metrics,
     mitigation,
     personal_data,
+    readout,
     retrieval,
     selection,
     serving,

@@ -148,6 +148,8 @@ class CheckContext:
     group_metrics_problem: str | None = None
     outputs: list[tuple[int, str]] | None = None  # (code cell, text of its outputs) as the run printed them
     model_facts: Mapping[str, Any] | None = None  # the final model read after the last cell (model_facts)
+    readout: Any = None  # the replicate experiments read out (heldout.readout.evaluation.ReadoutEvaluation)
+    readout_report: Mapping[str, Any] | None = None  # the notebook's readout of the experiment itself
 
     @cached_property
     def analysis(self) -> Any:

@@ -19,6 +19,7 @@ from types import ModuleType
 
 from heldout.datasets import (
     card_fraud,
+    checkout_experiment,
     delivery_times,
     loan_applications,
     payments,
@@ -34,6 +35,7 @@ __all__ = ["GENERATORS", "GeneratedDataset", "build", "check", "checksums", "ver
 
 GENERATORS: dict[str, ModuleType] = {
     "card_fraud": card_fraud,
+    "checkout_experiment": checkout_experiment,
     "delivery_times": delivery_times,
     "loan_applications": loan_applications,
     "payments": payments,

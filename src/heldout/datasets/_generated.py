@@ -44,8 +44,12 @@ class GeneratedDataset:
             folder.mkdir(parents=True, exist_ok=True)
             for filename, frame in files.items():
                 path = folder / filename
-                # Explicit terminator and encoding so bytes match on every OS.
-                frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+                # Explicit terminator and encoding so bytes match on every OS; a compressed file gets no
+                # time stamp, so that it too is byte-identical for the same seed.
+                compression = {"method": "gzip", "mtime": 0} if filename.endswith(".gz") else None
+                frame.to_csv(
+                    path, index=False, lineterminator="\n", encoding="utf-8", compression=compression
+                )
                 written.append(path)
         return sorted(written)
 

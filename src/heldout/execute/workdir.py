@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -60,6 +61,7 @@ def prepare_workdir(
             "serve": manifest.contract.serve,
             "retrieve": manifest.contract.retrieve,
             "answer": manifest.contract.answer,
+            "analyze": manifest.contract.analyze,
             "decisions": manifest.contract.decisions,
             "probe_columns": list(manifest.contract.probe_columns),
             "group_metrics": manifest.contract.group_metrics,
@@ -75,6 +77,8 @@ def prepare_workdir(
             "k": manifest.retrieval.k,
             "depth": manifest.retrieval.depth,
         }
+    if manifest.experiment is not None:
+        job["experiment"] = dataclasses.asdict(manifest.experiment)
     if spec.groups is not None:
         job["fairness"] = True  # trace fairlearn's group metrics (heldout.trace.fairlearn_hooks)
     if manifest.serving is not None:

@@ -25,6 +25,7 @@ from heldout.trace.column_use import column_use_probe
 from heldout.trace.decisions import holdout_decisions
 from heldout.trace.hooks import Tracer, active_tracer
 from heldout.trace.model_facts import model_facts
+from heldout.trace.readout import normalise_readout, readout_probes
 from heldout.trace.record import encode_array
 from heldout.trace.retrieval import retrieval_probes
 from heldout.trace.serving import ServingSpec, model_scores, offline_features, serving_probes
@@ -109,6 +110,12 @@ def finish(job_path: str) -> None:
     if tracer is not None:
         # The fit that made the model the grader scores (its columns are the model's features).
         out["model_fit"] = tracer.fit_event_of(namespace.get(contract["model"]))
+    if contract.get("analyze"):
+        # An experiment readout has no holdout scores: it is called on the replicate experiments.
+        out["readout"], out["errors"]["readout"] = _collect_readout(namespace, contract["report"])
+        out["replicates"] = _probe_readout(namespace, job)
+        channel.send("result", result=out)
+        return
     if contract.get("retrieve"):
         # A retriever has no holdout scores: its hidden queries are answered by the probes instead.
         out["retrieval"] = _probe_retrieval(namespace, job)
@@ -327,6 +334,28 @@ def candidate_cause(error: BaseException) -> str:
 def _is_notebook_code(filename: str) -> bool:
     """A cell's code: IPython names its file after the cell (``/tmp/ipykernel_12/3051.py``)."""
     return "ipykernel_" in filename or filename.startswith("<ipython-input")
+
+
+def _collect_readout(namespace: dict[str, Any], name: str) -> tuple[dict[str, Any] | None, str | None]:
+    if name not in namespace:
+        return None, f"the notebook never defines `{name}`"
+    readout, problems = normalise_readout(namespace[name])
+    return readout, "; ".join(
+        f"`{name}`{problem}" if problem.startswith("[") else f"`{name}` {problem}" for problem in problems
+    ) or None
+
+
+def _probe_readout(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:
+    name = job["contract"]["analyze"]
+    if not callable(namespace.get(name)):
+        return {"missing": name}
+    try:
+        import pandas as pd
+
+        replicates = pd.read_csv(job["holdout_features"])
+        return readout_probes(namespace[name], replicates, job["experiment"], name)
+    except Exception:  # heldout's own reading, or a candidate's function that broke the process state
+        return {"problem": _short_traceback()}
 
 
 def _probe_retrieval(namespace: dict[str, Any], job: dict[str, Any]) -> dict[str, Any]:

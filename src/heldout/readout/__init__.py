@@ -1,0 +1,1 @@
+"""Experiment readouts scored on hidden replicate experiments (grader side)."""
