@@ -89,6 +89,14 @@ def test_the_retrieval_starter_fails_its_grader_saying_retrieve_raised(root):
     assert str(result.check("grounded_answers").verdict) == "fail"
 
 
+def test_the_experimentation_starter_fails_its_grader_saying_analyze_raised(root):
+    result = grade(root / "exercises" / "experimentation" / "starter.ipynb")
+    assert result.error is None and result.status == "failed"
+    for check in result.checks:
+        assert str(check.verdict) == "fail", check
+        assert "analyze(sessions) raised NotImplementedError" in check.message, check
+
+
 def test_cell_numbers_count_empty_code_cells_like_the_notebook(notebook):
     result = grade(notebook("x = 1", "", "   ", "{}['amount']"))
     assert result.error.cell == 4 and result.error.message == "Cell 4 raised KeyError: 'amount'"

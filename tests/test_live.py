@@ -172,6 +172,19 @@ PLANTED = {
         text="measured P@1: it looks at the first hit only",
         cells_involved="(cell 3)",
     ),
+    "experimentation": Planted(
+        cells=(
+            "%load_ext heldout",
+            'import pandas as pd\nfrom scipy import stats\ntrain = pd.read_csv("sessions.csv")',
+            'treated = train[train["arm"] == "treatment"]["converted"]\n'
+            'control = train[train["arm"] == "control"]["converted"]',
+            "test = stats.ttest_ind(treated, control, equal_var=False)",
+        ),
+        proved_by=3,
+        check="randomisation_unit",
+        text="ttest_ind in cell 4 compared 51,831 rows of 15,711 users",
+        cells_involved="(cell 4)",
+    ),
     "responsible": Planted(
         cells=(
             "%load_ext heldout",
@@ -280,7 +293,9 @@ def test_a_planted_mistake_shows_under_the_cell_that_proves_it_and_not_before(tm
 
     status = printed(outputs[len(planted.cells) + 1])
     assert f"FAIL  {planted.check}" in status
-    hidden = "retrieval_beats_baselines" if scenario == "rag_retrieval" else "holdout_beats_baselines"
+    hidden = {"rag_retrieval": "retrieval_beats_baselines", "experimentation": "readout_on_replicates"}.get(
+        scenario, "holdout_beats_baselines"
+    )
     assert f"n/a   {hidden}" in status
     hints = manifest.check(planted.check).hints
     first, second = printed(outputs[-2]), printed(outputs[-1])

@@ -219,3 +219,39 @@ def test_the_rag_retrieval_manifest_declares_the_retriever_and_its_corpus(root):
     assert manifest.retrieval is not None and (manifest.retrieval.k, manifest.retrieval.depth) == (10, 100)
     assert "passages.csv" in manifest.dataset.candidate_files
     assert load_manifest(root / "exercises" / "offline_online" / "exercise.toml", CHECKS).retrieval is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        ('analyze = "analyze"\n', "", "contract.analyze", "needed by, and only by, task = 'experiment'"),
+        ('unit = "user_id"\n', "", "experiment.unit", "is missing"),
+        ("alpha = 0.05", "alpha = 0.5", "experiment.alpha", "must be above 0 and below 0.5"),
+        ('control = "control"', 'control = "treatment"', "experiment.control", "must differ"),
+        (
+            'primary_names = ["user conversion"',
+            'primary_names = [""',
+            "experiment.primary_names",
+            "non-empty",
+        ),
+        (
+            'metric = "decision_accuracy"',
+            'metric = "roc_auc"',
+            "holdout.metric",
+            "must be one of decision_accuracy",
+        ),
+        ('baselines = ["naive_readout"]', 'baselines = ["bm25"]', "holdout.baselines[0]", "must be one of"),
+    ],
+)
+def test_an_experiment_manifest_names_the_bad_contract_or_experiment_field(broken, old, new, field, problem):
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(broken(old, new, scenario="experimentation"), CHECKS)
+    assert f"'{field}'" in str(raised.value) and problem in str(raised.value), str(raised.value)
+
+
+def test_the_experimentation_manifest_declares_the_analysis_and_its_experiment(root):
+    manifest = load_manifest(root / "exercises" / "experimentation" / "exercise.toml", CHECKS)
+    assert manifest.task == "experiment" and manifest.contract.analyze == "analyze"
+    assert manifest.experiment is not None and manifest.experiment.unit == "user_id"
+    assert manifest.dataset.candidate_files == ("sessions.csv",)  # bundles never ship the replicates
+    assert load_manifest(root / "exercises" / "drift" / "exercise.toml", CHECKS).experiment is None

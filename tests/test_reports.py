@@ -224,6 +224,21 @@ def test_the_group_rates_figure_goes_to_the_interviewer_only(graded_result, tmp_
     assert "group-rates" not in candidate
 
 
+def test_the_replicate_readouts_go_to_the_interviewer_only(graded_result, tmp_path):
+    solution = Path(__file__).parent.parent / "solutions" / "experimentation" / "solution.ipynb"
+    result = graded_result(solution).to_json()
+    readout = result["holdout"]["readout"]
+    assert readout["read"] == readout["replicates"] == 80 and len(readout["aa_p_values"]) == 60
+    assert len(readout["intervals"]) == 72  # the replicates without a planted mismatch
+    assert readout["coverage"] >= 0.85 and readout["aa_false_positive_rate"] <= 0.12
+    write_exports(result, markdown=tmp_path / "e.md")
+    interviewer = (tmp_path / "e.md").read_text()
+    candidate = (tmp_path / "e.candidate.md").read_text()
+    assert "(e-replicates.png)" in interviewer and "A/A false-positive rate" in interviewer
+    assert (tmp_path / "e-replicates.png").read_bytes().startswith(b"\x89PNG")
+    assert "replicates.png" not in candidate and "A/A false-positive rate" not in candidate
+
+
 def test_the_candidates_own_learning_curve_is_drawn_over_the_true_one(graded_result, tmp_path):
     solution = Path(__file__).parent.parent / "solutions" / "capacity" / "solution.ipynb"
     result = graded_result(solution).to_json()

@@ -12,7 +12,8 @@ posterior) is judged by the same relations, and nothing the notebook prints or p
   stopped at an early look gives the same effect without them), unless its error rate on the A/A
   replicates shows that its stopping rule holds.
 - ``srm_handled``: the sample-ratio mismatch planted in the experiment and in some replicates is found,
-  no false alarm is raised on the others, and a mismatched experiment is never shipped.
+  no false alarm is raised on the others, and a mismatched experiment is investigated, not decided on
+  its effect.
 - ``preregistered_metric``: the readout reports the metric the prompt pre-registered, the same one on
   every replicate (a readout that reports whichever metric came out best changes it).
 - ``segment_claims_corrected``: on A/A replicates, claims that a segment differs are as rare as the level
@@ -274,7 +275,7 @@ def _planted(ctx: CheckContext, kind: str) -> list[str]:
     return [str(name) for name in rows["name"]]
 
 
-@register("srm_handled", "A sample-ratio mismatch is found where it exists, and not shipped", needs="hidden")
+@register("srm_handled", "A sample-ratio mismatch is found where it exists, and investigated", needs="hidden")
 @_tolerant
 def check_srm_handled(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     evaluation, problem = _evaluation(ctx, "srm_handled")
@@ -287,7 +288,8 @@ def check_srm_handled(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     clean = [row for row in evaluation.rows if not row["true_srm"] and not row.get("error")]
     found = sum(row["srm"] for row in srm)
     false_alarms = sum(row["srm"] for row in clean)
-    shipped = sum(row["decision"] == "ship" for row in srm)
+    flagged = [row for row in srm if row["srm"]]
+    through = sum(row["decision"] != "investigate" for row in flagged)
     min_recall = float(params.get("min_recall", 0.75))
     max_false = float(params.get("max_false_alarm_rate", 0.1))
     facts = (
@@ -301,14 +303,14 @@ def check_srm_handled(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
             "not split as they were randomised (look at the split within each platform, not only overall)"
         )
     if srm and found < min_recall * len(srm):
-        problems.append(f"it missed most planted mismatches ({found} of {len(srm)} found)")
+        problems.append(f"it missed {len(srm) - found} of the {len(srm)} planted mismatches")
     if clean and false_alarms > max_false * len(clean):
         problems.append(f"it raised {false_alarms} false alarms on replicates split as randomised")
-    if shipped:
+    if through:
         problems.append(
-            f"it decided to ship {shipped} replicate(s) with a planted mismatch: an experiment whose arms "
-            "lost "
-            "users unevenly compares different populations, so its effect cannot be trusted"
+            f"where it found one, it still decided on the effect ({through} of {len(flagged)} not "
+            "'investigate'): an experiment whose arms lost users unevenly compares different populations, "
+            "so its effect cannot be trusted, whichever way it points"
         )
     if problems:
         return Outcome(
@@ -317,14 +319,15 @@ def check_srm_handled(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
             + "; ".join(problems)
             + ". Test the counts of units per arm against the planned split "
             f"(a chi-square test at a strict level), overall and per segment, and do not ship a mismatched "
-            f"experiment: find the cause first. {hint}",
+            f"experiment: decide 'investigate' and find the cause first. {hint}",
             (Finding(None, None, "sample-ratio mismatch", {"found": found, "false_alarms": false_alarms}),),
         )
     return Outcome(
         Verdict.PASS,
-        f"{facts}, and shipped none of them; your readout of the experiment flags its mismatch."
+        f"{facts}, and decided to investigate wherever it found one; your readout of the experiment flags "
+        "its mismatch."
         if planted
-        else f"{facts}, and shipped none of them.",
+        else f"{facts}, and decided to investigate wherever it found one.",
     )
 
 
@@ -357,7 +360,11 @@ def check_preregistered_metric(ctx: CheckContext, params: Mapping[str, Any]) -> 
                 f"{hint}"
             ),
         )
-    if _normalised(named) not in accepted:
+    if named == "" and metrics:
+        named = next(iter(metrics))
+    unaccepted = [m for m in (named, *metrics) if _normalised(m) not in accepted]
+    if unaccepted:
+        named = unaccepted[0]
         return Outcome(
             Verdict.FAIL,
             (

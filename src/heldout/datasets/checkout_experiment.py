@@ -203,6 +203,7 @@ def _experiment(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
     flip = sessions[UNIT].isin(both).to_numpy() & (rank >= 2)
     sessions.loc[flip, ARM] = np.where(sessions.loc[flip, ARM] == "treatment", "control", "treatment")
     dropped = _crash(users, CRASH_DROP, rng)
+    kept = users.index[~dropped].to_numpy()
     sessions = sessions[~sessions[UNIT].isin(users.index[dropped])]
     truth = [
         ("effect", LABEL, "all", round(effects["all"], 6)),
@@ -212,15 +213,18 @@ def _experiment(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
         ("guardrail", "latency_ms", "regressed", 1.0),
         ("guardrail", "revenue", "regressed", 0.0),
         ("bad_control", "items_viewed", "moved by the treatment", 1.0),
-        ("both_arms", UNIT, "users exposed to both arms", float(N_BOTH_ARMS)),
-        ("bots", UNIT, "users with 150 or more sessions", float(N_BOTS)),
+        # Counted after the crash, which may have dropped some of them: what the file holds.
+        ("both_arms", UNIT, "users exposed to both arms", float(np.isin(both, kept).sum())),
+        ("bots", UNIT, "users with 150 or more sessions", float(np.isin(bots, kept).sum())),
         ("novelty", DAY, "days the novelty boost lasts", float(NOVELTY_DAYS)),
     ]
     return _finish(sessions, rng), pd.DataFrame(truth, columns=["kind", "name", "detail", "value"])
 
 
-def _replicate(rng: np.random.Generator, kind: str, uplift: float) -> tuple[pd.DataFrame, float, int]:
-    users = _users(rng, REPLICATE_USERS, REPLICATE_DAYS)
+def _replicate(
+    rng: np.random.Generator, kind: str, uplift: float, n_users: int
+) -> tuple[pd.DataFrame, float, int]:
+    users = _users(rng, n_users, REPLICATE_DAYS)
     sessions = _sessions(users, REPLICATE_DAYS, rng)
     lift = np.full(len(sessions), uplift)
     effect = _user_effect(sessions, lift) if uplift else 0.0
@@ -230,14 +234,19 @@ def _replicate(rng: np.random.Generator, kind: str, uplift: float) -> tuple[pd.D
     return _finish(sessions, rng), effect, int(dropped.sum())
 
 
-def replicates(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The replicate experiments (one ``replicate`` number each, in a shuffled order) and their truth."""
-    plan = [(kind, uplift) for kind, count, uplift in REPLICATE_KINDS for _ in range(count)]
+def replicates(
+    rng: np.random.Generator,
+    kinds: tuple[tuple[str, int, float], ...] = REPLICATE_KINDS,
+    n_users: int = REPLICATE_USERS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The replicate experiments (one ``replicate`` number each, in a shuffled order) and their truth:
+    ``kinds`` lists (kind, how many, relative uplift)."""
+    plan = [(kind, uplift) for kind, count, uplift in kinds for _ in range(count)]
     order = rng.permutation(len(plan))
     frames, truth = [], []
     for number, index in enumerate(order, start=1):
         kind, uplift = plan[index]
-        sessions, effect, dropped = _replicate(rng, kind, uplift)
+        sessions, effect, dropped = _replicate(rng, kind, uplift, n_users)
         frames.append(sessions.assign(replicate=number))
         decision = "investigate" if kind == "srm" else "ship" if effect > 0 else "no_ship"
         truth.append((number, kind, round(effect, 6), int(kind == "srm"), dropped, decision))

@@ -143,4 +143,6 @@ def evaluate_readouts(
         }
     if not evaluation.rows:
         evaluation.problem = "it read out none of the replicate experiments"
+    elif all(row.get("error") for row in evaluation.rows):
+        evaluation.problem = f"it failed on every replicate experiment ({evaluation.rows[0]['error']})"
     return evaluation

@@ -189,6 +189,29 @@ def build_content(result: dict[str, Any], audience: str, with_figures: bool = Tr
                 recall_curve_png(retrieval),
             )
         )
+    readout = holdout.get("readout") or {}
+    if readout:
+        for label, key in (
+            ("A/A false-positive rate", "aa_false_positive_rate"),
+            ("interval coverage of the true effects", "coverage"),
+            ("planted mismatches found", "srm_found"),
+        ):
+            if isinstance(readout.get(key), int | float):
+                content.holdout.append((label, f"{readout[key]:.0%}"))
+        content.holdout.append(
+            ("replicates read out", f"{readout.get('read')} of {readout.get('replicates')}")
+        )
+    if with_figures and (readout.get("aa_p_values") or readout.get("intervals")):
+        from heldout.report.figures import readout_png
+
+        content.figures.append(
+            Figure(
+                "replicates",
+                "The readout on the hidden replicate experiments: p-values on the A/A ones, and each "
+                "interval against the true effect",
+                readout_png(readout),
+            )
+        )
     if with_figures and holdout.get("true_learning_curve") and holdout.get("training_rows"):
         from heldout.report.figures import learning_curve_png
 

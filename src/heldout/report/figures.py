@@ -202,3 +202,43 @@ def group_rates_png(groups: list[dict[str, Any]]) -> bytes:
     axes.legend(loc="lower right", fontsize=8)
     axes.grid(alpha=0.3, axis="y")
     return _png(figure)
+
+
+def readout_png(readout: dict[str, Any]) -> bytes:
+    """Two panels: the readout's p-values on the A/A replicates (flat when its level holds), and each
+    replicate's interval against its true effect (red where it missed)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(9.0, 4.0), dpi=100)
+    left, right = figure.subplots(1, 2)
+    p_values = [p for p in readout.get("aa_p_values") or [] if isinstance(p, int | float)]
+    left.hist(p_values, bins=[i / 20 for i in range(21)], color="#4c72b0", edgecolor="white")
+    if p_values:
+        left.axhline(
+            len(p_values) / 20, color="grey", linestyle="--", linewidth=1, label="uniform (level holds)"
+        )
+    left.axvline(0.05, color="black", linestyle=":", linewidth=1, label="p = 0.05")
+    left.set_xlabel("p-value on an A/A replicate")
+    left.set_ylabel("replicates")
+    left.set_xlim(0, 1)
+    left.legend(fontsize=8)
+    rows = [
+        r
+        for r in readout.get("intervals") or []
+        if all(isinstance(r.get(k), int | float) for k in ("ci_low", "ci_high", "true_effect"))
+    ]
+    rows.sort(key=lambda r: (r["true_effect"], r["replicate"]))
+    for position, row in enumerate(rows):
+        covered = row["ci_low"] <= row["true_effect"] <= row["ci_high"]
+        colour = "#4c72b0" if covered else "#c44e52"
+        right.plot([row["ci_low"], row["ci_high"]], [position, position], color=colour, linewidth=1.4)
+        right.plot([row["true_effect"]], [position], marker="o", color="black", markersize=2.5, zorder=3)
+    right.set_xlabel("effect on the primary metric: interval (line), truth (dot)")
+    right.set_ylabel("replicates, by true effect")
+    right.set_yticks([])
+    right.axvline(0, color="grey", linewidth=0.8)
+    figure.tight_layout()
+    return _png(figure)
