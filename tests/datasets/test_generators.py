@@ -18,7 +18,6 @@ from heldout.errors import DatasetError
 from tests.conftest import ROOT
 
 
-
 @pytest.mark.parametrize("name", sorted(datasets.GENERATORS))
 def test_same_seed_gives_identical_bytes(name: str, tmp_path: Path) -> None:
     module = datasets.generator(name)
