@@ -7,6 +7,7 @@ from pathlib import Path
 from heldout.lint import rules
 from heldout.lint.findings import LintFinding, Severity
 from heldout.lint.flow import Flow
+from heldout.lint.peeking import peeking_loops
 from heldout.lint.source import parse_cell, read_source
 from heldout.lint.task import Task, task_for
 
@@ -24,14 +25,17 @@ def lint_source(cells: list[str], *, notebook: bool = True, task: Task | None = 
     task = task or Task()
     flow = Flow(serving_names={task.prepare})
     findings = []
+    parsed_cells = []
     for index, text in enumerate(cells, start=1):
         parsed = parse_cell(text, index if notebook else None)
         if parsed.module is None:
             findings.append(_syntax_finding(parsed.number, parsed.error, parsed.error_line, notebook))
             continue
         flow.run_cell(parsed.number, parsed.module)
+        parsed_cells.append((parsed.number, parsed.module))
     flow.run_serving_functions()
     findings.extend(rules.lint_record(flow.record, task))
+    findings.extend(peeking_loops(parsed_cells))
     return sorted(findings, key=lambda f: (f.cell or 0, f.line or 0, f.kind))
 
 

@@ -33,12 +33,13 @@ CHECK_OF_KIND: dict[str, str | None] = {
     "illegitimate_feature": "no_illegitimate_features",
     "protected_attribute_feature": "no_protected_attribute_input",
     "unscaled_model": "scale_sensitive_models_scaled",
+    "peeking_loop": "no_peeking",
     "syntax": None,
 }
 KINDS = tuple(CHECK_OF_KIND)
 # Kinds whose rule reads one way of making the mistake only (a column the manifest names, written in a
 # ColumnTransformer): a run that fails their check where the lint saw nothing is no disagreement.
-PARTIAL_KINDS = frozenset({"illegitimate_feature", "protected_attribute_feature"})
+PARTIAL_KINDS = frozenset({"illegitimate_feature", "protected_attribute_feature", "peeking_loop"})
 
 
 def location(site: Site) -> str:
