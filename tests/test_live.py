@@ -182,7 +182,7 @@ PLANTED = {
         ),
         proved_by=3,
         check="randomisation_unit",
-        text="ttest_ind in cell 4 compared 51,831 rows of 15,711 users",
+        text="ttest_ind in cell 4, line 1, compared 51,831 rows of 15,711 users",
         cells_involved="(cell 4)",
     ),
     "responsible": Planted(

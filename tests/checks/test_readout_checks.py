@@ -46,6 +46,7 @@ def per_user(sessions: pd.DataFrame) -> pd.DataFrame:
         converted=("converted", "max"),
         items=("items_viewed", "mean"),
         revenue=("revenue", "sum"),
+        sessions=("day", "size"),
     )
 
 
@@ -96,12 +97,16 @@ def readout(
         else:
             effect, low, high, p = welch(y[treated], y[~treated])
         name = "user conversion"
-        if metric == "best":
-            revenue = users["revenue"].to_numpy()
-            p_revenue = welch(revenue[treated], revenue[~treated])
-            if p_revenue[3] < p:
-                effect, low, high, p = p_revenue
-                name = "revenue per user"
+        if metric in ("best", "best_of_three"):
+            others = {"revenue per user": "revenue"}
+            if metric == "best_of_three":
+                others["sessions per user"] = "sessions"
+            for other, column in others.items():
+                values = users[column].to_numpy(float)
+                tested = welch(values[treated], values[~treated])
+                if tested[3] < p:
+                    effect, low, high, p = tested
+                    name = other
         if p < look_alpha:
             break
     found = srm_p(users) < 0.001 if srm != "unchecked" else False
@@ -111,12 +116,13 @@ def readout(
             g = (group["arm"] == "treatment").to_numpy()
             if 0 < g.sum() < len(g):
                 names.append(f"{column}={value}")
-                p_segments.append(
-                    welch(group["converted"].to_numpy(float)[g], group["converted"].to_numpy(float)[~g])[3]
-                )
+                outcome = group["converted"].to_numpy(float)
+                if segments == "corrected_adjusted":  # the primary's adjustment carried into each segment
+                    outcome = pd.Series(y, index=users.index).loc[group.index].to_numpy()
+                p_segments.append(welch(outcome[g], outcome[~g])[3])
     claimed = (
         multipletests(p_segments, method="fdr_bh")[0]
-        if segments == "corrected"
+        if segments.startswith("corrected")
         else np.array(p_segments) < 0.05
     )
     significant = p < look_alpha and effect > 0
@@ -146,6 +152,10 @@ STYLES: dict[str, Callable[[pd.DataFrame], dict]] = {
     "items_adjusted": functools.partial(readout, adjust="items"),
     "raw_segments": functools.partial(readout, segments="raw"),
     "best_metric": functools.partial(readout, metric="best"),
+    # Sessions per user among the candidates: a metric that added sessions move by design.
+    "best_of_three": functools.partial(readout, metric="best_of_three"),
+    # The bad control carried into the segments: every comparison of the arms is biased.
+    "items_adjusted_segments": functools.partial(readout, adjust="items", segments="corrected_adjusted"),
 }
 
 
@@ -232,6 +242,8 @@ def test_each_mistake_fails_its_check(style, check, text):
         ("daily_peeking", "randomisation_unit"),
         ("items_adjusted", "no_peeking"),
         ("raw_segments", "randomisation_unit"),
+        ("best_of_three", "randomisation_unit"),
+        ("items_adjusted_segments", "no_peeking"),
     ],
 )
 def test_a_mistake_does_not_fail_the_checks_of_other_mistakes(style, check):
@@ -242,6 +254,29 @@ def test_a_mistake_does_not_fail_the_checks_of_other_mistakes(style, check):
 def test_reading_a_post_assignment_column_makes_the_unit_probe_undecidable_not_an_accusation():
     found, message = verdict("items_adjusted", "randomisation_unit")
     assert found == Verdict.WARN and "cannot tell whether it counts sessions" in message
+
+
+def test_a_bad_control_carried_into_the_segments_is_judged_once():
+    assert verdict("items_adjusted_segments", "pre_period_adjustment")[0] == Verdict.FAIL
+    found, message = verdict("items_adjusted_segments", "segment_claims_corrected")
+    assert found == Verdict.WARN, message
+    assert "heldout cannot tell whether the segment claims are corrected" in message
+
+
+def test_a_metric_switched_on_altered_copies_is_judged_by_the_metric_check_not_the_unit_check():
+    assert verdict("best_of_three", "preregistered_metric")[0] == Verdict.FAIL
+    found, message = verdict("best_of_three", "randomisation_unit")
+    assert found in (Verdict.PASS, Verdict.WARN), message
+    assert "treats sessions" not in message
+
+
+def test_a_mismatch_missed_in_the_experiment_by_a_readout_that_stops_early_is_judged_by_no_peeking():
+    ctx = dataclasses.replace(
+        context("daily_peeking"), readout_report={"srm": False, "metric": "user conversion"}
+    )
+    outcome = CHECKS["srm_handled"].function(ctx, ctx.manifest.check("srm_handled").params)
+    assert outcome.verdict == Verdict.WARN, outcome.message
+    assert "stops at early looks (see no_peeking)" in outcome.message
 
 
 def test_a_readout_of_the_experiment_without_its_mismatch_fails():

@@ -28,13 +28,12 @@ posterior) is judged by the same relations, and nothing the notebook prints or p
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from heldout.checks.base import CheckContext, Finding, Outcome, Verdict, hint_pointer, register
 from heldout.holdout_metrics import baseline_label
-from heldout.readout.evaluation import ReadoutEvaluation
+from heldout.readout.evaluation import ReadoutEvaluation, metric_key
 
 __all__ = [
     "check_guardrails_reported",
@@ -115,20 +114,32 @@ def session_tests(ctx: CheckContext) -> list[Finding]:
     if spec is None or train is None or spec.unit not in train:
         return []
     unit = spec.unit.removesuffix("_id")
+    everyone = int(train[spec.unit].nunique())
     found = []
     for event in ctx.trace.of_kind("stat_test"):
         rows, observations = ctx.trace.rows(event.get("rows")), event.get("n_rows")
-        if rows is None or not isinstance(observations, int) or event.cell is None:
+        if not isinstance(observations, int) or event.cell is None:
             continue
-        positions = rows[(rows >= 0) & (rows < len(train))]
-        units = int(train[spec.unit].iloc[positions].nunique())
+        where = f"{event.get('test')} in cell {event.cell}" + (f", line {event.line}," if event.line else "")
+        if rows is not None:
+            positions = rows[(rows >= 0) & (rows < len(train))]
+            units = int(train[spec.unit].iloc[positions].nunique())
+            text = f"{where} compared {observations:,} rows of {units:,} {unit}s"
+        else:
+            # Rows not followed (arithmetic, masks on arrays): more observations than the experiment
+            # has units at all cannot be one per unit, whatever they were.
+            units = everyone
+            text = f"{where} compared {observations:,} observations, more than the {units:,} {unit}s"
+            text += " in the whole experiment"
         if 0 < units < observations:
-            text = f"{event.get('test')} in cell {event.cell} compared {observations:,} rows"
-            text += f" of {units:,} {unit}s"
             found.append(
                 Finding(event.cell, event.line, text, {"observations": observations, "units": units})
             )
     return found
+
+
+def _primary_names(spec: Any) -> set[str]:
+    return {metric_key(n) for n in (*spec.primary_names, spec.primary)}
 
 
 def _tests_text(findings: list[Finding]) -> str:
@@ -160,9 +171,16 @@ def check_randomisation_unit(ctx: CheckContext, params: Mapping[str, Any]) -> Ou
         return _evaluation(ctx, "randomisation_unit")[1]
     evaluation = ctx.readout
     unseeded = _unseeded(evaluation, name)
-    changed, compared = evaluation.probe_changes("sessions")
+    # Added sessions change every metric but the primary (sessions per user, say), so the relation is
+    # read only where the readout and its probe both report the primary.
+    changed, compared = evaluation.probe_changes("sessions", _primary_names(spec))
     if unseeded or not compared:
         reason = unseeded or f"heldout could not compare any readout of `{name}`{_stopped(evaluation)}"
+        if not unseeded and evaluation.probe_changes("sessions")[1]:
+            reason = (
+                f"heldout could not compare any readout of `{name}` of the primary metric with sessions "
+                "added: it reported another metric (see preregistered_metric)"
+            )
         if traced:
             return Outcome(Verdict.FAIL, f"{_tests_text(traced)} {why}. {fix}", tuple(traced))
         return Outcome(Verdict.WARN, f"{reason}. {hint}")
@@ -312,6 +330,16 @@ def check_srm_handled(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
             "'investigate'): an experiment whose arms lost users unevenly compares different populations, "
             "so its effect cannot be trusted, whichever way it points"
         )
+    changed, compared = evaluation.probe_changes("early")
+    if len(problems) == 1 and planted and not report.get("srm") and compared - changed >= 2:
+        # The replicates show the test works and is acted on, and that the readout stops at early looks:
+        # on fewer days the experiment's mismatch is weaker. That is no_peeking's mistake, judged there.
+        return Outcome(
+            Verdict.WARN,
+            f"{facts}, and decided to investigate wherever it found one. Still, {problems[0]}. Your "
+            "readout stops at early looks (see no_peeking), so it may have read too few days to see it. "
+            f"{hint}",
+        )
     if problems:
         return Outcome(
             Verdict.FAIL,
@@ -331,10 +359,6 @@ def check_srm_handled(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
     )
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
 @register("preregistered_metric", "The readout reports the pre-registered primary metric", needs="final")
 @_tolerant
 def check_preregistered_metric(ctx: CheckContext, params: Mapping[str, Any]) -> Outcome:
@@ -343,7 +367,7 @@ def check_preregistered_metric(ctx: CheckContext, params: Mapping[str, Any]) -> 
         return problem
     spec = ctx.manifest.experiment
     hint = hint_pointer(ctx, "preregistered_metric")
-    accepted = {_normalised(n) for n in (*spec.primary_names, spec.primary)}
+    accepted = _primary_names(spec)
     report = ctx.readout_report or {}
     named = str(report.get("metric", ""))
     metrics = {str(row.get("metric", "")) for row in evaluation.rows if not row.get("error")}
@@ -362,7 +386,7 @@ def check_preregistered_metric(ctx: CheckContext, params: Mapping[str, Any]) -> 
         )
     if named == "" and metrics:
         named = next(iter(metrics))
-    unaccepted = [m for m in (named, *metrics) if _normalised(m) not in accepted]
+    unaccepted = [m for m in (named, *metrics) if metric_key(m) not in accepted]
     if unaccepted:
         named = unaccepted[0]
         return Outcome(
@@ -392,7 +416,21 @@ def check_segment_claims_corrected(ctx: CheckContext, params: Mapping[str, Any])
     facts = "On the A/A replicates (no effect anywhere), your readout claimed a segment differs in "
     facts += _share(claimed, len(aa))
     if aa and claimed > limit * len(aa):
-        segments = ", ".join(f"`{s}`" for s in ctx.manifest.experiment.segments)
+        spec = ctx.manifest.experiment
+        segments = ", ".join(f"`{s}`" for s in spec.segments)
+        if evaluation.probe_changes("shuffled")[0]:
+            # An adjustment for a column the treatment moves biases every comparison of the arms, so
+            # segments claim differences however well they are corrected: one mistake, judged once.
+            columns = ", ".join(f"`{c}`" for c in spec.post_assignment)
+            return Outcome(
+                Verdict.WARN,
+                (
+                    f"{facts}; but the readout also adjusts for {columns} (see pre_period_adjustment), "
+                    "which the treatment moves even where it has no effect on the outcome, so every "
+                    "comparison of the arms is biased, segments included: heldout cannot tell whether "
+                    f"the segment claims are corrected. {hint}"
+                ),
+            )
         return Outcome(
             Verdict.FAIL,
             (
@@ -422,12 +460,12 @@ def check_guardrails_reported(ctx: CheckContext, params: Mapping[str, Any]) -> O
             f"heldout found no readout of the experiment (`{ctx.manifest.contract.report}`). {hint}",
         )
     regressed = [g for g in _planted(ctx, "guardrail") if g in spec.guardrails]
-    named = [_normalised(str(g)) for g in report.get("guardrails") or []]
+    named = [metric_key(str(g)) for g in report.get("guardrails") or []]
 
     def mentioned(guardrail: str) -> bool:
-        words = _normalised(guardrail).split()
+        words = metric_key(guardrail).split()
         stem = words[0] if words else guardrail
-        return any(stem in text or _normalised(guardrail) in text for text in named)
+        return any(stem in text or metric_key(guardrail) in text for text in named)
 
     found = [g for g in regressed if mentioned(g)]
     false = [g for g in spec.guardrails if g not in regressed and mentioned(g)]

@@ -74,15 +74,43 @@ def _testing_functions(modules: Iterable[ast.Module]) -> set[str]:
     return testing
 
 
-def _fixed_level(test: ast.expr) -> float | None:
-    """The constant of ``x < 0.05`` (or ``0.05 > x``), if it is a plausible significance level."""
+def _named_constants(modules: Iterable[ast.Module]) -> dict[str, object]:
+    """Names the notebook binds once, to a literal (``ALPHA = 0.05``): a level written as a name is as
+    fixed as one written as a number. A name bound twice, or to anything computed, is not known."""
+    values: dict[str, object] = {}
+    bound: dict[str, int] = {}
+    for module in modules:
+        for node in ast.walk(module):
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+                targets, value = [node.target], node.value if isinstance(node, ast.AnnAssign) else None
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        bound[name.id] = bound.get(name.id, 0) + 1
+                        if isinstance(target, ast.Name) and isinstance(value, ast.Constant):
+                            values[name.id] = value.value
+            if isinstance(node, ast.For | ast.comprehension):
+                for name in ast.walk(node.target):
+                    if isinstance(name, ast.Name):
+                        bound[name.id] = bound.get(name.id, 0) + 2
+    return {name: value for name, value in values.items() if bound.get(name) == 1}
+
+
+def _fixed_level(test: ast.expr, constants: dict[str, object]) -> float | None:
+    """The constant of ``x < 0.05`` (or ``0.05 > x``, or a name bound once to one), if it is a
+    plausible significance level."""
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return None
     op, left, right = test.ops[0], test.left, test.comparators[0]
-    if isinstance(op, ast.Lt | ast.LtE) and isinstance(right, ast.Constant):
-        value = right.value
-    elif isinstance(op, ast.Gt | ast.GtE) and isinstance(left, ast.Constant):
-        value = left.value
+    side = right if isinstance(op, ast.Lt | ast.LtE) else left if isinstance(op, ast.Gt | ast.GtE) else None
+    if isinstance(side, ast.Constant):
+        value = side.value
+    elif isinstance(side, ast.Name) and side.id in constants:
+        value = constants[side.id]
     else:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= _MAX_LEVEL:
@@ -96,6 +124,7 @@ def _leaves(body: list[ast.stmt]) -> bool:
 
 def peeking_loops(cells: list[tuple[int | None, ast.Module]]) -> list[LintFinding]:
     testing = _testing_functions(module for _, module in cells)
+    constants = _named_constants(module for _, module in cells)
     findings = []
     for number, module in cells:
         for loop in ast.walk(module):
@@ -106,7 +135,7 @@ def peeking_loops(cells: list[tuple[int | None, ast.Module]]) -> list[LintFindin
             for node in ast.walk(loop):
                 if not isinstance(node, ast.If):
                     continue
-                level = _fixed_level(node.test)
+                level = _fixed_level(node.test, constants)
                 if level is None or not _leaves(node.body):
                     continue
                 over = ast.unparse(loop.target if isinstance(loop, ast.For) else loop.test)

@@ -10,12 +10,19 @@ field is read defensively: a malformed record is a problem the checks report, ne
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["ReadoutEvaluation", "evaluate_readouts", "same_effect"]
+__all__ = ["ReadoutEvaluation", "evaluate_readouts", "metric_key", "same_effect"]
+
+
+def metric_key(name: str) -> str:
+    """A metric's name as compared, case and punctuation aside ('User conversion' is 'user_conversion')."""
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
 
 
 def same_effect(a: float | None, b: float | None) -> bool:
@@ -34,7 +41,8 @@ class ReadoutEvaluation:
     n_errors: int = 0
     stopped_after: int | None = None
     cpu_seconds: float | None = None
-    probes: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    probes: dict[str, dict[str, float | None]] = field(default_factory=dict)  # the probes' effects
+    probe_metrics: dict[str, dict[str, str | None]] = field(default_factory=dict)  # and their metrics
     baseline_accuracy: dict[str, float] = field(default_factory=dict)
     problem: str | None = None
 
@@ -49,19 +57,29 @@ class ReadoutEvaluation:
     def accuracy(self) -> float | None:
         return sum(row["correct"] for row in self.rows) / len(self.rows) if self.rows else None
 
-    def effect(self, replicate: str) -> float | None:
+    def _row_of(self, replicate: str) -> dict[str, Any]:
         for row in self.rows:
             if str(row["replicate"]) == replicate:
-                return row.get("effect")
-        return None
+                return row
+        return {}
 
-    def probe_changes(self, name: str) -> tuple[int, int]:
-        """(replicates the probe ran on whose effect changed, replicates it could compare)."""
+    def effect(self, replicate: str) -> float | None:
+        return self._row_of(replicate).get("effect")
+
+    def probe_changes(self, name: str, metrics: Collection[str] | None = None) -> tuple[int, int]:
+        """(replicates the probe ran on whose effect changed, replicates it could compare); with
+        ``metrics`` (names as ``metric_key`` gives them), only the replicates whose readout and probe
+        both report one of them."""
         changed = compared = 0
+        probed_metrics = self.probe_metrics.get(name) or {}
         for replicate, value in (self.probes.get(name) or {}).items():
             before = self.effect(replicate)
             if before is None or value is None:
                 continue
+            if metrics is not None:
+                names = (str(self._row_of(replicate).get("metric", "")), str(probed_metrics.get(replicate)))
+                if not all(metric_key(n) in metrics for n in names):
+                    continue
             compared += 1
             changed += not same_effect(before, value)
         return changed, compared
@@ -136,11 +154,15 @@ def evaluate_readouts(
     evaluation.cpu_seconds = _number(facts.get("cpu_seconds"))
     probes = facts.get("probes")
     if isinstance(probes, dict):
-        evaluation.probes = {
-            str(name): {str(k): _number(v) for k, v in values.items()}
-            for name, values in probes.items()
-            if isinstance(values, dict)
-        }
+        for name, values in probes.items():
+            if not isinstance(values, dict):
+                continue
+            readings = {str(k): v if isinstance(v, dict) else {} for k, v in values.items()}
+            evaluation.probes[str(name)] = {k: _number(v.get("effect")) for k, v in readings.items()}
+            evaluation.probe_metrics[str(name)] = {
+                k: str(v["metric"])[:200] if isinstance(v.get("metric"), str) else None
+                for k, v in readings.items()
+            }
     if not evaluation.rows:
         evaluation.problem = "it read out none of the replicate experiments"
     elif all(row.get("error") for row in evaluation.rows):

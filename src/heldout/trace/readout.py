@@ -121,15 +121,15 @@ def readout_probes(
     probes: dict[str, dict[str, Any]] = {"again": {}, "sessions": {}, "shuffled": {}, "early": {}}
     if stopped is None:
         for number, frame in probed:
-            probes["again"][str(number)] = _effect(calls.readout(frame))
-            probes["sessions"][str(number)] = _effect(calls.readout(_more_sessions(frame, spec)))
+            probes["again"][str(number)] = _probed(calls.readout(frame))
+            probes["sessions"][str(number)] = _probed(calls.readout(_more_sessions(frame, spec)))
             if spec.get("post_assignment"):
-                probes["shuffled"][str(number)] = _effect(calls.readout(_shuffled(frame, spec, number)))
+                probes["shuffled"][str(number)] = _probed(calls.readout(_shuffled(frame, spec, number)))
         declared = [(n, f) for n, f in frames if _declared(readouts.get(str(n)), float(spec["alpha"]))][
             :EARLY_PROBES
         ]
         for number, frame in declared:
-            probes["early"][str(number)] = _effect(calls.readout(_without_last_days(frame, spec)))
+            probes["early"][str(number)] = _probed(calls.readout(_without_last_days(frame, spec)))
     return {
         "replicates": len(frames),
         "readouts": readouts,
@@ -179,6 +179,13 @@ def _effect(readout: Any) -> float | None:
         return None
     value = readout.get("effect")
     return value if isinstance(value, float) else None
+
+
+def _probed(readout: Any) -> dict[str, Any]:
+    """What a probe's readout says: its effect, and the metric the effect is of (a readout may switch
+    metric on an altered copy, and then its effect is of something else)."""
+    metric = readout.get("metric") if isinstance(readout, dict) else None
+    return {"effect": _effect(readout), "metric": metric if isinstance(metric, str) else None}
 
 
 def _declared(readout: Any, alpha: float) -> bool:

@@ -46,7 +46,8 @@ variant(
     "of\nsession conversion between the arms, CUPED-adjusted with the pre-period conversions, over the "
     "sessions of\nthe users kept (users logged in both arms and bot-like users with 100 sessions or more "
     "are left out).\nThe split of users is tested against 50/50, overall and per platform (chi-square, "
-    "Holm-adjusted, at\n0.001); the guardrails (latency, revenue) and the Holm-corrected segments are "
+    "Holm-Šidák-adjusted, at\n0.001); the guardrails (latency, revenue) and the Holm-Šidák-corrected "
+    "segments are "
     "tested per user. The\nreadout is read once, at the end of the experiment.",
     [
         (
@@ -65,8 +66,9 @@ variant(
     "a\nWelch t-test adjusted by CUPED with the pre-period conversions, one row per user) is run on the "
     "sessions\nso far, and the experiment is called on the first day it is significant at 0.05, so a "
     "winning checkout\nships without waiting out the three weeks. On that day the full readout is made: "
-    "the 50/50 split\nchecked overall and per platform (chi-square, Holm, 0.001), the guardrails (latency, "
-    "revenue) tested\nper user and the segments Holm-corrected.",
+    "the 50/50 split\nchecked overall and per platform (chi-square, Holm-Šidák, 0.001), the "
+    "guardrails (latency, "
+    "revenue) tested\nper user and the segments Holm-Šidák-corrected.",
     [
         (4, "def analyze(sessions):\n", "def readout_of(sessions):\n"),
         (
@@ -96,18 +98,18 @@ variant(
     "is\ntested against 50/50 (chi-square, at 0.001). The primary metric, pre-registered, is user "
     "conversion;\nits effect is a Welch t-test on conversion adjusted by CUPED with the pre-period "
     "conversions. The\nguardrails (latency, revenue) are tested per user; segments are tested and "
-    "Holm-corrected. The readout\nis read once, at the end of the experiment.",
+    "Holm-Šidák-corrected. The readout\nis read once, at the end of the experiment.",
     [
         (
             2,
-            '''    """Chi-square test of a 50/50 split, overall and per platform: the smallest Holm-adjusted \
-p-value."""
+            '''    """Chi-square test of a 50/50 split, overall and per platform: the smallest \
+Holm-Šidák-adjusted p-value."""
     parts = [users] + [part for _, part in users.groupby("platform")]
     p_values = []
     for part in parts:
         counts = part["arm"].value_counts().reindex(["treatment", "control"], fill_value=0)
         p_values.append(stats.chisquare(counts.to_numpy()).pvalue)
-    return float(multipletests(p_values, method="holm")[1].min())''',
+    return float(multipletests(p_values, method="holm-sidak")[1].min())''',
             '''    """Chi-square test of the users per arm against a 50/50 split."""
     counts = users["arm"].value_counts().reindex(["treatment", "control"], fill_value=0)
     return float(stats.chisquare(counts.to_numpy()).pvalue)''',
@@ -127,10 +129,11 @@ variant(
     "Users were randomised, so every test compares **users**: each user's sessions are collapsed to one "
     "row\n(converted at least once, mean page latency, revenue). Users logged in both arms and bot-like "
     "users\n(100 sessions or more) are left out. The split of users is tested against 50/50, overall and "
-    "per\nplatform (chi-square, Holm-adjusted, at 0.001), and a mismatch is flagged in the readout for the "
+    "per\nplatform (chi-square, Holm-Šidák-adjusted, at 0.001), and a mismatch is flagged in the "
+    "readout for the "
     "data\nteam. The decision rests on the pre-registered metric, user conversion (a Welch t-test adjusted "
     "by CUPED\nwith the pre-period conversions), and on the guardrails (latency, revenue), tested per user; "
-    "segments\nare tested and Holm-corrected. The readout is read once, at the end of the experiment.",
+    "segments\nare tested and Holm-Šidák-corrected. The readout is read once, at the end of the experiment.",
     [
         (
             4,
@@ -155,11 +158,12 @@ variant(
     "Users were randomised, so every test compares **users**: each user's sessions are collapsed to one "
     "row\n(converted at least once, sessions, items viewed, mean page latency, revenue). Users logged in "
     "both arms\nand bot-like users (100 sessions or more) are left out. Before any effect is trusted, the "
-    "split of users\nis tested against 50/50, overall and per platform (chi-square, Holm-adjusted, at "
+    "split of users\nis tested against 50/50, overall and per platform (chi-square, Holm-Šidák-adjusted, at "
     "0.001). A new checkout\ncan show up in more than one place, so four metrics per user are tested "
     "(conversion adjusted by CUPED\nwith the pre-period conversions, revenue, sessions and items viewed, "
     "each with a Welch t-test) and the\nreadout reports the one with the strongest evidence. The guardrails "
-    "(latency, revenue) are tested per\nuser; segments are tested and Holm-corrected. The readout is read "
+    "(latency, revenue) are tested per\nuser; segments are tested and Holm-Šidák-corrected. The "
+    "readout is read "
     "once, at the end of the experiment.",
     [
         (2, '        revenue=("revenue", "sum"),\n', '        revenue=("revenue", "sum"),\n'
@@ -187,7 +191,8 @@ variant(
     "Users were randomised, so every test compares **users**: each user's sessions are collapsed to one "
     "row\n(converted at least once, mean page latency, revenue). Users logged in both arms and bot-like "
     "users\n(100 sessions or more) are left out. Before any effect is trusted, the split of users is tested "
-    "against\n50/50, overall and per platform (chi-square, Holm-adjusted, at 0.001). The primary metric, "
+    "against\n50/50, overall and per platform (chi-square, Holm-Šidák-adjusted, at 0.001). The "
+    "primary metric, "
     "pre-registered,\nis user conversion; its effect is a Welch t-test on conversion adjusted by CUPED with "
     "the pre-period\nconversions. The guardrails (latency, revenue) are tested per user. Each segment (user "
     "type, platform,\ncountry) gets the same test, and the segments significant at 0.05 are listed so the "
@@ -195,7 +200,8 @@ variant(
     [
         (
             4,
-            '    claimed = multipletests(p_segments, alpha=ALPHA, method="holm")[0] if p_segments else []\n',
+            '    claimed = multipletests(p_segments, alpha=ALPHA, method="holm-sidak")[0] if '
+            'p_segments else []\n',
             "    claimed = [p_segment < ALPHA for p_segment in p_segments]\n",
         )
     ],
@@ -207,9 +213,10 @@ variant(
     "Users were randomised, so every test compares **users**: each user's sessions are collapsed to one "
     "row\n(converted at least once). Users logged in both arms and bot-like users (100 sessions or more) "
     "are left\nout. Before any effect is trusted, the split of users is tested against 50/50, overall and "
-    "per platform\n(chi-square, Holm-adjusted, at 0.001). The decision rests on the pre-registered metric, "
+    "per platform\n(chi-square, Holm-Šidák-adjusted, at 0.001). The decision rests on the "
+    "pre-registered metric, "
     "user\nconversion: a Welch t-test on conversion adjusted by CUPED with the pre-period conversions. "
-    "Segments are\ntested and Holm-corrected. The readout is read once, at the end of the experiment.",
+    "Segments are\ntested and Holm-Šidák-corrected. The readout is read once, at the end of the experiment.",
     [
         (
             4,
@@ -235,11 +242,13 @@ variant(
     "Users were randomised, so every test compares **users**: each user's sessions are collapsed to one "
     "row\n(converted at least once, mean items viewed, mean page latency, revenue). Users logged in both "
     "arms and\nbot-like users (100 sessions or more) are left out. Before any effect is trusted, the split "
-    "of users is\ntested against 50/50, overall and per platform (chi-square, Holm-adjusted, at 0.001). The "
+    "of users is\ntested against 50/50, overall and per platform (chi-square, Holm-Šidák-adjusted, "
+    "at 0.001). The "
     "primary\nmetric, pre-registered, is user conversion; its effect is a Welch t-test on conversion "
     "adjusted by a\nCUPED regression on two covariates that predict it well: the pre-period conversions and "
     "the user's mean\nitems viewed per session (how engaged the user is). The guardrails (latency, revenue) "
-    "are tested per\nuser; segments are tested and Holm-corrected. The readout is read once, at the end of "
+    "are tested per\nuser; segments are tested and Holm-Šidák-corrected. The readout is read once, "
+    "at the end of "
     "the experiment.",
     [
         (2, '        revenue=("revenue", "sum"),\n', '        revenue=("revenue", "sum"),\n'
@@ -270,8 +279,9 @@ variant(
     "arms\ngets its 95 % interval and its p-value from a seeded bootstrap (1,000 resamples of the sessions "
     "of each\narm), over the sessions of the users kept (users logged in both arms and bot-like users with "
     "100\nsessions or more are left out). Before any effect is trusted, the split of users is tested "
-    "against\n50/50, overall and per platform (chi-square, Holm-adjusted, at 0.001). The guardrails "
-    "(latency,\nrevenue) are tested per user; segments are tested and Holm-corrected. The readout is read "
+    "against\n50/50, overall and per platform (chi-square, Holm-Šidák-adjusted, at 0.001). The guardrails "
+    "(latency,\nrevenue) are tested per user; segments are tested and Holm-Šidák-corrected. The "
+    "readout is read "
     "once, at the\nend of the experiment.",
     [
         (
@@ -307,8 +317,9 @@ variant(
     "treated`\n(statsmodels OLS), fitted on the sessions of the users kept (users logged in both arms and "
     "bot-like\nusers with 100 sessions or more are left out); its interval and p-value are the model's. "
     "Before any\neffect is trusted, the split of users is tested against 50/50, overall and per platform "
-    "(chi-square,\nHolm-adjusted, at 0.001). The guardrails (latency, revenue) are tested per user; segments "
-    "are tested and\nHolm-corrected. The readout is read once, at the end of the experiment.",
+    "(chi-square,\nHolm-Šidák-adjusted, at 0.001). The guardrails (latency, revenue) are tested per "
+    "user; segments "
+    "are tested and\nHolm-Šidák-corrected. The readout is read once, at the end of the experiment.",
     [
         (1, "import pandas as pd\n", "import pandas as pd\nimport statsmodels.formula.api as smf\n"),
         (
@@ -331,8 +342,9 @@ variant(
     "first\nweekly look where the primary test is significant at 0.05, so a clear winner does not wait out "
     "the\nthree weeks. The primary test compares **users** (one row each, converted at least once): a "
     "Welch\nt-test on conversion adjusted by CUPED with the pre-period conversions. At the look where it "
-    "stops,\nthe full readout is made: the 50/50 split checked overall and per platform (chi-square, Holm, "
-    "0.001),\nthe guardrails (latency, revenue) tested per user and the segments Holm-corrected.",
+    "stops,\nthe full readout is made: the 50/50 split checked overall and per platform (chi-square, "
+    "Holm-Šidák, "
+    "0.001),\nthe guardrails (latency, revenue) tested per user and the segments Holm-Šidák-corrected.",
     [
         (4, "def analyze(sessions):\n", "def readout_of(sessions):\n"),
         (
