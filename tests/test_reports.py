@@ -216,10 +216,17 @@ def test_the_group_rates_figure_goes_to_the_interviewer_only(graded_result, tmp_
     large = next(row for row in table if row["group"] == "A")
     width = {r["group"]: r["true_positive_rate_high"] - r["true_positive_rate_low"] for r in (small, large)}
     assert width["D"] > width["A"]  # the small group's rate says less, and the plot shows it
+    # "Before": a model trained on the same record without mitigation (the manifest's scoring baseline),
+    # measured the same way, drawn beside the candidate's.
+    (before,) = [f["unconstrained"] for f in check["findings"] if f.get("unconstrained")]
+    assert before["baseline"] == "logistic_regression" and 0 <= before["value"] <= 1
+    assert [row["group"] for row in before["groups"]] == ["A", "B", "C", "D"]
+    assert before["groups"] != table
     write_exports(result, markdown=tmp_path / "f.md")
     interviewer = (tmp_path / "f.md").read_text()
     candidate = (tmp_path / "f.candidate.md").read_text()
     assert "(f-group-rates.png)" in interviewer
+    assert "hatched, without mitigation: heldout's logistic regression baseline" in interviewer
     assert (tmp_path / "f-group-rates.png").read_bytes().startswith(b"\x89PNG")
     assert "group-rates" not in candidate
 

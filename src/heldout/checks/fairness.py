@@ -186,6 +186,38 @@ def _group_table(
     return table
 
 
+def _unconstrained(
+    ctx: CheckContext,
+    y: np.ndarray,
+    groups: np.ndarray,
+    names: list[str],
+    measured: list[str],
+    metric_name: str,
+) -> dict[str, Any] | None:
+    """The same group table for a model trained on the same record without any mitigation: the first
+    baseline of the manifest that scores rather than predicts a constant, with its decisions at 0.5.
+    The candidate's own unmitigated model is not something the contract names, so this is the
+    interviewer's "before"."""
+    import fairlearn.metrics
+
+    for name, scores in ctx.baseline_scores.items():
+        scores = np.asarray(scores, dtype=float)
+        if len(scores) != len(y) or np.ptp(scores) == 0:
+            continue
+        d = (scores >= 0.5).astype(int)
+        keep = np.isin(groups, measured)
+        value = float(
+            getattr(fairlearn.metrics, metric_name)(y[keep], d[keep], sensitive_features=groups[keep])
+        )
+        return {
+            "baseline": name,
+            "value": round(value, 6),
+            "accuracy": round(float(np.mean(d == y)), 6),
+            "groups": _group_table(y, d, groups, names, np.random.default_rng(1)),
+        }
+    return None
+
+
 @register(
     "fairness_constraint_holdout", "The fairness constraint holds on the hidden holdout", needs="hidden"
 )
@@ -235,18 +267,18 @@ def check_fairness_constraint_holdout(ctx: CheckContext, params: Mapping[str, An
             f" Group {g} ({counts[g]} holdout rows) is too small to hold to the bound: {lo:.2f}-{hi:.2f}."
         )
     accuracy = float(np.mean(d == y))
-    finding = Finding(
-        None,
-        None,
-        f"holdout {metric_name} {value:.3f}",
-        {
-            "value": round(value, 6),
-            "low": round(low, 6),
-            "high": round(high, 6),
-            "accuracy": round(accuracy, 6),
-            "groups": _group_table(y, d, groups, sorted(counts), rng),
-        },
-    )
+    facts: dict[str, Any] = {
+        "metric": metric_name,
+        "value": round(value, 6),
+        "low": round(low, 6),
+        "high": round(high, 6),
+        "accuracy": round(accuracy, 6),
+        "groups": _group_table(y, d, groups, sorted(counts), rng),
+    }
+    unconstrained = _unconstrained(ctx, y, groups, sorted(counts), measured, metric_name)
+    if unconstrained is not None:
+        facts["unconstrained"] = unconstrained
+    finding = Finding(None, None, f"holdout {metric_name} {value:.3f}", facts)
     said = (
         f"{metric_name.replace('_', ' ')} on the hidden holdout is {value:.3f} (95 % bootstrap "
         f"{low:.3f}-{high:.3f}; bound {bound:.2f}) over groups {', '.join(measured)}; true positive rate "

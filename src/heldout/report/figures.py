@@ -174,32 +174,51 @@ def learning_curve_png(holdout: dict[str, Any], training_rows: int) -> bytes:
     return _png(figure)
 
 
-def group_rates_png(groups: list[dict[str, Any]]) -> bytes:
+def group_rates_png(groups: list[dict[str, Any]], before: list[dict[str, Any]] | None = None) -> bytes:
     """Selection rate and true positive rate by group on the hidden holdout, with 95 % bootstrap
-    intervals: the gap the fairness constraint bounds, and how little a small group's rate says."""
+    intervals: the gap the fairness constraint bounds, and how little a small group's rate says. With
+    ``before`` (the same table for a model without mitigation), each bar of the candidate's model has
+    that model's beside it, hatched."""
     import numpy as np
 
     figure, axes = _figure()
     names = [f"{row['group']}\n({row['rows']:,} rows)" for row in groups]
     positions = np.arange(len(groups))
-    for offset, key, label in (
-        (-0.2, "selection_rate", "selection rate"),
-        (0.2, "true_positive_rate", "TPR"),
+    tables = [(groups, "", None)]
+    if before is not None and [r["group"] for r in before] == [r["group"] for r in groups]:
+        tables = [(before, " without mitigation", "//"), (groups, " (candidate)", None)]
+    width = 0.38 / len(tables)
+    colours = {"selection_rate": "#4c72b0", "true_positive_rate": "#dd8452"}
+    for metric_index, (key, label) in enumerate(
+        (("selection_rate", "selection rate"), ("true_positive_rate", "TPR"))
     ):
-        values = [row[key] if row[key] is not None else np.nan for row in groups]
-        low = [
-            v - row[f"{key}_low"] if row[key] is not None else 0.0
-            for v, row in zip(values, groups, strict=True)
-        ]
-        high = [
-            row[f"{key}_high"] - v if row[key] is not None else 0.0
-            for v, row in zip(values, groups, strict=True)
-        ]
-        axes.bar(positions + offset, values, width=0.38, label=label, yerr=[low, high], capsize=3)
+        for table_index, (table, suffix, hatch) in enumerate(tables):
+            offset = (metric_index - 0.5) * 0.4 + (table_index - (len(tables) - 1) / 2) * width
+            values = [row[key] if row[key] is not None else np.nan for row in table]
+            low = [
+                v - row[f"{key}_low"] if row[key] is not None else 0.0
+                for v, row in zip(values, table, strict=True)
+            ]
+            high = [
+                row[f"{key}_high"] - v if row[key] is not None else 0.0
+                for v, row in zip(values, table, strict=True)
+            ]
+            axes.bar(
+                positions + offset,
+                values,
+                width=width * 0.95,
+                label=label + suffix,
+                yerr=[low, high],
+                capsize=2,
+                color=colours[key],
+                alpha=0.45 if hatch else 1.0,
+                hatch=hatch,
+            )
     axes.set_xticks(positions, names)
-    axes.set_ylim(0, 1.05)
+    axes.set_ylim(0, 1.3)  # room above the bars for the legend
+    axes.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     axes.set_ylabel("share of the group")
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="upper center", fontsize=7, ncol=2)
     axes.grid(alpha=0.3, axis="y")
     return _png(figure)
 
