@@ -7,6 +7,7 @@ from pathlib import Path
 from heldout.lint import rules
 from heldout.lint.findings import LintFinding, Severity
 from heldout.lint.flow import Flow
+from heldout.lint.ir_metrics import first_hit_measures_only
 from heldout.lint.peeking import peeking_loops
 from heldout.lint.source import parse_cell, read_source
 from heldout.lint.task import Task, task_for
@@ -36,6 +37,7 @@ def lint_source(cells: list[str], *, notebook: bool = True, task: Task | None = 
     flow.run_serving_functions()
     findings.extend(rules.lint_record(flow.record, task))
     findings.extend(peeking_loops(parsed_cells))
+    findings.extend(first_hit_measures_only(parsed_cells))
     return sorted(findings, key=lambda f: (f.cell or 0, f.line or 0, f.kind))
 
 

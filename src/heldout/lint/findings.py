@@ -34,12 +34,15 @@ CHECK_OF_KIND: dict[str, str | None] = {
     "protected_attribute_feature": "no_protected_attribute_input",
     "unscaled_model": "scale_sensitive_models_scaled",
     "peeking_loop": "no_peeking",
+    "first_hit_metric": "graded_metric_at_k",
     "syntax": None,
 }
 KINDS = tuple(CHECK_OF_KIND)
 # Kinds whose rule reads one way of making the mistake only (a column the manifest names, written in a
 # ColumnTransformer): a run that fails their check where the lint saw nothing is no disagreement.
-PARTIAL_KINDS = frozenset({"illegitimate_feature", "protected_attribute_feature", "peeking_loop"})
+PARTIAL_KINDS = frozenset(
+    {"illegitimate_feature", "protected_attribute_feature", "peeking_loop", "first_hit_metric"}
+)
 
 
 def location(site: Site) -> str:
