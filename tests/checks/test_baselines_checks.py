@@ -449,3 +449,33 @@ def test_an_estimate_on_untraced_rows_warns_same_protocol(judge):
         in check.message
     )
     assert (check.coverage.judged, check.coverage.not_followed) == (1, 1)
+
+
+def _median_without_a_model(X, y, median_of: str):
+    """Folds from a permutation; the baseline np.full(n, median), no model; a Ridge; MAE by hand."""
+    Xa, ya = X.fillna(0).to_numpy(), y.to_numpy()
+    folds = np.array_split(np.random.default_rng(3).permutation(len(ya)), 4)
+    maes = {"median": [], "ridge": []}
+    for k, test in enumerate(folds):
+        train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+        median = np.median(ya[train] if median_of == "training rows" else ya[test])
+        maes["median"].append(float(np.mean(np.abs(ya[test] - np.full(len(test), median)))))
+        ridge = Ridge().fit(Xa[train], ya[train])
+        maes["ridge"].append(float(np.mean(np.abs(ya[test] - ridge.predict(Xa[test])))))
+    return [{"change": k, "score": float(np.mean(v)), "spread": float(np.std(v))} for k, v in maes.items()]
+
+
+def test_a_baseline_made_without_a_model_is_found_by_its_value_on_the_notebooks_folds(judge):
+    X, y = load()
+    log = _median_without_a_model(X, y, "training rows")
+    results = judge(mae_report(log[1]["score"]), experiments=log)
+    for check in ("baseline_evaluated", "same_protocol"):
+        assert verdict(results, check) == "pass", results[check].message
+    assert "the median of each fold's training rows" in results["baseline_evaluated"].message
+
+
+def test_a_median_of_the_scored_rows_is_not_taken_for_the_trivial_baseline(judge):
+    X, y = load()
+    log = _median_without_a_model(X, y, "scored rows")  # it saw the rows it is scored on
+    results = judge(mae_report(log[1]["score"]), experiments=log)
+    assert verdict(results, "baseline_evaluated") == "fail", results["baseline_evaluated"].message

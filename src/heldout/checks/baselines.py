@@ -72,9 +72,13 @@ def _baseline_evaluations(
         wrong_kind = model is not None and model.estimator in wrong
         if constant is not None and kinds and not wrong_kind and metric.id not in reported:
             fit_id = model.fit.id if model is not None else None
-            found.append(
-                BaselineEvaluation(metric, f"a constant prediction ({constant:g})", ("constant",), fit_id)
+            rule = metric.get("trivial_rule")
+            description = (
+                f"the {rule} of each fold's training rows ({constant:g} in the first fold)"
+                if isinstance(rule, str)
+                else f"a constant prediction ({constant:g})"
             )
+            found.append(BaselineEvaluation(metric, description, ("constant",), fit_id))
     return found
 
 

@@ -42,6 +42,8 @@ def final_estimator(trace: Trace, fit: Event) -> Event:
 
 def scored_model(analysis: EvaluationAnalysis, metric: Event) -> ScoredModel | None:
     """The model whose predictions ``metric`` scored, or None for out-of-fold or untraced predictions."""
+    if metric.get("trivial_rule") is not None:
+        return None  # a rule heldout recomputed on the notebook's folds (a median): no model made it
     fit = analysis.model_fit(metric)
     if fit is None:
         source = analysis.prediction_source(metric)
