@@ -43,7 +43,26 @@ _METRIC_EXTRA = frozenset(
         "multilabel_confusion_matrix",
     }
 )
-_NOT_METRICS = frozenset({"make_scorer", "check_scoring", "get_scorer", "get_scorer_names"})
+# Clustering and association measures compare two labellings (a column with the label, in a drift
+# report, say), not a model's predictions with the truth: they are never the evaluation of a model.
+_CLUSTERING = frozenset(
+    {
+        "adjusted_mutual_info_score",
+        "adjusted_rand_score",
+        "calinski_harabasz_score",
+        "completeness_score",
+        "consensus_score",
+        "davies_bouldin_score",
+        "fowlkes_mallows_score",
+        "homogeneity_score",
+        "mutual_info_score",
+        "normalized_mutual_info_score",
+        "rand_score",
+        "silhouette_score",
+        "v_measure_score",
+    }
+)
+_NOT_METRICS = frozenset({"make_scorer", "check_scoring", "get_scorer", "get_scorer_names"}) | _CLUSTERING
 
 # What candidates write in their report, mapped to scikit-learn's metric function names.
 METRIC_ALIASES = {

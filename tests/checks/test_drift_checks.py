@@ -513,6 +513,9 @@ def test_method_names_in_the_candidates_words_are_recognised():
         RIGHT[2],
     ]
     assert grade(worded)[0] is Verdict.PASS
+    # Written without sight of the grader (issue 25): adversarial validation, an effect size by its AUC.
+    domain = [{**RIGHT[0], "method": "domain_classifier_auc"}, {**RIGHT[1], "method": "Cramér's V"}, RIGHT[2]]
+    assert grade(domain)[0] is Verdict.PASS
     verdict, _, wrong, _ = grade([{**RIGHT[0], "method": "vibes"}, *RIGHT[1:]])
     assert verdict is Verdict.WARN and any("does not know the method 'vibes'" in w for w in wrong)
 

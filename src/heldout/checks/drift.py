@@ -12,6 +12,7 @@ year, and dozens of monthly tests at 5 % raise alarms by chance.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,6 +68,18 @@ EFFECT_SIZES = frozenset(
         "cohen_d",
         "mean_shift",
         "total_variation",
+        # A classifier told to separate the months (adversarial validation): its AUC is the effect.
+        "domain_classifier",
+        "adversarial_validation",
+        "classifier_auc",
+        "c2st",
+        "energy_distance",
+        "mmd",
+        "cramers_v",
+        "cramer_s_v",
+        "cramer_v",
+        "rank_biserial",
+        "cliffs_delta",
     }
 )
 CORRECTIONS = frozenset(
@@ -94,7 +107,8 @@ def _word(text: Any) -> str:
 def _method_kind(method: str) -> str | None:
     """ "effect" or "test" for a method name in the candidate's words ("wasserstein (std units)",
     "KS test"), matched on whole words; None when heldout does not know it."""
-    words = "_" + re.sub(r"[^a-z0-9]+", "_", method.lower()).strip("_") + "_"
+    plain = unicodedata.normalize("NFKD", method).encode("ascii", "ignore").decode()  # Cramér: cramer
+    words = "_" + re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_") + "_"
     # Effect sizes first: "ks_statistic" is an effect size, "ks" alone a test.
     for kind, names in (("effect", EFFECT_SIZES), ("test", P_VALUE_TESTS)):
         if any(f"_{name}_" in words for name in names):

@@ -69,10 +69,15 @@ def _pairs(ctx: CheckContext, unknown: list[Any]) -> Iterator[_Pair]:
                 split.cell,
                 split.line,
             )
+    label = ctx.manifest.dataset.label
     for pair in fold_pairs(ctx, every=True):
         fit = ctx.analysis.model_fit(pair.metric)
         if fit is not None and fit.id in other_targets:
             continue
+        source = ctx.analysis.prediction_source(pair.metric)
+        target = source.get("target") if source is not None and source.kind == "cv" else None
+        if isinstance(target, str) and target != label:
+            continue  # out-of-fold predictions of another target (a drift classifier's AUC)
         if not pair.followed:
             unknown.append(pair.metric)
             continue
@@ -90,6 +95,9 @@ def _fits_of_other_targets(ctx: CheckContext) -> set[int]:
     others: set[int] = set()
     for fit in ctx.trace.of_kind("fit"):
         target = fit.get("target")
+        parent = ctx.trace[fit.parent] if isinstance(fit.parent, int) else None
+        if target is None and parent is not None and parent.kind == "cv":
+            target = parent.get("target")  # a fold fit of cross_val_predict and the like
         if isinstance(target, str) and target != label:
             others.add(fit.id)
             others.update(e.id for e in ctx.trace.descendants(fit.id) if e.kind == "fit")

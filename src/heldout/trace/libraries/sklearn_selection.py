@@ -165,6 +165,8 @@ def _on_cross_validation(
     y = first(args, kwargs, 2, "y")
     lin_x = tracer.lineage.resolve(X)
     lin_y = tracer.lineage.resolve(y)
+    # The target by its column name: the library hands each fold's fit a NumPy copy, which has none.
+    target = getattr(y, "name", None) if hasattr(y, "iloc") else None
     event = tracer.event(
         "cv",
         function=name,
@@ -172,6 +174,7 @@ def _on_cross_validation(
         rows=tracer.rows(lin_x if lin_x is not None else lin_y),
         n_rows=length(X),
         inputs=tracer.inputs(lin_x, lin_y),
+        **({"target": target} if isinstance(target, str) else {}),
     )
     result = tracer.run(Frame(event["id"], 0, "cv"), lambda: original(*args, **kwargs))
     if name == "cross_val_predict" and lin_x is not None:
