@@ -475,6 +475,46 @@ def test_waiting_for_a_core_is_not_charged_to_the_serving_path(manifest) -> None
 
 
 @pytest.fixture
+def full_collections_due_every_call():
+    """A kernel heap of a million objects, and collection thresholds so low that a full collection
+    (tens of ms over that heap) falls inside every serving call unless the clock keeps it out."""
+    import gc
+
+    heap = [[i] for i in range(1_000_000)]
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50, 1, 1)
+    yield heap
+    gc.set_threshold(*thresholds)
+    gc.enable()
+
+
+def test_garbage_collection_of_the_kernel_heap_is_not_charged_to_a_serving_call(
+    manifest, full_collections_due_every_call
+) -> None:
+    import gc
+
+    model = fitted_model(history_features)
+    facts = probe(history_features, model=model)
+    outcome = judge(manifest, facts, "serving_latency")
+    assert outcome.verdict == Verdict.PASS, (outcome.message, facts["latency"])
+    assert gc.isenabled()
+    # the collections still ran, between the calls: nothing piles up
+    before = sum(generation["collections"] for generation in gc.get_stats())
+    probe(history_features, model=model)
+    assert sum(generation["collections"] for generation in gc.get_stats()) > before
+
+
+def test_a_serving_call_that_raises_leaves_garbage_collection_on(manifest) -> None:
+    import gc
+
+    def fails(event, history):
+        raise ValueError("no history for this user")
+
+    facts = probe(history_features, serve=fails)
+    assert gc.isenabled() and not facts["latency"].get("calls")
+
+
+@pytest.fixture
 def both_cores_busy():
     """Two other processes computing flat out for the whole test: every core of a 2-core machine."""
     import subprocess

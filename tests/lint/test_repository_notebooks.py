@@ -77,12 +77,7 @@ def test_every_notebook_lints_without_crashing(path: Path) -> None:
 
 # Correct notebooks the static lint is known to accuse (strict xfails: fixing the lint turns them red, so
 # the entry is then removed). The runtime grader passes them.
-LINT_FALSE_ALARMS = {
-    "tests/submissions/leakage/correct/logistic_pipeline_dead_code.ipynb": (
-        "the lint follows frames, not columns: a full-data group mean stored in a column the model never "
-        "uses taints every later selection from that frame"
-    ),
-}
+LINT_FALSE_ALARMS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -181,13 +181,20 @@ class FrameCalls(CallBase):
         else:
             rows = None
         column_preds: dict = {}
+        column_lineage: dict[str, frozenset[int]] = {}
         for d in datas:
             column_preds.update(d.column_preds)
+        lineage = frozenset().union(*(d.lineage for d in datas))
+        base = frozenset().union(*(d.base_lineage() for d in datas))
+        for d in datas:
+            for column, events in d.column_lineage.items():
+                column_lineage[column] = column_lineage.get(column, EMPTY) | (events - base)
         return Data(
             rows=rows,
-            lineage=frozenset().union(*(d.lineage for d in datas)),
+            lineage=lineage,
             taints=frozenset().union(*(d.taints for d in datas)),
             column_preds=column_preds,
+            column_lineage={k: v for k, v in column_lineage.items() if v},
             loops=loops_of(*items),
         )
 
@@ -284,8 +291,12 @@ class FrameCalls(CallBase):
         if is_const(kwargs.get("inplace"), True) and isinstance(result, Data):
             data.rows, data.lineage, data.taints = result.rows, result.lineage, result.taints
             data.column_preds = dict(result.column_preds)
+            data.column_lineage = dict(result.column_lineage)
             if data.parent is not None:  # df["c"].fillna(v, inplace=True) changes df's column
-                data.parent.lineage = data.parent.lineage | result.lineage
+                if data.column is not None:
+                    data.parent.set_column_lineage(data.column, result.lineage)
+                else:
+                    data.parent.lineage = data.parent.lineage | result.lineage
             return Const(value=None)
         return result
 
@@ -405,6 +416,7 @@ class FrameCalls(CallBase):
             else:
                 result.taints = frozenset(t for t in data.taints if t[0] not in names)
                 result.column_preds = {k: v for k, v in data.column_preds.items() if k not in names}
+                result.lineage, result.column_lineage = data.lineage_without(names)
             return result
         if target is not None and not isinstance(target, Const | Container):
             return data.derived(rows=None, loops=loops)  # dropping rows heldout cannot identify
@@ -432,15 +444,15 @@ class FrameCalls(CallBase):
 
     def _assign_columns(self, frame: Data, columns: Value, value: Value) -> None:
         names = const_names(columns)
-        if isinstance(value, Data):
-            frame.lineage = frame.lineage | value.lineage
         if names is None:
             if isinstance(value, Data):
+                frame.lineage = frame.lineage | value.lineage
                 frame.taints = frame.taints | {(None, e, False) for _, e, _ in value.taints}
             return
         frame.taints = frozenset(t for t in frame.taints if t[0] not in names)
         for name in names:
             frame.column_preds.pop(name, None)
+            frame.set_column_lineage(name, value.lineage if isinstance(value, Data) else EMPTY)
             if isinstance(value, Data):
                 frame.taints = frame.taints | {(name, e, certain) for _, e, certain in value.taints}
                 if value.pred is not None:
@@ -509,15 +521,30 @@ class FrameCalls(CallBase):
             (column,) = names
             taints = frozenset((None, e, c) for col, e, c in data.taints if col is None or col == column)
             pred = data.column_preds.get(column, data.pred)
+            lineage, _ = data.lineage_of_columns({column})
             return data.derived(
-                column=column, pred=pred, column_preds={}, taints=taints, loops=loops, parent=data
+                column=column,
+                pred=pred,
+                column_preds={},
+                column_lineage={},
+                lineage=lineage,
+                taints=taints,
+                loops=loops,
+                parent=data,
             )
         if isinstance(index, Const):
             return data.derived(loops=loops)  # a positional column of an array: proba[:, 1]
         if names is not None:
             taints = frozenset(t for t in data.taints if t[0] is None or t[0] in names)
             column_preds = {k: v for k, v in data.column_preds.items() if k in names}
-            return data.derived(taints=taints, column_preds=column_preds, loops=loops)
+            lineage, column_lineage = data.lineage_of_columns(names)
+            return data.derived(
+                taints=taints,
+                column_preds=column_preds,
+                lineage=lineage,
+                column_lineage=column_lineage,
+                loops=loops,
+            )
         taints = frozenset((c, e, False) for c, e, _ in data.taints)
         return data.derived(taints=taints, loops=loops)
 

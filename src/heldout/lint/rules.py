@@ -16,7 +16,7 @@ from heldout.lint.events import EvalEvent, FitEvent, Record, Report, SplitEvent
 from heldout.lint.findings import LintFinding, Severity, location
 from heldout.lint.learners import LearnerCalls
 from heldout.lint.task import Task
-from heldout.lint.values import Estimator, Overlap, RowPath, contained_scores, rows_overlap
+from heldout.lint.values import Estimator, Overlap, RowPath, contained_scores, holds_rows_of, rows_overlap
 
 __all__ = [
     "fit_in_serving_path",
@@ -246,6 +246,8 @@ def _relation(leak: Leak, record: Record) -> str:
             f"is {fitted}, which still holds the rows of {part} ({location(split.site)}); "
             f"{scored} is evaluated by {by}"
         )
+    if holds_rows_of(fit_path, scored_path):
+        return f"is {fitted}, which holds every row of {scored} that {by} scores"
     return f"is {fitted}, part of the rows of {scored} that {by} scores"
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "UserClass",
     "Value",
     "contained_scores",
+    "holds_rows_of",
     "rows_overlap",
     "with_loops",
     "with_step",
@@ -65,7 +66,7 @@ def _path_overlap(p: RowPath, q: RowPath) -> Overlap:
     if p[0] != q[0]:
         return Overlap.DISJOINT  # different files
     for a, b in zip(p[1:], q[1:], strict=False):
-        if a == b:
+        if a == b or _nested_values(a, b):
             continue
         if a[0] == b[0] or _different_values(a, b):
             return Overlap.DISJOINT  # the same cut, taken on its other side
@@ -73,16 +74,57 @@ def _path_overlap(p: RowPath, q: RowPath) -> Overlap:
     return Overlap.PROVEN  # one path extends the other: a part of it, or the very same rows
 
 
+# Where each comparison of a column with a bound ``c`` keeps the column's values: below, at or above c.
+_REGIONS = {
+    ("lt", 0): frozenset("<"),
+    ("lt", 1): frozenset("=>"),
+    ("gt", 0): frozenset(">"),
+    ("gt", 1): frozenset("<="),
+    ("eq", 0): frozenset("="),
+    ("eq", 1): frozenset("<>"),
+}
+
+
+def _regions(a: Step, b: Step) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The kept regions of two comparisons of one column with one bound, if they are that."""
+    (key_a, side_a), (key_b, side_b) = a, b
+    if not (isinstance(key_a, tuple) and isinstance(key_b, tuple) and len(key_a) == len(key_b) == 4):
+        return None
+    if not (key_a[0] == key_b[0] == "cmp" and key_a[1] == key_b[1] and key_a[3] == key_b[3]):
+        return None
+    region_a, region_b = _REGIONS.get((key_a[2], side_a)), _REGIONS.get((key_b[2], side_b))
+    return None if region_a is None or region_b is None else (region_a, region_b)
+
+
+def _nested_values(a: Step, b: Step) -> bool:
+    """``df.month <= k`` holds every row of ``df.month == k``: one filter's rows are in the other's."""
+    regions = _regions(a, b)
+    return regions is not None and (regions[0] <= regions[1] or regions[1] <= regions[0])
+
+
+def holds_rows_of(outer: RowPath, inner: RowPath) -> bool:
+    """``outer`` ends in a filter whose kept values include all of ``inner``'s last filter's."""
+    if len(outer) != len(inner) or len(outer) < 2 or outer[:-1] != inner[:-1]:
+        return False
+    regions = _regions(outer[-1], inner[-1])
+    return regions is not None and regions[1] < regions[0]
+
+
 def _different_values(a: Step, b: Step) -> bool:
-    """``df[df.y == 0]`` and ``df[df.y == 1]``: one column equal to two different literals."""
+    """Two comparisons of one column that no value satisfies both: ``df[df.y == 0]`` and
+    ``df[df.y == 1]`` (two different literals), or ``df[df.month < k]`` and ``df[df.month == k]``
+    (the training months and the month scored in one step of a walk-forward loop)."""
     (key_a, side_a), (key_b, side_b) = a, b
     if not (isinstance(key_a, tuple) and isinstance(key_b, tuple) and len(key_a) == len(key_b) == 4):
         return False
+    if not (key_a[0] == key_b[0] == "cmp" and key_a[1] == key_b[1]):
+        return False
+    regions = _regions(a, b)
+    if regions is not None:
+        return not (regions[0] & regions[1])
     return (
         side_a == side_b == 0
-        and key_a[0] == key_b[0] == "cmp"
         and key_a[2] == key_b[2] == "eq"
-        and key_a[1] == key_b[1]
         and key_a[3].startswith("Constant(")
         and key_b[3].startswith("Constant(")
     )
@@ -244,6 +286,10 @@ class Data(Value):
     taints: frozenset[tuple[str | None, int, bool]] = EMPTY  # (column, future event, certain)
     pred: PredInfo | None = None
     column_preds: dict[str, PredInfo] = field(default_factory=dict)
+    # The part of ``lineage`` that came in through one named column (``df["c"] = df["t"].rank()``):
+    # dropping the column, or selecting others, drops it, so a statistic kept beside the features in a
+    # column no model reads is not a fit on the rows the model is scored on.
+    column_lineage: dict[str, frozenset[int]] = field(default_factory=dict)
     name: str | None = None
     local_name: bool = False  # named inside a function; a notebook-level name replaces it
     mask: Step | None = None  # set when the value is a boolean row filter
@@ -268,7 +314,32 @@ class Data(Value):
         base.update(changes)
         result = replace(self, **base)
         result.column_preds = dict(changes.get("column_preds", self.column_preds))
+        result.column_lineage = dict(changes.get("column_lineage", self.column_lineage))
         return result
+
+    def base_lineage(self) -> frozenset[int]:
+        """The lineage that belongs to the whole frame, not to one named column."""
+        return self.lineage.difference(*self.column_lineage.values())
+
+    def set_column_lineage(self, name: str, lineage: frozenset[int]) -> None:
+        """Column ``name`` now holds values computed with ``lineage`` (it replaces what it held)."""
+        self.lineage, self.column_lineage = self.lineage_without({name})
+        brought = lineage - self.base_lineage()
+        self.lineage = self.lineage | lineage
+        if brought:
+            self.column_lineage[name] = brought
+
+    def lineage_without(self, names: Iterable[str]) -> tuple[frozenset[int], dict[str, frozenset[int]]]:
+        """Lineage and column lineage once the columns ``names`` are gone."""
+        gone = set(names)
+        kept = {k: v for k, v in self.column_lineage.items() if k not in gone}
+        dropped = frozenset().union(*(v for k, v in self.column_lineage.items() if k in gone))
+        return self.lineage - dropped.difference(*kept.values()), kept
+
+    def lineage_of_columns(self, names: Iterable[str]) -> tuple[frozenset[int], dict[str, frozenset[int]]]:
+        """Lineage and column lineage of a selection of the columns ``names``."""
+        keep = set(names)
+        return self.lineage_without(k for k in self.column_lineage if k not in keep)
 
 
 @dataclass(eq=False, kw_only=True)
@@ -299,6 +370,7 @@ def with_loops(value: Value, loops: frozenset[int]) -> Value:
     copy.loops = value.loops | loops
     if isinstance(copy, Data):
         copy.column_preds = dict(value.column_preds)  # type: ignore[union-attr]
+        copy.column_lineage = dict(value.column_lineage)  # type: ignore[union-attr]
     return copy
 
 

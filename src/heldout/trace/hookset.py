@@ -41,6 +41,7 @@ HOOK_MODULES = (
     "heldout.trace.libraries.pandas_statistics",
     "heldout.trace.libraries.scipy_stats",
     "heldout.trace.libraries.statsmodels_tests",
+    "heldout.trace.libraries.statsmodels_models",
     "heldout.trace.ir_hooks",
 )
 

@@ -10,13 +10,21 @@ before and after the replay, says how fast this machine ran compared with the ma
 set on, and the checks scale the budget by that factor (never tighter than written, at most
 ``MAX_SPEED_FACTOR`` looser).
 
+Garbage collection is the other noise: a full collection scans every object the kernel holds (the
+notebook's frames, the tracer's records) and took 70 to 80 ms of CPU inside whichever serving call its
+allocation counter happened to trip in, on a path whose calls take 10 ms. Its cost depends on the
+heap, not on the call, so automatic collection is paused while a call is timed and runs, if it is due,
+between calls, untimed.
+
 The replay of a slow serving path stops early, and where it stops must not depend on timing noise
 either: the decision is taken only at fixed checkpoints, from the CPU time the calls have used so far.
 """
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -94,16 +102,21 @@ class ReplayClock:
         self.planned_calls = planned_calls
         self.cpu: list[float] = []
         self.wall: list[float] = []
-        self._begin = (0.0, 0.0)
         self.calibration = calibration_seconds()
 
-    def start(self) -> None:
-        self._begin = (time.process_time(), time.perf_counter())
-
-    def stop(self) -> None:
-        cpu, wall = self._begin
-        self.cpu.append(time.process_time() - cpu)
-        self.wall.append(time.perf_counter() - wall)
+    def timed(self, call: Callable[..., Any], *args: Any) -> Any:
+        """``call(*args)``, its CPU and wall time kept when it returns (a call that raises is not timed)."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            cpu, wall = time.process_time(), time.perf_counter()
+            result = call(*args)
+            self.cpu.append(time.process_time() - cpu)
+            self.wall.append(time.perf_counter() - wall)
+            return result
+        finally:
+            if collecting:
+                gc.enable()
 
     def should_stop(self, calls_made: int) -> bool:
         """Whether the replay has shown enough of a path this slow: decided at checkpoints only, on a

@@ -430,8 +430,16 @@ class LineageRegistry:
     def _by_columns_of_known(self, array: np.ndarray, n: int) -> Lineage | None:
         """An array put together column by column (``np.hstack``, ``np.column_stack``, an ``np.empty``
         filled per column) from arrays whose rows are known and columns of a loaded file: every column
-        must equal one of theirs, all of the same rows; it carries the producers of each part."""
-        if array.ndim != 2 or array.dtype.kind not in "biuf" or not array.shape[1]:
+        must equal one of theirs, all of the same rows; it carries the producers of each part. A 1-D
+        array is one such column (``df["churned"].to_numpy().astype(float)``), unless it is constant:
+        a constant prediction must not be taken for a constant column of the file."""
+        if array.dtype.kind not in "biuf":
+            return None
+        if array.ndim == 1:
+            if n < _MIN_SCOPE_ROWS or (array[0] == array[-1] and (array == array[0]).all()):
+                return None
+            array = array.reshape(n, 1)
+        if array.ndim != 2 or not array.shape[1]:
             return None
         # The file's own columns first: a column that equals both a raw column and a fitted output
         # (a 0/1 flag and an encoder's) is taken as raw, so a coincidence never accuses.

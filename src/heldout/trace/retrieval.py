@@ -48,9 +48,7 @@ def retrieval_probes(
             stopped = position
             break
         try:
-            clock.start()
-            top = retrieve(text, depth)
-            clock.stop()
+            top = clock.timed(retrieve, text, depth)
             ranked[query_id] = _ids(top, depth, f"{names[0]}(query, {depth})")
             at_k[query_id] = ranked[query_id][:k]
         except Exception as error:  # the candidate's function may raise anything: a finding

@@ -321,9 +321,7 @@ class _Probe:
                 break
             event, history = self.event(row), self.stored_history(row)
             try:
-                self.clock.start()
-                online = self.call_serve(event, history)
-                self.clock.stop()
+                online = self.clock.timed(self.call_serve, event, history)
             except Exception as error:
                 errors.append(
                     {"id": str(event[self.spec.event_id]), "error": _one_line(error), **_kinds(event)}

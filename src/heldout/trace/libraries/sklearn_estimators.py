@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import sys
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,7 @@ def install(tracer: Tracer) -> None:
     for cls in all_subclasses(sklearn.base.BaseEstimator):
         wrap(tracer, cls)
     _hook_new_classes(tracer, sklearn.base.BaseEstimator, wrap)
+    _hook_duck_typed_classes(tracer, sklearn.base.BaseEstimator, wrap)
 
 
 HOOKS = HookSet("scikit-learn estimators", "sklearn.base", install)
@@ -105,6 +107,38 @@ def _hook_new_classes(tracer: Tracer, base: type, wrap: _ClassWrapper) -> None:
         else setattr(base, "__init_subclass__", inherited)
     )
     tracer.add_patch(patch)
+
+
+def _hook_duck_typed_classes(tracer: Tracer, base: type, wrap: _ClassWrapper) -> None:
+    """A class the candidate writes with ``fit`` and ``predict`` (or ``predict_proba``, ``transform``)
+    is an estimator whether or not it derives from scikit-learn's: a logistic regression solved by hand
+    in NumPy, a wrapper that holds a model. Its methods are wrapped as an estimator's when the class
+    statement runs in the candidate's code; library classes are left alone (statsmodels, for one, has
+    its own hooks)."""
+    import builtins
+
+    original = builtins.__build_class__
+    tracer_ref = weakref.ref(tracer)
+
+    def __build_class__(func: Callable, name: str, *bases: Any, **kwargs: Any) -> Any:
+        cls = original(func, name, *bases, **kwargs)
+        tracer = tracer_ref()
+        if tracer is None or not tracer.installed or not isinstance(cls, type):
+            return cls
+        try:
+            if _duck_typed_estimator(cls, base) and tracer.called_from_user(sys._getframe(1)):
+                wrap(tracer, cls)
+        except Exception as error:  # heldout's bookkeeping: the class is the candidate's as written
+            tracer.hook_failed(original, error)
+        return cls
+
+    tracer.patch(builtins, "__build_class__", __build_class__)
+
+
+def _duck_typed_estimator(cls: type, base: type) -> bool:
+    if issubclass(cls, base) or not callable(getattr(cls, "fit", None)):
+        return False
+    return any(callable(getattr(cls, method, None)) for method in (*PREDICT_METHODS, "transform"))
 
 
 def _on_method(
@@ -263,10 +297,23 @@ def _config(obj: Any) -> tuple[str, str]:
     """The estimator as scikit-learn prints it (only parameters changed from their defaults), cut for
     messages, and a digest of all of it: two pipelines that differ past the cut are two models."""
     try:
-        text = " ".join(repr(obj).split())
+        # The default repr holds a memory address: no two runs would agree.
+        default_repr = type(obj).__repr__ is object.__repr__
+        text = _settings(obj) if default_repr else " ".join(repr(obj).split())
     except Exception:  # a candidate's class may have any __repr__
         text = type(obj).__name__
     return text[:_CONFIG_CHARS], hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _settings(obj: Any) -> str:
+    """``NewtonLogit(l2=1.0, iterations=50)``: a duck-typed estimator by its plain attributes."""
+    attributes = getattr(obj, "__dict__", {})
+    plain = [
+        f"{name}={value!r}"
+        for name, value in attributes.items()
+        if not name.startswith("_") and not name.endswith("_") and isinstance(value, str | int | float | bool)
+    ]
+    return f"{type(obj).__name__}({', '.join(plain)})"
 
 
 def _columns(X: Any) -> list[str] | None:
