@@ -27,7 +27,7 @@ from heldout.trace.patching import Patch, first, length
 if TYPE_CHECKING:
     from heldout.trace.hooks import Tracer
 
-__all__ = ["ESTIMATOR_METHODS", "FIT_METHODS", "HOOKS"]
+__all__ = ["ESTIMATOR_METHODS", "FIT_METHODS", "HOOKS", "record_prediction_values"]
 
 FIT_METHODS = ("fit", "partial_fit", "fit_transform", "fit_resample", "fit_predict")
 PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function")
@@ -170,7 +170,7 @@ def _on_method(
         if kind == "predict":
             tracer.lineage.add_prediction(result, output)
             if top is None:
-                _record_values(tracer, event, result)
+                record_prediction_values(tracer, event, result)
         else:
             tracer.lineage.register(result, output)
     elif kind == "predict":
@@ -178,7 +178,7 @@ def _on_method(
     return result
 
 
-def _record_values(tracer: Tracer, event: dict[str, Any], result: Any) -> None:
+def record_prediction_values(tracer: Tracer, event: dict[str, Any], result: Any) -> None:
     """Keep the scores a top-level predict returned (a binary classifier's positive column)."""
     if not isinstance(result, np.ndarray) or result.dtype.kind not in "biuf":
         return

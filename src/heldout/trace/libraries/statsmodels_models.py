@@ -23,6 +23,7 @@ import numpy as np
 
 from heldout.trace.hooks import Frame, all_subclasses
 from heldout.trace.hookset import HookSet
+from heldout.trace.libraries.sklearn_estimators import record_prediction_values
 from heldout.trace.lineage import Lineage
 from heldout.trace.patching import first, hide_original, length
 
@@ -139,23 +140,11 @@ def _on_predict(tracer: Tracer, original: Callable, obj: Any, args: tuple, kwarg
     result = tracer.run(Frame(event["id"], id(obj), "predict"), lambda: original(obj, *args, **kwargs))
     if lin_x is not None and length(result) == len(lin_x.rows):
         tracer.lineage.add_prediction(result, Lineage(lin_x.rows, event["id"]))
-        values = np.asarray(result) if hasattr(result, "iloc") else result
-        if values is not result:
-            tracer.lineage.add_prediction(values, Lineage(lin_x.rows, event["id"]))
-        if top is None:
-            _record_values(tracer, event, values)
+        if top is None:  # a formula model's predict returns a Series
+            record_prediction_values(tracer, event, np.asarray(result) if hasattr(result, "iloc") else result)
     else:
         tracer.lineage.add_rowless_prediction(result, event["id"])
     return result
-
-
-def _record_values(tracer: Tracer, event: dict[str, Any], values: Any) -> None:
-    if not isinstance(values, np.ndarray) or values.dtype.kind not in "biuf" or values.ndim != 1:
-        return
-    if len(values) > tracer.prediction_values_left:
-        return
-    tracer.prediction_values_left -= len(values)
-    event["values"] = tracer.recorder.array(values)
 
 
 def _config(model: Any, fit_kwargs: dict[str, Any]) -> tuple[str, str]:
